@@ -1,0 +1,382 @@
+//! `Client` and `ClientBuilder`: credentials, base URL, timeouts, and one
+//! method per thing the WAB API does.
+
+use crate::broadcast::Broadcast;
+use crate::call;
+use crate::error::Error;
+use crate::hooks::HookState;
+use crate::media::{MediaDownload, MediaUpload};
+use crate::message::Message;
+use crate::raw;
+use crate::response::{
+    Accepted, BroadcastAccepted, MessageRecord, ServiceStatus, Source, UploadedMedia,
+};
+use base64::Engine;
+use progenitor_client::{ClientInfo, OperationInfo};
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Modica's production base URL.
+pub const DEFAULT_BASE_URL: &str = "https://api.modicagroup.com/rest/wab/v1";
+
+/// A client of the WAB API. Cheap to clone; share one per process.
+///
+/// ```no_run
+/// # async fn f() -> Result<(), modica_wab::Error> {
+/// use modica_wab::{Client, Message};
+/// let client = Client::builder()
+///     .credentials("my-app", "secret")
+///     .default_source("6421000001")
+///     .build()?;
+/// let accepted = client.send(&Message::text("+64211234567", "Kia ora!")).await?;
+/// println!("queued as {}", accepted.id);
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    raw: raw::Client,
+    base_url: String,
+    username: String,
+    default_source: Option<String>,
+}
+
+/// Builds a [`Client`].
+#[derive(Clone)]
+#[must_use]
+pub struct ClientBuilder {
+    username: Option<String>,
+    password: Option<String>,
+    base_url: String,
+    default_source: Option<String>,
+    timeout: Duration,
+    connect_timeout: Duration,
+    read_timeout: Duration,
+    user_agent: String,
+}
+
+impl Default for ClientBuilder {
+    fn default() -> Self {
+        Self {
+            username: None,
+            password: None,
+            base_url: DEFAULT_BASE_URL.to_owned(),
+            default_source: None,
+            timeout: Duration::from_secs(30),
+            connect_timeout: Duration::from_secs(10),
+            read_timeout: Duration::from_secs(30),
+            user_agent: format!("modica-wab/{}", env!("CARGO_PKG_VERSION")),
+        }
+    }
+}
+
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("username", &self.username)
+            .field("password", &self.password.as_ref().map(|_| "<redacted>"))
+            .field("base_url", &self.base_url)
+            .field("default_source", &self.default_source)
+            .field("timeout", &self.timeout)
+            .field("connect_timeout", &self.connect_timeout)
+            .finish()
+    }
+}
+
+impl ClientBuilder {
+    /// The API username and password (HTTP Basic auth).
+    pub fn credentials(mut self, username: impl Into<String>, password: impl Into<String>) -> Self {
+        self.username = Some(username.into());
+        self.password = Some(password.into());
+        self
+    }
+
+    /// Another base URL: a white-label host, or a local mock or sandbox.
+    pub fn base_url(mut self, base_url: impl Into<String>) -> Self {
+        self.base_url = base_url.into();
+        self
+    }
+
+    /// The source number used when a message names none.
+    pub fn default_source(mut self, source: impl Into<String>) -> Self {
+        self.default_source = Some(source.into());
+        self
+    }
+
+    /// Overall deadline of one request, response body included (default 30 s).
+    /// Media downloads are exempt; they use the read timeout.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Deadline for establishing a connection (default 10 s).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// Longest wait for the next bytes of a response (default 30 s).
+    pub fn read_timeout(mut self, timeout: Duration) -> Self {
+        self.read_timeout = timeout;
+        self
+    }
+
+    /// Replaces the `User-Agent` header.
+    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
+        self.user_agent = user_agent.into();
+        self
+    }
+
+    /// Reads `MODICA_USERNAME`, `MODICA_PASSWORD` and, when set,
+    /// `MODICA_BASE_URL` and `MODICA_SOURCE`.
+    pub fn from_env() -> Result<Self, Error> {
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        let username = var("MODICA_USERNAME")
+            .ok_or_else(|| Error::Config("MODICA_USERNAME is not set".into()))?;
+        let password = var("MODICA_PASSWORD")
+            .ok_or_else(|| Error::Config("MODICA_PASSWORD is not set".into()))?;
+        let mut builder = Self::default().credentials(username, password);
+        if let Some(url) = var("MODICA_BASE_URL") {
+            builder = builder.base_url(url);
+        }
+        if let Some(source) = var("MODICA_SOURCE") {
+            builder = builder.default_source(source);
+        }
+        Ok(builder)
+    }
+
+    /// Checks the settings and builds the client.
+    pub fn build(self) -> Result<Client, Error> {
+        let (Some(username), Some(password)) = (self.username, self.password) else {
+            return Err(Error::Config(
+                "credentials are not set: call ClientBuilder::credentials".into(),
+            ));
+        };
+        if username.is_empty() || username.contains(':') {
+            return Err(Error::Config(
+                "the username must be non-empty and must not contain `:`".into(),
+            ));
+        }
+        let base_url = self.base_url.trim_end_matches('/').to_owned();
+        match reqwest::Url::parse(&base_url) {
+            Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {}
+            _ => {
+                return Err(Error::Config(format!(
+                    "base URL {base_url:?} is not an absolute http(s) URL"
+                )));
+            }
+        }
+        if let Some(source) = &self.default_source {
+            crate::validate::source("default_source", source)?;
+        }
+        let token =
+            base64::engine::general_purpose::STANDARD.encode(format!("{username}:{password}"));
+        let mut authorization = http::HeaderValue::from_str(&format!("Basic {token}"))
+            .map_err(|_| Error::Config("the credentials cannot form a header".into()))?;
+        authorization.set_sensitive(true);
+        let http = reqwest::Client::builder()
+            .connect_timeout(self.connect_timeout)
+            .read_timeout(self.read_timeout)
+            .user_agent(self.user_agent)
+            .build()
+            .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?;
+        let raw = raw::Client::new_with_client(
+            &base_url,
+            http,
+            HookState::new(authorization, Some(self.timeout)),
+        );
+        Ok(Client {
+            inner: Arc::new(Inner {
+                raw,
+                base_url,
+                username,
+                default_source: self.default_source,
+            }),
+        })
+    }
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("base_url", &self.inner.base_url)
+            .field("username", &self.inner.username)
+            .field("password", &"<redacted>")
+            .field("default_source", &self.inner.default_source)
+            .finish()
+    }
+}
+
+impl Client {
+    /// A builder with the default settings.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    /// A client configured from the `MODICA_*` environment (see [`ClientBuilder::from_env`]).
+    pub fn from_env() -> Result<Self, Error> {
+        ClientBuilder::from_env()?.build()
+    }
+
+    /// The generated low-level client, with the same credentials and hooks.
+    /// Every operation of the spec is there, including ones added to a newer spec.
+    pub fn raw(&self) -> &raw::Client {
+        &self.inner.raw
+    }
+
+    /// The base URL requests go to.
+    pub fn base_url(&self) -> &str {
+        &self.inner.base_url
+    }
+
+    /// The default source number, if one was set.
+    pub fn default_source(&self) -> Option<&str> {
+        self.inner.default_source.as_deref()
+    }
+
+    /// Sends one message. Checked locally first; nothing is sent if it is invalid.
+    pub async fn send(&self, message: &Message) -> Result<Accepted, Error> {
+        let body = message.to_json(self.default_source())?;
+        let body =
+            serde_json::from_value(body).map_err(|e| Error::invalid("body", e.to_string()))?;
+        let accepted: Vec<Accepted> = call::json(self.raw().post_messages(&body)).await?;
+        first(accepted)
+    }
+
+    /// Sends one message to several recipients; one entry per recipient.
+    pub async fn broadcast(&self, broadcast: &Broadcast) -> Result<Vec<BroadcastAccepted>, Error> {
+        let body = broadcast.to_json(self.default_source())?;
+        let body =
+            serde_json::from_value(body).map_err(|e| Error::invalid("body", e.to_string()))?;
+        call::json(self.raw().post_messages_broadcast(&body)).await
+    }
+
+    /// Looks up a sent or received message by id.
+    pub async fn message(&self, id: &str) -> Result<MessageRecord, Error> {
+        crate::validate::text("id", id, 255)?;
+        let id = id
+            .parse()
+            .map_err(|e| Error::invalid("id", format!("{e}")))?;
+        call::json(self.raw().get_messages(&id)).await
+    }
+
+    /// Uploads a media file; use the returned id in [`crate::Media::id`].
+    ///
+    /// Files given as a path or stream are streamed, never held in memory.
+    pub async fn upload_media(&self, upload: MediaUpload) -> Result<UploadedMedia, Error> {
+        let operation = crate::spec::operation("PostMedia")
+            .ok_or_else(|| Error::Config("the spec has no PostMedia operation".into()))?;
+        let source = upload
+            .source_or(self.default_source())
+            .ok_or_else(|| {
+                Error::invalid(
+                    "source",
+                    "no source number: set it on the upload or with ClientBuilder::default_source",
+                )
+            })?
+            .to_owned();
+        crate::validate::source("source", &source)?;
+        let (content_type, body) = upload.into_multipart()?;
+        let url = format!("{}{}", self.inner.base_url, operation.path);
+        let raw = self.raw();
+        let mut request = raw
+            .client()
+            .request(
+                operation.method.parse().unwrap_or(reqwest::Method::POST),
+                url,
+            )
+            .query(&[("source", source.as_str())])
+            .header(reqwest::header::CONTENT_TYPE, content_type)
+            .header(reqwest::header::ACCEPT, "application/json")
+            .body(body)
+            .build()
+            .map_err(|e| Error::invalid("request", e.to_string()))?;
+        let info = OperationInfo {
+            operation_id: operation.id,
+        };
+        raw.inner().prepare(&mut request, info.operation_id);
+        let response = raw
+            .inner()
+            .execute(raw.client(), request, info.operation_id)
+            .await
+            .map_err(|e| Error::Transport(crate::error::TransportError::from_reqwest(e)))?;
+        crate::media::read_upload_response(response).await
+    }
+
+    /// Downloads media (e.g. from an inbound message) for the default source.
+    pub async fn download_media(&self, media_id: &str) -> Result<MediaDownload, Error> {
+        let source = self
+            .default_source()
+            .ok_or_else(|| Error::invalid("source", "no default source: use download_media_for"))?
+            .to_owned();
+        self.download_media_for(&source, media_id).await
+    }
+
+    /// Downloads media received on `source`, as a stream.
+    pub async fn download_media_for(
+        &self,
+        source: &str,
+        media_id: &str,
+    ) -> Result<MediaDownload, Error> {
+        let media_id = media_id
+            .parse()
+            .map_err(|e| Error::invalid("media_id", format!("{e}")))?;
+        let source = source
+            .parse()
+            .map_err(|e| Error::invalid("source", format!("{e}")))?;
+        let value = call::raw(self.raw().get_media(&media_id, &source)).await?;
+        let header = |name| {
+            value
+                .headers()
+                .get(name)
+                .and_then(|v: &http::HeaderValue| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        let content_type = header(reqwest::header::CONTENT_TYPE);
+        let content_length = header(reqwest::header::CONTENT_LENGTH).and_then(|v| v.parse().ok());
+        Ok(MediaDownload::new(
+            content_type,
+            content_length,
+            value.into_inner().into_inner(),
+        ))
+    }
+
+    /// Registers a business phone number as a sending source, with its
+    /// six-digit two-step verification PIN.
+    pub async fn register_source(&self, source: &str, pin: &str) -> Result<Source, Error> {
+        crate::validate::source("source", source)?;
+        if pin.len() != 6 || !pin.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(Error::invalid("pin", "must be six digits"));
+        }
+        let body = serde_json::json!({ "source": source, "pin": pin });
+        let body =
+            serde_json::from_value(body).map_err(|e| Error::invalid("body", e.to_string()))?;
+        call::json(self.raw().post_source(&body)).await
+    }
+
+    /// Lists the account's sources.
+    pub async fn sources(&self) -> Result<Vec<Source>, Error> {
+        call::json(self.raw().get_source()).await
+    }
+
+    /// The gateway's status.
+    pub async fn status(&self) -> Result<ServiceStatus, Error> {
+        call::json(self.raw().get_status()).await
+    }
+}
+
+fn first(mut accepted: Vec<Accepted>) -> Result<Accepted, Error> {
+    if accepted.is_empty() {
+        return Err(Error::UndecodableResponse {
+            status: 202,
+            reason: "the gateway accepted the request but returned no message id".into(),
+            body: bytes::Bytes::from_static(b"[]"),
+        });
+    }
+    Ok(accepted.swap_remove(0))
+}

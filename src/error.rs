@@ -1,0 +1,212 @@
+//! The one error type of the facade.
+
+use bytes::Bytes;
+use std::fmt;
+use std::time::Duration;
+
+/// Anything that can go wrong when talking to the WAB API.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The request was rejected locally, before anything was sent.
+    #[error("invalid request: {0}")]
+    InvalidRequest(#[from] ValidationError),
+    /// The client could not be built (bad base URL, missing credentials…).
+    #[error("configuration error: {0}")]
+    Config(String),
+    /// The request did not complete: connect failure, timeout, broken connection.
+    #[error("transport error: {0}")]
+    Transport(#[from] TransportError),
+    /// The API answered with an error status.
+    #[error("{0}")]
+    Api(#[from] ApiError),
+    /// The API answered with a success status, but the body is not what the spec says.
+    #[error("undecodable response (HTTP {status}): {reason}")]
+    UndecodableResponse {
+        /// HTTP status of the response.
+        status: u16,
+        /// Why decoding failed.
+        reason: String,
+        /// The body as received.
+        body: Bytes,
+    },
+}
+
+impl Error {
+    /// The HTTP status, when a response was received.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Error::Api(e) => Some(e.status),
+            Error::UndecodableResponse { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// The API error, when the API answered with an error status.
+    pub fn api_error(&self) -> Option<&ApiError> {
+        match self {
+            Error::Api(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn invalid(field: impl Into<String>, reason: impl Into<String>) -> Self {
+        Error::InvalidRequest(ValidationError::new(field, reason))
+    }
+}
+
+/// A request that breaks a rule of the API, found before sending it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ValidationError {
+    /// Path of the offending field, e.g. `to` or `template.components[1].parameters[0]`.
+    pub field: String,
+    /// What is wrong with it.
+    pub reason: String,
+}
+
+impl ValidationError {
+    pub(crate) fn new(field: impl Into<String>, reason: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            reason: reason.into(),
+        }
+    }
+}
+
+impl fmt::Display for ValidationError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "`{}`: {}", self.field, self.reason)
+    }
+}
+
+impl std::error::Error for ValidationError {}
+
+/// The request did not complete. Opaque; ask it what kind of failure it was.
+#[derive(Debug)]
+pub struct TransportError {
+    message: String,
+    connect: bool,
+    timeout: bool,
+    source: Option<Box<dyn std::error::Error + Send + Sync>>,
+}
+
+impl TransportError {
+    pub(crate) fn from_reqwest(e: reqwest::Error) -> Self {
+        let e = e.without_url();
+        Self {
+            message: e.to_string(),
+            connect: e.is_connect(),
+            timeout: e.is_timeout(),
+            source: Some(Box::new(e)),
+        }
+    }
+
+    pub(crate) fn other(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+            connect: false,
+            timeout: false,
+            source: None,
+        }
+    }
+
+    /// The connection could not be established: nothing reached the server.
+    pub fn is_connect(&self) -> bool {
+        self.connect
+    }
+
+    /// The request or the response timed out.
+    pub fn is_timeout(&self) -> bool {
+        self.timeout
+    }
+}
+
+impl fmt::Display for TransportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)?;
+        let mut source = self.source.as_deref().and_then(std::error::Error::source);
+        while let Some(s) = source {
+            write!(f, ": {s}")?;
+            source = s.source();
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for TransportError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source
+            .as_deref()
+            .map(|e| e as &(dyn std::error::Error + 'static))
+    }
+}
+
+/// An error status from the API, with everything the body said.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct ApiError {
+    /// HTTP status.
+    pub status: u16,
+    /// The most specific text the body carried (`error`, else `message`,
+    /// else the first field error, else the body as text).
+    pub message: String,
+    /// Field errors of a `{"errors":[…]}` body.
+    pub field_errors: Vec<FieldError>,
+    /// The wait the server asked for (`Retry-After`), when it asked.
+    pub retry_after: Option<Duration>,
+    /// The body exactly as received.
+    pub raw_body: Bytes,
+}
+
+/// One entry of a `{"errors":[{"field","code","description"}]}` body.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[non_exhaustive]
+pub struct FieldError {
+    /// The field the error is about.
+    #[serde(default)]
+    pub field: Option<String>,
+    /// Machine-readable code.
+    #[serde(default)]
+    pub code: Option<String>,
+    /// Human-readable description.
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+impl ApiError {
+    /// Builds an error from a response's status, `Retry-After` and body.
+    pub(crate) fn from_parts(status: u16, retry_after: Option<Duration>, raw_body: Bytes) -> Self {
+        let body = crate::error_body::ErrorBody::parse(&raw_body);
+        Self {
+            status,
+            message: body.message,
+            field_errors: body.field_errors,
+            retry_after,
+            raw_body,
+        }
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "API error (HTTP {})", self.status)?;
+        if !self.message.is_empty() {
+            write!(f, ": {}", self.message)?;
+        }
+        for fe in &self.field_errors {
+            write!(
+                f,
+                "; {}: {}",
+                fe.field.as_deref().unwrap_or("?"),
+                fe.description
+                    .as_deref()
+                    .or(fe.code.as_deref())
+                    .unwrap_or("invalid")
+            )?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ApiError {}

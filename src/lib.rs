@@ -1,0 +1,31 @@
+#![doc = include_str!("../README.md")]
+#![warn(missing_docs)]
+
+mod broadcast;
+mod call;
+mod capture;
+mod client;
+mod contact;
+mod error;
+mod error_body;
+mod hooks;
+mod interactive;
+mod media;
+mod message;
+pub mod raw;
+mod response;
+pub mod spec;
+mod template;
+mod validate;
+
+pub use broadcast::{Broadcast, MAX_RECIPIENTS};
+pub use client::{Client, ClientBuilder, DEFAULT_BASE_URL};
+pub use contact::{Address, Contact, Email, Name, Org, Phone, Url};
+pub use error::{ApiError, Error, FieldError, TransportError, ValidationError};
+pub use interactive::{Header, Interactive, ReplyButton, Row, Section};
+pub use media::{MediaDownload, MediaUpload};
+pub use message::{Content, Location, Media, Message, Reaction, Text};
+pub use response::{
+    Accepted, BroadcastAccepted, MessageRecord, ServiceStatus, Source, UploadedMedia,
+};
+pub use template::{ButtonKind, Component, ComponentKind, Language, Parameter, Template};

@@ -1,0 +1,99 @@
+//! What the API answers, as facade types.
+
+use serde::{Deserialize, Serialize};
+
+/// A message the gateway accepted for delivery.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Accepted {
+    /// The message id (a UUID); delivery reports carry it.
+    pub id: String,
+    /// `accepted`.
+    pub status: String,
+    /// Your reference, echoed.
+    #[serde(default)]
+    pub reference: Option<String>,
+}
+
+/// One recipient of a broadcast, accepted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct BroadcastAccepted {
+    /// The recipient.
+    pub destination: String,
+    /// The message id for this recipient.
+    pub id: String,
+    /// `accepted`.
+    pub status: String,
+    /// Your reference, echoed.
+    #[serde(default)]
+    pub reference: Option<String>,
+}
+
+/// A message looked up by id: sent (MT) or received (MO).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct MessageRecord {
+    /// The message id.
+    pub id: String,
+    /// The sender.
+    #[serde(default)]
+    pub source: Option<String>,
+    /// The recipient.
+    #[serde(default)]
+    pub destination: Option<String>,
+    /// `mt` (sent by the business) or `mo` (received).
+    #[serde(default)]
+    pub direction: Option<String>,
+    /// The message type.
+    #[serde(default, rename = "type")]
+    pub kind: Option<String>,
+    /// Your reference.
+    #[serde(default)]
+    pub reference: Option<String>,
+    /// The delivery status.
+    #[serde(default)]
+    pub status: Option<String>,
+    /// The message content as the gateway stores it.
+    #[serde(default)]
+    pub content: Option<serde_json::Value>,
+    /// When the message was created (RFC 3339).
+    #[serde(default)]
+    pub created_at: Option<String>,
+    /// When it last changed (RFC 3339).
+    #[serde(default)]
+    pub updated_at: Option<String>,
+}
+
+/// A media file uploaded to the gateway.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct UploadedMedia {
+    /// Use it in [`crate::Media::id`].
+    pub id: String,
+}
+
+/// A sending source (business phone number) of the account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Source {
+    /// The number.
+    pub source: String,
+    /// Its display name.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Its registration status.
+    #[serde(default)]
+    pub status: Option<String>,
+}
+
+/// The gateway's status.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct ServiceStatus {
+    /// The status.
+    pub status: String,
+    /// The gateway's version.
+    #[serde(default)]
+    pub version: Option<String>,
+}

@@ -1,0 +1,66 @@
+//! Small checks shared by the message builders.
+
+use crate::error::ValidationError;
+
+pub(crate) type Checked = Result<(), ValidationError>;
+
+pub(crate) fn fail(field: impl Into<String>, reason: impl Into<String>) -> Checked {
+    Err(ValidationError::new(field, reason))
+}
+
+/// E.164 with the leading `+`: a non-zero first digit, 7 to 15 digits in all.
+pub(crate) fn e164(field: &str, number: &str) -> Checked {
+    let digits = number.strip_prefix('+').unwrap_or("");
+    let ok = (7..=15).contains(&digits.len())
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && !digits.starts_with('0');
+    if ok {
+        Ok(())
+    } else {
+        fail(
+            field,
+            format!("{number:?} is not an E.164 number like +64211234567"),
+        )
+    }
+}
+
+/// Not empty (after trimming) and at most `max` characters.
+pub(crate) fn text(field: &str, value: &str, max: usize) -> Checked {
+    if value.trim().is_empty() {
+        return fail(field, "must not be empty");
+    }
+    max_len(field, value, max)
+}
+
+/// At most `max` characters (Unicode scalar values, as WhatsApp counts).
+pub(crate) fn max_len(field: &str, value: &str, max: usize) -> Checked {
+    let n = value.chars().count();
+    if n > max {
+        return fail(field, format!("is {n} characters long; the limit is {max}"));
+    }
+    Ok(())
+}
+
+/// An absolute `http` or `https` URL.
+pub(crate) fn url(field: &str, value: &str) -> Checked {
+    match reqwest::Url::parse(value) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => Ok(()),
+        _ => fail(field, format!("{value:?} is not an absolute http(s) URL")),
+    }
+}
+
+/// A sending source number: digits only, no leading zero, at most 30.
+pub(crate) fn source(field: &str, value: &str) -> Checked {
+    let ok = !value.is_empty()
+        && value.len() <= 30
+        && value.bytes().all(|b| b.is_ascii_digit())
+        && !value.starts_with('0');
+    if ok {
+        Ok(())
+    } else {
+        fail(
+            field,
+            format!("{value:?} is not a source number (digits, no leading zero, at most 30)"),
+        )
+    }
+}
