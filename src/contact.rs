@@ -274,3 +274,37 @@ impl Contact {
         Ok(())
     }
 }
+
+/// Builder-style setters for the optional text fields of a struct.
+macro_rules! setters {
+    ($ty:ident { $($field:ident),* }) => {
+        impl $ty {
+            /// An empty value; fill it with the setters.
+            pub fn new() -> Self {
+                Self::default()
+            }
+            $(
+                #[doc = concat!("Sets `", stringify!($field), "`.")]
+                pub fn $field(mut self, value: impl Into<String>) -> Self {
+                    self.$field = Some(value.into());
+                    self
+                }
+            )*
+        }
+    };
+}
+
+setters!(Org {
+    company,
+    department,
+    title
+});
+setters!(Address {
+    street,
+    city,
+    state,
+    zip,
+    country,
+    country_code,
+    kind
+});
