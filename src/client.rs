@@ -4,13 +4,15 @@
 use crate::broadcast::Broadcast;
 use crate::call;
 use crate::error::Error;
-use crate::hooks::HookState;
+use crate::hooks::{HookState, TransportConfig};
 use crate::media::{MediaDownload, MediaUpload};
 use crate::message::Message;
+use crate::pacing::Pacing;
 use crate::raw;
 use crate::response::{
     Accepted, BroadcastAccepted, MessageRecord, ServiceStatus, Source, UploadedMedia,
 };
+use crate::retry::{RetryPolicy, Sleeper, TokioSleeper};
 use base64::Engine;
 use progenitor_client::{ClientInfo, OperationInfo};
 use std::fmt;
@@ -57,6 +59,9 @@ pub struct ClientBuilder {
     connect_timeout: Duration,
     read_timeout: Duration,
     user_agent: String,
+    retry: RetryPolicy,
+    pacing: Option<Pacing>,
+    sleeper: Option<Arc<dyn Sleeper>>,
 }
 
 impl Default for ClientBuilder {
@@ -70,6 +75,9 @@ impl Default for ClientBuilder {
             connect_timeout: Duration::from_secs(10),
             read_timeout: Duration::from_secs(30),
             user_agent: format!("modica-wab/{}", env!("CARGO_PKG_VERSION")),
+            retry: RetryPolicy::standard(),
+            pacing: None,
+            sleeper: None,
         }
     }
 }
@@ -83,6 +91,8 @@ impl fmt::Debug for ClientBuilder {
             .field("default_source", &self.default_source)
             .field("timeout", &self.timeout)
             .field("connect_timeout", &self.connect_timeout)
+            .field("retry", &self.retry)
+            .field("pacing", &self.pacing)
             .finish()
     }
 }
@@ -123,6 +133,25 @@ impl ClientBuilder {
     /// Longest wait for the next bytes of a response (default 30 s).
     pub fn read_timeout(mut self, timeout: Duration) -> Self {
         self.read_timeout = timeout;
+        self
+    }
+
+    /// How failed requests are retried (default [`RetryPolicy::standard`]).
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// Paces sends per source number and per recipient (off by default).
+    pub fn pacing(mut self, pacing: Pacing) -> Self {
+        self.pacing = Some(pacing);
+        self
+    }
+
+    /// Replaces the clock and sleep used by retries and pacing (tests and
+    /// simulations use a virtual one).
+    pub fn sleeper(mut self, sleeper: Arc<dyn Sleeper>) -> Self {
+        self.sleeper = Some(sleeper);
         self
     }
 
@@ -185,11 +214,16 @@ impl ClientBuilder {
             .user_agent(self.user_agent)
             .build()
             .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?;
-        let raw = raw::Client::new_with_client(
-            &base_url,
-            http,
-            HookState::new(authorization, Some(self.timeout)),
-        );
+        let hooks = HookState::new(TransportConfig {
+            authorization,
+            timeout: Some(self.timeout),
+            retry: self.retry,
+            sleeper: self
+                .sleeper
+                .unwrap_or_else(|| Arc::new(TokioSleeper::default())),
+            pacing: self.pacing,
+        });
+        let raw = raw::Client::new_with_client(&base_url, http, hooks);
         Ok(Client {
             inner: Arc::new(Inner {
                 raw,

@@ -1,5 +1,6 @@
 //! The one error type of the facade.
 
+use crate::error_code::{ErrorClass, ErrorCode};
 use bytes::Bytes;
 use std::fmt;
 use std::time::Duration;
@@ -48,6 +49,33 @@ impl Error {
             Error::Api(e) => Some(e),
             _ => None,
         }
+    }
+
+    /// The WhatsApp error code the API gave, if any.
+    pub fn code(&self) -> Option<ErrorCode> {
+        self.api_error().and_then(|e| e.code)
+    }
+
+    /// What kind of failure this is. Transport failures are transient; local
+    /// validation and configuration errors are permanent.
+    pub fn class(&self) -> ErrorClass {
+        match self {
+            Error::Api(e) => e.class(),
+            Error::Transport(_) => ErrorClass::Transient,
+            Error::UndecodableResponse { status, .. } if *status >= 500 => ErrorClass::Transient,
+            _ => ErrorClass::Permanent,
+        }
+    }
+
+    /// Whether the same request can succeed later. Says nothing about whether
+    /// resending is *safe*: a timed-out send may have been accepted.
+    pub fn is_retryable(&self) -> bool {
+        self.class().is_retryable()
+    }
+
+    /// The wait the server asked for, when it asked (`Retry-After`).
+    pub fn retry_after(&self) -> Option<Duration> {
+        self.api_error().and_then(|e| e.retry_after)
     }
 
     pub(crate) fn invalid(field: impl Into<String>, reason: impl Into<String>) -> Self {
@@ -151,6 +179,9 @@ pub struct ApiError {
     /// The most specific text the body carried (`error`, else `message`,
     /// else the first field error, else the body as text).
     pub message: String,
+    /// The WhatsApp error code, from the body (`{"error":{"code":…}}`) or its
+    /// text (`(#131047) …`).
+    pub code: Option<ErrorCode>,
     /// Field errors of a `{"errors":[…]}` body.
     pub field_errors: Vec<FieldError>,
     /// The wait the server asked for (`Retry-After`), when it asked.
@@ -180,6 +211,7 @@ impl ApiError {
         let body = crate::error_body::ErrorBody::parse(&raw_body);
         Self {
             status,
+            code: body.code.map(ErrorCode::from_code),
             message: body.message,
             field_errors: body.field_errors,
             retry_after,
@@ -188,9 +220,22 @@ impl ApiError {
     }
 }
 
+impl ApiError {
+    /// The class of the code, or of the HTTP status when the code is unknown.
+    pub fn class(&self) -> ErrorClass {
+        self.code
+            .and_then(ErrorCode::known_class)
+            .unwrap_or_else(|| ErrorClass::from_status(self.status))
+    }
+}
+
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "API error (HTTP {})", self.status)?;
+        write!(f, "API error (HTTP {}", self.status)?;
+        match self.code {
+            Some(code) => write!(f, ", WhatsApp {code}: {})", code.action())?,
+            None => write!(f, ", {})", self.class())?,
+        }
         if !self.message.is_empty() {
             write!(f, ": {}", self.message)?;
         }

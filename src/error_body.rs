@@ -1,12 +1,15 @@
 //! Reads Modica's two error body shapes (and anything else) into one form.
 
 use crate::error::FieldError;
+use crate::error_code::code_in_text;
 use serde::Deserialize;
 
 /// What an error body says, whatever its shape.
 pub(crate) struct ErrorBody {
     pub message: String,
     pub field_errors: Vec<FieldError>,
+    /// A WhatsApp code, from a nested `{"error":{"code":…}}` or the text.
+    pub code: Option<i64>,
 }
 
 #[derive(Deserialize)]
@@ -29,6 +32,11 @@ impl ErrorBody {
         match serde_json::from_slice::<Shapes>(body) {
             Ok(shapes) => {
                 let field_errors = shapes.errors.unwrap_or_default();
+                let nested_code = shapes
+                    .error
+                    .as_ref()
+                    .and_then(|e| e.get("code"))
+                    .and_then(|c| c.as_i64());
                 let error_text = shapes.error.map(|e| match e {
                     serde_json::Value::String(s) => s,
                     // Meta's nested `{"error": {"message", "code"}}` forwarded as is.
@@ -43,9 +51,11 @@ impl ErrorBody {
                     .or(shapes.message)
                     .or_else(|| field_errors.first().and_then(|f| f.description.clone()))
                     .unwrap_or_default();
+                let code = nested_code.or_else(|| code_in_text(&message));
                 Self {
                     message,
                     field_errors,
+                    code,
                 }
             }
             Err(_) => {
@@ -58,6 +68,7 @@ impl ErrorBody {
                 Self {
                     message: text[..cut].to_owned(),
                     field_errors: Vec::new(),
+                    code: None,
                 }
             }
         }

@@ -2,9 +2,14 @@
 //! credentials, headers, timeouts, then sending and recording the response.
 
 use crate::capture::{self, Captured};
+use crate::error_body::ErrorBody;
+use crate::error_code::ErrorCode;
+use crate::pacing::{Pacer, Pacing};
 use crate::raw;
+use crate::retry::{Decision, Outcome, RetryBudget, RetryPolicy, Sleeper, StopReason};
 use bytes::{Bytes, BytesMut};
 use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
+use reqwest::Method;
 use reqwest::header::{AUTHORIZATION, HeaderValue, RETRY_AFTER};
 use std::fmt;
 use std::sync::Arc;
@@ -19,6 +24,19 @@ pub struct HookState(Arc<Shared>);
 struct Shared {
     authorization: HeaderValue,
     timeout: Option<Duration>,
+    retry: RetryPolicy,
+    budget: Option<RetryBudget>,
+    sleeper: Arc<dyn Sleeper>,
+    pacer: Option<Pacer>,
+}
+
+/// What the builder hands to the transport.
+pub(crate) struct TransportConfig {
+    pub authorization: HeaderValue,
+    pub timeout: Option<Duration>,
+    pub retry: RetryPolicy,
+    pub sleeper: Arc<dyn Sleeper>,
+    pub pacing: Option<Pacing>,
 }
 
 /// Error bodies larger than this are cut: enough for any JSON error, and a
@@ -26,10 +44,18 @@ struct Shared {
 const MAX_ERROR_BODY: usize = 64 * 1024;
 
 impl HookState {
-    pub(crate) fn new(authorization: HeaderValue, timeout: Option<Duration>) -> Self {
+    pub(crate) fn new(config: TransportConfig) -> Self {
+        let pacer = config
+            .pacing
+            .as_ref()
+            .and_then(|p| Pacer::new(p, config.sleeper.clone()));
         Self(Arc::new(Shared {
-            authorization,
-            timeout,
+            authorization: config.authorization,
+            timeout: config.timeout,
+            budget: config.retry.new_budget(),
+            retry: config.retry,
+            sleeper: config.sleeper,
+            pacer,
         }))
     }
 
@@ -49,35 +75,168 @@ impl HookState {
         }
     }
 
-    /// Sends the request and records what the facade needs of the response.
+    /// Sends the request, retrying as the policy allows, and records what the
+    /// facade needs of the final response.
     pub(crate) async fn execute(
         &self,
         client: &reqwest::Client,
-        request: reqwest::Request,
-        _operation: &str,
+        mut request: reqwest::Request,
+        operation: &str,
     ) -> reqwest::Result<reqwest::Response> {
-        let response = client.execute(request).await?;
-        let status = response.status();
-        let retry_after = response
-            .headers()
-            .get(RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
-        if status.is_success() {
-            capture::record(Captured {
-                status: status.as_u16(),
-                retry_after,
-                error_body: None,
-            });
-            return Ok(response);
+        let shared = &self.0;
+        let idempotent = matches!(
+            *request.method(),
+            Method::GET | Method::HEAD | Method::OPTIONS | Method::PUT | Method::DELETE
+        );
+        let pacing_keys = shared.pacer.as_ref().and_then(|_| PacingKeys::of(&request));
+        let start = shared.sleeper.now();
+        let mut attempt = 1u32;
+        loop {
+            if let (Some(pacer), Some(keys)) = (&shared.pacer, &pacing_keys) {
+                let recipients: Vec<&str> = keys.recipients.iter().map(String::as_str).collect();
+                pacer.wait(&keys.source, &recipients).await;
+            }
+            // A body that cannot be cloned (a stream) gets one attempt.
+            let spare = (attempt < shared.retry.max_attempts_value())
+                .then(|| request.try_clone())
+                .flatten();
+            let (result, outcome, captured) = observe(client.execute(request).await).await;
+            let mut decision = match &spare {
+                Some(_) => {
+                    let elapsed = shared.sleeper.now().saturating_sub(start);
+                    shared.retry.decide(
+                        &outcome,
+                        attempt,
+                        idempotent,
+                        elapsed,
+                        rand::random::<f64>(),
+                    )
+                }
+                None if outcome == Outcome::Success => Decision::Stop(StopReason::Done),
+                None => Decision::Stop(StopReason::NotRetryable),
+            };
+            if outcome == Outcome::Success {
+                if let Some(b) = &shared.budget {
+                    b.deposit();
+                }
+            } else if let Decision::Retry { .. } = decision
+                && shared.budget.as_ref().is_some_and(|b| !b.withdraw())
+            {
+                decision = Decision::Stop(StopReason::BudgetExhausted);
+            }
+            trace_attempt(operation, attempt, &outcome, &decision);
+            match (decision, spare) {
+                (Decision::Retry { after }, Some(next)) => {
+                    shared.sleeper.sleep(after).await;
+                    request = next;
+                    attempt += 1;
+                }
+                _ => {
+                    if let Some(captured) = captured {
+                        capture::record(captured);
+                    }
+                    return result;
+                }
+            }
         }
-        let (response, body) = buffer_error(response).await?;
-        capture::record(Captured {
+    }
+}
+
+fn trace_attempt(operation: &str, attempt: u32, outcome: &Outcome, decision: &Decision) {
+    let (status, code) = match outcome {
+        Outcome::Status { status, code, .. } => (*status, code.map(|c| c.code())),
+        Outcome::Success => (200, None),
+        _ => (0, None),
+    };
+    match decision {
+        Decision::Retry { after } => tracing::info!(
+            operation, attempt, status, code, wait_ms = after.as_millis() as u64, outcome = ?outcome, "retrying"
+        ),
+        Decision::Stop(reason) => {
+            tracing::debug!(operation, attempt, status, code, outcome = ?outcome, stop = ?reason, "done")
+        }
+    }
+}
+
+/// Classifies one attempt; buffers an error body so its WhatsApp code is seen.
+async fn observe(
+    result: reqwest::Result<reqwest::Response>,
+) -> (
+    reqwest::Result<reqwest::Response>,
+    Outcome,
+    Option<Captured>,
+) {
+    let response = match result {
+        Ok(response) => response,
+        Err(e) => {
+            let outcome = if e.is_connect() {
+                Outcome::ConnectFailed
+            } else {
+                Outcome::Transport {
+                    timeout: e.is_timeout(),
+                }
+            };
+            return (Err(e), outcome, None);
+        }
+    };
+    let status = response.status();
+    let retry_after = response
+        .headers()
+        .get(RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    if status.is_success() {
+        let captured = Captured {
             status: status.as_u16(),
             retry_after,
-            error_body: Some(body),
-        });
-        Ok(response)
+            error_body: None,
+        };
+        return (Ok(response), Outcome::Success, Some(captured));
+    }
+    match buffer_error(response).await {
+        Ok((response, body)) => {
+            let code = ErrorBody::parse(&body).code.map(ErrorCode::from_code);
+            let outcome = Outcome::Status {
+                status: status.as_u16(),
+                code,
+                retry_after: retry_after
+                    .as_deref()
+                    .and_then(crate::call::parse_retry_after),
+            };
+            let captured = Captured {
+                status: status.as_u16(),
+                retry_after,
+                error_body: Some(body),
+            };
+            (Ok(response), outcome, Some(captured))
+        }
+        Err(e) => (Err(e), Outcome::Transport { timeout: false }, None),
+    }
+}
+
+/// Who a JSON send goes from and to, for pacing.
+struct PacingKeys {
+    source: String,
+    recipients: Vec<String>,
+}
+
+impl PacingKeys {
+    fn of(request: &reqwest::Request) -> Option<Self> {
+        #[derive(serde::Deserialize)]
+        struct Body {
+            source: String,
+            #[serde(default)]
+            to: Option<String>,
+            #[serde(default)]
+            destination: Vec<String>,
+        }
+        let body: Body = serde_json::from_slice(request.body()?.as_bytes()?).ok()?;
+        let mut recipients = body.destination;
+        recipients.extend(body.to);
+        (!recipients.is_empty()).then_some(Self {
+            source: body.source,
+            recipients,
+        })
     }
 }
 
@@ -107,6 +266,8 @@ impl fmt::Debug for HookState {
         f.debug_struct("HookState")
             .field("authorization", &"<redacted>")
             .field("timeout", &self.0.timeout)
+            .field("retry", &self.0.retry)
+            .field("pacing", &self.0.pacer.is_some())
             .finish()
     }
 }

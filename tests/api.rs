@@ -372,6 +372,7 @@ async fn connection_refused_is_a_connect_transport_error() {
     let client = modica_wab::Client::builder()
         .credentials(USER, PASS)
         .base_url(format!("http://127.0.0.1:{port}"))
+        .retry(modica_wab::RetryPolicy::disabled())
         .build()
         .unwrap();
     match client.status().await.unwrap_err() {

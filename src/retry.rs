@@ -1,0 +1,291 @@
+//! When to retry: a pure decision ([`RetryPolicy::decide`]) and the budget
+//! that keeps a failing gateway from being stormed. The loop that sleeps
+//! lives in `hooks.rs`, where every request passes.
+//!
+//! **A message is never sent twice by a retry.** Idempotent requests (GET)
+//! retry on transport errors, 408, 429 and 5xx. Others (every POST) retry
+//! only when the failure proves nothing was accepted: the connection was never
+//! made, a 429, or a WhatsApp throttling or transient code. A read timeout or
+//! a bare 5xx after a POST is ambiguous and ends the call, unless
+//! [`RetryPolicy::retry_ambiguous`] opts in.
+
+use crate::error_code::{ErrorClass, ErrorCode};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// How a client retries.
+///
+/// ```
+/// use modica_wab::RetryPolicy;
+/// use std::time::Duration;
+/// let policy = RetryPolicy::standard().max_attempts(5).deadline(Duration::from_secs(60));
+/// # let _ = policy;
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct RetryPolicy {
+    max_attempts: u32,
+    base_delay: Duration,
+    max_delay: Duration,
+    max_retry_after: Duration,
+    deadline: Option<Duration>,
+    retry_ambiguous: bool,
+    budget: Option<(u32, f64)>,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self::standard()
+    }
+}
+
+impl RetryPolicy {
+    /// The default: 4 attempts in all; full-jitter backoff from 250 ms doubling
+    /// to at most 8 s; `Retry-After` honoured up to 60 s; 90 s overall
+    /// deadline; a budget of 10 retries refilled by 0.1 per success.
+    pub fn standard() -> Self {
+        Self {
+            max_attempts: 4,
+            base_delay: Duration::from_millis(250),
+            max_delay: Duration::from_secs(8),
+            max_retry_after: Duration::from_secs(60),
+            deadline: Some(Duration::from_secs(90)),
+            retry_ambiguous: false,
+            budget: Some((10, 0.1)),
+        }
+    }
+
+    /// One attempt, no retries.
+    pub fn disabled() -> Self {
+        Self {
+            max_attempts: 1,
+            ..Self::standard()
+        }
+    }
+
+    /// Attempts in all, the first included (at least 1).
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.max_attempts = attempts.max(1);
+        self
+    }
+
+    /// Backoff bounds: the first wait is up to `base`, doubling to at most `max`.
+    pub fn backoff(mut self, base: Duration, max: Duration) -> Self {
+        self.base_delay = base;
+        self.max_delay = max.max(base);
+        self
+    }
+
+    /// The longest `Retry-After` the client waits; a longer one ends the call
+    /// and the error exposes the wait.
+    pub fn max_retry_after(mut self, cap: Duration) -> Self {
+        self.max_retry_after = cap;
+        self
+    }
+
+    /// The overall time for all attempts and waits; `None` for no limit.
+    pub fn deadline(mut self, deadline: impl Into<Option<Duration>>) -> Self {
+        self.deadline = deadline.into();
+        self
+    }
+
+    /// Also retry non-idempotent requests after ambiguous failures (read
+    /// timeout, broken connection, bare 5xx). **May send a message twice.**
+    pub fn retry_ambiguous(mut self, yes: bool) -> Self {
+        self.retry_ambiguous = yes;
+        self
+    }
+
+    /// A token bucket shared by all requests of a client: `capacity` retries,
+    /// refilled by `per_success` for each success. `None` for no budget.
+    pub fn budget(mut self, budget: impl Into<Option<(u32, f64)>>) -> Self {
+        self.budget = budget.into();
+        self
+    }
+
+    /// Decides after attempt number `attempt` (1-based) ended in `outcome`.
+    ///
+    /// `elapsed` is the time spent so far; `jitter` is a number in `[0, 1)`
+    /// (random in use, fixed in tests) that scales the backoff.
+    pub fn decide(
+        &self,
+        outcome: &Outcome,
+        attempt: u32,
+        idempotent: bool,
+        elapsed: Duration,
+        jitter: f64,
+    ) -> Decision {
+        let retry_after = match outcome {
+            Outcome::Success => return Decision::Stop(StopReason::Done),
+            Outcome::Status { retry_after, .. } => *retry_after,
+            _ => None,
+        };
+        if !self.may_retry(outcome, idempotent) {
+            return Decision::Stop(StopReason::NotRetryable);
+        }
+        if attempt >= self.max_attempts {
+            return Decision::Stop(StopReason::AttemptsExhausted);
+        }
+        let wait = match retry_after {
+            Some(asked) if asked > self.max_retry_after => {
+                return Decision::Stop(StopReason::RetryAfterTooLong(asked));
+            }
+            Some(asked) => asked,
+            None => {
+                let exp = self
+                    .base_delay
+                    .saturating_mul(1u32 << (attempt - 1).min(20));
+                exp.min(self.max_delay).mul_f64(jitter.clamp(0.0, 1.0))
+            }
+        };
+        if self.deadline.is_some_and(|d| elapsed + wait > d) {
+            return Decision::Stop(StopReason::DeadlineExceeded);
+        }
+        Decision::Retry { after: wait }
+    }
+
+    fn may_retry(&self, outcome: &Outcome, idempotent: bool) -> bool {
+        let ambiguous_ok = idempotent || self.retry_ambiguous;
+        match outcome {
+            Outcome::Success => false,
+            // Nothing reached the server.
+            Outcome::ConnectFailed => true,
+            Outcome::Transport { .. } => ambiguous_ok,
+            Outcome::Status { status, code, .. } => match code.and_then(ErrorCode::known_class) {
+                // WhatsApp refused this message with a code: it was not accepted.
+                Some(class) => matches!(class, ErrorClass::Transient | ErrorClass::RateLimited),
+                None => match status {
+                    429 => true,
+                    408 | 500..=599 => ambiguous_ok,
+                    _ => false,
+                },
+            },
+        }
+    }
+
+    pub(crate) fn max_attempts_value(&self) -> u32 {
+        self.max_attempts
+    }
+
+    pub(crate) fn new_budget(&self) -> Option<RetryBudget> {
+        self.budget.map(|(capacity, per_success)| RetryBudget {
+            capacity: f64::from(capacity),
+            per_success,
+            tokens: Mutex::new(f64::from(capacity)),
+        })
+    }
+}
+
+/// How one attempt ended, as the retry decision sees it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
+pub enum Outcome {
+    /// A success status.
+    Success,
+    /// The connection could not be made: nothing was sent.
+    ConnectFailed,
+    /// The request may have reached the server (timeout, broken connection).
+    Transport {
+        /// It was a timeout.
+        timeout: bool,
+    },
+    /// An error status.
+    Status {
+        /// HTTP status.
+        status: u16,
+        /// The WhatsApp code in the body, if any.
+        code: Option<ErrorCode>,
+        /// `Retry-After`, if given.
+        retry_after: Option<Duration>,
+    },
+}
+
+/// What to do after an attempt.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
+pub enum Decision {
+    /// Wait this long, then try again.
+    Retry {
+        /// The wait.
+        after: Duration,
+    },
+    /// Return the last outcome to the caller.
+    Stop(StopReason),
+}
+
+/// Why retrying stopped.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
+pub enum StopReason {
+    /// The attempt succeeded.
+    Done,
+    /// Retrying cannot help, or could send a message twice.
+    NotRetryable,
+    /// The policy's attempts are used up.
+    AttemptsExhausted,
+    /// The server asked for a longer wait than the policy allows.
+    RetryAfterTooLong(Duration),
+    /// Waiting would pass the overall deadline.
+    DeadlineExceeded,
+    /// The client's retry budget is empty.
+    BudgetExhausted,
+}
+
+/// Token bucket of retries shared by every request of a client.
+#[derive(Debug)]
+pub(crate) struct RetryBudget {
+    capacity: f64,
+    per_success: f64,
+    tokens: Mutex<f64>,
+}
+
+impl RetryBudget {
+    pub(crate) fn withdraw(&self) -> bool {
+        let mut tokens = self.tokens.lock().unwrap_or_else(|p| p.into_inner());
+        if *tokens >= 1.0 {
+            *tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+
+    pub(crate) fn deposit(&self) {
+        let mut tokens = self.tokens.lock().unwrap_or_else(|p| p.into_inner());
+        *tokens = (*tokens + self.per_success).min(self.capacity);
+    }
+}
+
+/// The client's clock and sleep, replaceable so tests and simulations run in
+/// virtual time (no wall-clock seconds spent waiting).
+pub trait Sleeper: Send + Sync + std::fmt::Debug + 'static {
+    /// Time since this sleeper's start.
+    fn now(&self) -> Duration;
+    /// Waits `duration`.
+    fn sleep(&self, duration: Duration) -> Pin<Box<dyn Future<Output = ()> + Send>>;
+}
+
+/// Real time: `tokio::time::sleep`.
+#[derive(Debug)]
+pub struct TokioSleeper {
+    start: Instant,
+}
+
+impl Default for TokioSleeper {
+    fn default() -> Self {
+        Self {
+            start: Instant::now(),
+        }
+    }
+}
+
+impl Sleeper for TokioSleeper {
+    fn now(&self) -> Duration {
+        self.start.elapsed()
+    }
+
+    fn sleep(&self, duration: Duration) -> Pin<Box<dyn Future<Output = ()> + Send>> {
+        Box::pin(tokio::time::sleep(duration))
+    }
+}

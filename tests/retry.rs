@@ -1,0 +1,590 @@
+//! Error codes, the retry decision table, and retries over HTTP in virtual
+//! time (an injected sleeper: no wall-clock seconds, no flakes).
+
+mod common;
+
+use common::*;
+use modica_wab::retry::{Decision, Outcome, Sleeper, StopReason};
+use modica_wab::*;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+/// Virtual time: `sleep` returns at once and moves the clock forward.
+#[derive(Debug, Default)]
+struct VirtualTime {
+    nanos: AtomicU64,
+    sleeps: Mutex<Vec<Duration>>,
+}
+
+impl Sleeper for VirtualTime {
+    fn now(&self) -> Duration {
+        Duration::from_nanos(self.nanos.load(Ordering::SeqCst))
+    }
+    fn sleep(&self, d: Duration) -> Pin<Box<dyn Future<Output = ()> + Send>> {
+        self.nanos.fetch_add(d.as_nanos() as u64, Ordering::SeqCst);
+        self.sleeps.lock().unwrap().push(d);
+        Box::pin(async {})
+    }
+}
+
+fn client_with(server_uri: &str, policy: RetryPolicy) -> (Client, Arc<VirtualTime>) {
+    let time = Arc::new(VirtualTime::default());
+    let client = Client::builder()
+        .credentials(USER, PASS)
+        .base_url(server_uri)
+        .default_source(SOURCE)
+        .retry(policy)
+        .sleeper(time.clone())
+        .build()
+        .unwrap();
+    (client, time)
+}
+
+fn whatsapp_error(code: i64, text: &str) -> ResponseTemplate {
+    ResponseTemplate::new(400).set_body_json(serde_json::json!({
+        "error": format!("(#{code}) {text}"), "message": "Whatsapp Cloud API error", "statusCode": 400
+    }))
+}
+
+async fn count(server: &MockServer) -> usize {
+    server.received_requests().await.map_or(0, |r| r.len())
+}
+
+fn text() -> Message {
+    Message::text("+64211234567", "hi")
+}
+
+// ---------- error codes ----------
+
+#[test]
+fn every_code_appears_once_and_round_trips() {
+    let mut seen = std::collections::HashSet::new();
+    for code in ErrorCode::ALL {
+        assert!(seen.insert(code.code()), "code {} twice", code.code());
+        assert_eq!(ErrorCode::from_code(code.code()), *code);
+        assert!(
+            code.known_class().is_some() && !code.meaning().is_empty() && !code.action().is_empty()
+        );
+    }
+    // Modica's eight and Meta's list: every row of the reference table.
+    assert_eq!(ErrorCode::ALL.len(), 60);
+    for modica in [
+        131026, 131048, 130429, 131047, 131056, 131031, 131042, 132001,
+    ] {
+        assert!(
+            !matches!(ErrorCode::from_code(modica), ErrorCode::Unknown(_)),
+            "{modica}"
+        );
+    }
+    assert_eq!(ErrorCode::from_code(250), ErrorCode::PermissionMissing(250));
+    assert_eq!(
+        ErrorCode::from_code(250).known_class(),
+        Some(ErrorClass::Credentials)
+    );
+    assert_eq!(ErrorCode::from_code(999_999), ErrorCode::Unknown(999_999));
+    assert_eq!(
+        ErrorCode::from_code(131047).action(),
+        "send an approved template instead"
+    );
+    assert_eq!(
+        ErrorCode::from_code(3).known_class(),
+        Some(ErrorClass::Credentials),
+        "a 500 that must not be retried"
+    );
+    assert_eq!(
+        ErrorCode::from_code(131045).known_class(),
+        Some(ErrorClass::Permanent)
+    );
+}
+
+#[test]
+fn unknown_codes_take_their_class_from_the_status() {
+    for (status, class) in [
+        (401, ErrorClass::Credentials),
+        (403, ErrorClass::Credentials),
+        (429, ErrorClass::RateLimited),
+        (503, ErrorClass::Transient),
+        (400, ErrorClass::Permanent),
+    ] {
+        assert_eq!(ErrorClass::from_status(status), class);
+    }
+}
+
+// ---------- the decision table ----------
+
+#[test]
+fn decision_table() {
+    use ErrorClass::*;
+    let policy = RetryPolicy::standard()
+        .max_attempts(3)
+        .backoff(Duration::from_secs(1), Duration::from_secs(4))
+        .max_retry_after(Duration::from_secs(30))
+        .deadline(Duration::from_secs(60));
+    let code_of = |class: ErrorClass| match class {
+        Transient => ErrorCode::SomethingWentWrong,
+        RateLimited => ErrorCode::ThroughputLimit,
+        Credentials => ErrorCode::AccessDenied,
+        Permanent => ErrorCode::ReEngagementRequired,
+        StopAndAct => ErrorCode::AccountLocked,
+        _ => unreachable!(),
+    };
+    let status = |s: u16, code: Option<ErrorCode>, ra: Option<u64>| Outcome::Status {
+        status: s,
+        code,
+        retry_after: ra.map(Duration::from_secs),
+    };
+    let retry = |secs: f64| Decision::Retry {
+        after: Duration::from_secs_f64(secs),
+    };
+    let stop = Decision::Stop;
+    let no = stop(StopReason::NotRetryable);
+    // (outcome, idempotent, attempt, expected) with jitter 0.5
+    let mut rows: Vec<(Outcome, bool, u32, Decision)> = vec![
+        (Outcome::Success, true, 1, stop(StopReason::Done)),
+        (Outcome::ConnectFailed, false, 1, retry(0.5)),
+        (Outcome::ConnectFailed, true, 2, retry(1.0)),
+        (
+            Outcome::ConnectFailed,
+            true,
+            3,
+            stop(StopReason::AttemptsExhausted),
+        ),
+        (Outcome::Transport { timeout: true }, true, 1, retry(0.5)),
+        (Outcome::Transport { timeout: true }, false, 1, no),
+        (Outcome::Transport { timeout: false }, false, 1, no),
+        (status(503, None, None), true, 1, retry(0.5)),
+        (status(503, None, None), false, 1, no),
+        (status(500, None, None), false, 1, no),
+        (status(408, None, None), true, 1, retry(0.5)),
+        (status(408, None, None), false, 1, no),
+        (status(429, None, None), false, 1, retry(0.5)),
+        (status(429, None, Some(2)), false, 1, retry(2.0)),
+        (
+            status(429, None, Some(2)),
+            true,
+            3,
+            stop(StopReason::AttemptsExhausted),
+        ),
+        (
+            status(429, None, Some(31)),
+            false,
+            1,
+            stop(StopReason::RetryAfterTooLong(Duration::from_secs(31))),
+        ),
+        (status(503, None, Some(30)), true, 1, retry(30.0)),
+        (status(400, None, None), true, 1, no),
+        (status(404, None, None), true, 1, no),
+    ];
+    // Every class with a code, for both kinds of request, first and last attempt.
+    for class in [Transient, RateLimited, Credentials, Permanent, StopAndAct] {
+        for idempotent in [true, false] {
+            let outcome = status(400, Some(code_of(class)), None);
+            let first = if class.is_retryable() { retry(0.5) } else { no };
+            let last = if class.is_retryable() {
+                stop(StopReason::AttemptsExhausted)
+            } else {
+                no
+            };
+            rows.push((outcome, idempotent, 1, first));
+            rows.push((outcome, idempotent, 3, last));
+            // With Retry-After within and beyond the cap.
+            let with_ra = status(429, Some(code_of(class)), Some(5));
+            rows.push((
+                with_ra,
+                idempotent,
+                1,
+                if class.is_retryable() { retry(5.0) } else { no },
+            ));
+            let beyond = status(429, Some(code_of(class)), Some(300));
+            let expect = if class.is_retryable() {
+                stop(StopReason::RetryAfterTooLong(Duration::from_secs(300)))
+            } else {
+                no
+            };
+            rows.push((beyond, idempotent, 1, expect));
+        }
+    }
+    for (outcome, idempotent, attempt, expected) in rows {
+        let got = policy.decide(&outcome, attempt, idempotent, Duration::ZERO, 0.5);
+        assert_eq!(
+            got, expected,
+            "{outcome:?} idempotent={idempotent} attempt={attempt}"
+        );
+    }
+    // Backoff is capped, and the deadline ends it.
+    assert_eq!(
+        policy.clone().max_attempts(10).decide(
+            &Outcome::ConnectFailed,
+            6,
+            true,
+            Duration::ZERO,
+            0.999
+        ),
+        retry(4.0 * 0.999)
+    );
+    assert_eq!(
+        policy.decide(
+            &Outcome::ConnectFailed,
+            1,
+            true,
+            Duration::from_secs(60),
+            0.5
+        ),
+        stop(StopReason::DeadlineExceeded)
+    );
+    // Opting in retries ambiguous POST failures.
+    let brave = policy.clone().retry_ambiguous(true);
+    assert_eq!(
+        brave.decide(&status(503, None, None), 1, false, Duration::ZERO, 0.5),
+        retry(0.5)
+    );
+    assert_eq!(
+        RetryPolicy::disabled().decide(&Outcome::ConnectFailed, 1, true, Duration::ZERO, 0.5),
+        stop(StopReason::AttemptsExhausted)
+    );
+}
+
+// ---------- over HTTP ----------
+
+#[tokio::test]
+async fn a_429_with_retry_after_is_waited_out_and_sent_once_more() {
+    let server = server().await;
+    Mock::given(method("POST"))
+        .and(path("/messages"))
+        .respond_with(ResponseTemplate::new(429).insert_header("Retry-After", "2"))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/messages"))
+        .respond_with(respond(202, "PostMessages.202.json"))
+        .mount(&server)
+        .await;
+    let (client, time) = client_with(&server.uri(), RetryPolicy::standard());
+    let accepted = client.send(&text()).await.unwrap();
+    assert_eq!(accepted.status, "accepted");
+    assert_eq!(count(&server).await, 2);
+    assert!(
+        time.now() >= Duration::from_secs(2),
+        "waited {:?}",
+        time.now()
+    );
+}
+
+#[tokio::test]
+async fn a_503_on_a_post_is_not_retried() {
+    let server = server().await;
+    Mock::given(method("POST"))
+        .and(path("/messages"))
+        .respond_with(ResponseTemplate::new(503))
+        .mount(&server)
+        .await;
+    let (client, _) = client_with(&server.uri(), RetryPolicy::standard());
+    let err = client.send(&text()).await.unwrap_err();
+    assert_eq!(err.status(), Some(503));
+    assert_eq!(err.class(), ErrorClass::Transient);
+    assert_eq!(count(&server).await, 1);
+}
+
+#[tokio::test]
+async fn a_503_on_a_get_is_retried() {
+    let server = server().await;
+    Mock::given(method("GET"))
+        .and(path("/status"))
+        .respond_with(ResponseTemplate::new(503))
+        .up_to_n_times(2)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/status"))
+        .respond_with(respond(200, "GetStatus.200.json"))
+        .mount(&server)
+        .await;
+    let (client, time) = client_with(&server.uri(), RetryPolicy::standard());
+    assert_eq!(client.status().await.unwrap().status, "ok");
+    assert_eq!(count(&server).await, 3);
+    assert_eq!(time.sleeps.lock().unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn raw_operations_get_the_same_retries() {
+    let server = server().await;
+    Mock::given(method("GET"))
+        .and(path("/status"))
+        .respond_with(ResponseTemplate::new(502))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/status"))
+        .respond_with(respond(200, "GetStatus.200.json"))
+        .mount(&server)
+        .await;
+    let (client, _) = client_with(&server.uri(), RetryPolicy::standard());
+    assert_eq!(client.raw().get_status().await.unwrap().status, "ok");
+    assert_eq!(count(&server).await, 2);
+}
+
+#[tokio::test]
+async fn a_read_timeout_on_a_post_is_not_retried() {
+    let server = server().await;
+    Mock::given(method("POST"))
+        .and(path("/messages"))
+        .respond_with(respond(202, "PostMessages.202.json").set_delay(Duration::from_millis(800)))
+        .mount(&server)
+        .await;
+    let time = Arc::new(VirtualTime::default());
+    let client = Client::builder()
+        .credentials(USER, PASS)
+        .base_url(server.uri())
+        .default_source(SOURCE)
+        .timeout(Duration::from_millis(150))
+        .sleeper(time)
+        .build()
+        .unwrap();
+    let err = client.send(&text()).await.unwrap_err();
+    assert!(
+        matches!(&err, Error::Transport(t) if t.is_timeout()),
+        "{err}"
+    );
+    assert_eq!(count(&server).await, 1);
+}
+
+#[tokio::test]
+async fn connection_refused_is_retried() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let uri = format!("http://{}", listener.local_addr().unwrap());
+    drop(listener);
+    let (client, time) = client_with(&uri, RetryPolicy::standard().max_attempts(3));
+    let err = client.send(&text()).await.unwrap_err();
+    assert!(
+        matches!(&err, Error::Transport(t) if t.is_connect()),
+        "{err}"
+    );
+    assert_eq!(
+        time.sleeps.lock().unwrap().len(),
+        2,
+        "two retries after the first attempt"
+    );
+}
+
+#[tokio::test]
+async fn re_engagement_131047_is_not_retried_and_says_what_to_do() {
+    let server = server().await;
+    Mock::given(method("POST"))
+        .and(path("/messages"))
+        .respond_with(respond(400, "PostMessages.400.json"))
+        .mount(&server)
+        .await;
+    let (client, _) = client_with(&server.uri(), RetryPolicy::standard());
+    let err = client.send(&text()).await.unwrap_err();
+    assert_eq!(err.code(), Some(ErrorCode::ReEngagementRequired));
+    assert_eq!(
+        err.code().unwrap().action(),
+        "send an approved template instead"
+    );
+    assert!(!err.is_retryable());
+    let line = err.to_string();
+    assert!(
+        line.contains("131047")
+            && line.contains("send an approved template instead")
+            && !line.contains('\n'),
+        "{line}"
+    );
+    assert_eq!(count(&server).await, 1);
+}
+
+#[tokio::test]
+async fn throughput_130429_is_retried() {
+    let server = server().await;
+    Mock::given(method("POST"))
+        .and(path("/messages"))
+        .respond_with(whatsapp_error(130429, "Rate limit hit"))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/messages"))
+        .respond_with(respond(202, "PostMessages.202.json"))
+        .mount(&server)
+        .await;
+    let (client, _) = client_with(&server.uri(), RetryPolicy::standard());
+    assert!(client.send(&text()).await.is_ok());
+    assert_eq!(count(&server).await, 2);
+}
+
+#[tokio::test]
+async fn the_budget_stops_a_storm() {
+    let server = server().await;
+    Mock::given(method("GET"))
+        .and(path("/status"))
+        .respond_with(ResponseTemplate::new(503))
+        .mount(&server)
+        .await;
+    let policy = RetryPolicy::standard()
+        .max_attempts(100)
+        .deadline(None)
+        .budget((3, 0.1));
+    let (client, _) = client_with(&server.uri(), policy);
+    assert_eq!(client.status().await.unwrap_err().status(), Some(503));
+    assert_eq!(
+        count(&server).await,
+        4,
+        "the first attempt and three budgeted retries"
+    );
+    // The budget is shared: the next call gets no retries at all.
+    client.status().await.unwrap_err();
+    assert_eq!(count(&server).await, 5);
+}
+
+#[tokio::test]
+async fn the_deadline_stops_a_storm() {
+    let server = server().await;
+    Mock::given(method("GET"))
+        .and(path("/status"))
+        .respond_with(ResponseTemplate::new(503).insert_header("Retry-After", "1"))
+        .mount(&server)
+        .await;
+    let policy = RetryPolicy::standard()
+        .max_attempts(100)
+        .budget(None)
+        .deadline(Duration::from_secs(5));
+    let (client, time) = client_with(&server.uri(), policy);
+    client.status().await.unwrap_err();
+    assert_eq!(count(&server).await, 6, "attempts at 0..=5 s");
+    assert!(time.now() <= Duration::from_secs(5));
+}
+
+#[tokio::test]
+async fn a_retry_after_beyond_the_cap_stops_and_exposes_the_wait() {
+    let server = server().await;
+    Mock::given(method("POST"))
+        .and(path("/messages"))
+        .respond_with(ResponseTemplate::new(429).insert_header("Retry-After", "120"))
+        .mount(&server)
+        .await;
+    let (client, time) = client_with(
+        &server.uri(),
+        RetryPolicy::standard().max_retry_after(Duration::from_secs(60)),
+    );
+    let err = client.send(&text()).await.unwrap_err();
+    assert_eq!(err.retry_after(), Some(Duration::from_secs(120)));
+    assert_eq!(err.class(), ErrorClass::RateLimited);
+    assert_eq!(count(&server).await, 1);
+    assert_eq!(time.now(), Duration::ZERO);
+}
+
+#[tokio::test]
+async fn uploads_in_memory_are_retried_and_streamed_ones_are_sent_once() {
+    let server = server().await;
+    Mock::given(method("POST"))
+        .and(path("/media"))
+        .respond_with(ResponseTemplate::new(429))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/media"))
+        .respond_with(respond(200, "PostMedia.200.json"))
+        .mount(&server)
+        .await;
+    let (client, _) = client_with(&server.uri(), RetryPolicy::standard());
+    client
+        .upload_media(MediaUpload::bytes("a.png", "image/png", &b"x"[..]))
+        .await
+        .unwrap();
+    assert_eq!(count(&server).await, 2);
+
+    let server = self::server().await;
+    Mock::given(method("POST"))
+        .and(path("/media"))
+        .respond_with(ResponseTemplate::new(429))
+        .mount(&server)
+        .await;
+    let (client, _) = client_with(&server.uri(), RetryPolicy::standard());
+    let chunks = futures_util::stream::iter([Ok::<_, std::io::Error>(bytes::Bytes::from_static(
+        b"streamed",
+    ))]);
+    let err = client
+        .upload_media(MediaUpload::stream("a.png", "image/png", chunks, None))
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(429));
+    assert_eq!(count(&server).await, 1, "a stream cannot be replayed");
+}
+
+// ---------- pacing ----------
+
+#[tokio::test]
+async fn pacing_holds_the_rate_per_source_within_5_percent() {
+    let server = server().await;
+    Mock::given(method("POST"))
+        .and(path("/messages"))
+        .respond_with(respond(202, "PostMessages.202.json"))
+        .mount(&server)
+        .await;
+    let time = Arc::new(VirtualTime::default());
+    let client = Client::builder()
+        .credentials(USER, PASS)
+        .base_url(server.uri())
+        .default_source(SOURCE)
+        .pacing(Pacing::new().per_source(20))
+        .sleeper(time.clone())
+        .build()
+        .unwrap();
+    let mut sent = 0u32;
+    while time.now() < Duration::from_secs(10) {
+        client
+            .send(&Message::text(format!("+6421{:07}", sent), "hi"))
+            .await
+            .unwrap();
+        sent += 1;
+    }
+    let rate = f64::from(sent) / time.now().as_secs_f64();
+    assert!(
+        (rate - 20.0).abs() / 20.0 <= 0.05,
+        "{sent} sends in {:?}: {rate:.2}/s",
+        time.now()
+    );
+}
+
+#[tokio::test]
+async fn pacing_spaces_messages_to_one_recipient() {
+    let server = server().await;
+    Mock::given(method("POST"))
+        .and(path("/messages"))
+        .respond_with(respond(202, "PostMessages.202.json"))
+        .mount(&server)
+        .await;
+    let time = Arc::new(VirtualTime::default());
+    let client = Client::builder()
+        .credentials(USER, PASS)
+        .base_url(server.uri())
+        .default_source(SOURCE)
+        .pacing(Pacing::new().per_recipient_interval(Duration::from_secs(6)))
+        .sleeper(time.clone())
+        .build()
+        .unwrap();
+    for _ in 0..3 {
+        client.send(&text()).await.unwrap();
+    }
+    client
+        .send(&Message::text("+64211230000", "other"))
+        .await
+        .unwrap();
+    assert!(
+        time.now() >= Duration::from_secs(12) && time.now() < Duration::from_secs(13),
+        "{:?}",
+        time.now()
+    );
+}
