@@ -58,7 +58,7 @@ macro_rules! error_codes {
         /// use modica_wab::{ErrorCode, ErrorClass};
         /// let code = ErrorCode::from_code(131047);
         /// assert_eq!(code, ErrorCode::ReEngagementRequired);
-        /// assert_eq!(code.class(), ErrorClass::Permanent);
+        /// assert_eq!(code.known_class(), Some(ErrorClass::Permanent));
         /// assert_eq!(code.action(), "send an approved template instead");
         /// ```
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
