@@ -588,3 +588,29 @@ async fn pacing_spaces_messages_to_one_recipient() {
         time.now()
     );
 }
+
+#[tokio::test]
+async fn retry_after_as_an_http_date_is_understood() {
+    let server = server().await;
+    let when = std::time::SystemTime::now() + Duration::from_secs(120);
+    Mock::given(method("POST"))
+        .and(path("/messages"))
+        .respond_with(
+            ResponseTemplate::new(429)
+                .insert_header("Retry-After", httpdate::fmt_http_date(when).as_str()),
+        )
+        .mount(&server)
+        .await;
+    let (client, _) = client_with(&server.uri(), RetryPolicy::standard());
+    let wait = client
+        .send(&text())
+        .await
+        .unwrap_err()
+        .retry_after()
+        .expect("a wait");
+    assert!(
+        wait > Duration::from_secs(115) && wait <= Duration::from_secs(120),
+        "{wait:?}"
+    );
+    assert_eq!(count(&server).await, 1, "beyond the 60 s cap: not retried");
+}
