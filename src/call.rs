@@ -72,6 +72,19 @@ pub(crate) fn convert<T: Serialize, U: DeserializeOwned>(
     })
 }
 
+/// Reads a checked JSON body as the generated request type of an operation.
+pub(crate) fn request_body<T: DeserializeOwned>(body: serde_json::Value) -> Result<T, Error> {
+    serde_json::from_value(body).map_err(|e| Error::invalid("body", e.to_string()))
+}
+
+/// The `Retry-After` of a response, parsed.
+pub(crate) fn retry_after_of(headers: &http::HeaderMap) -> Option<Duration> {
+    headers
+        .get(http::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(parse_retry_after)
+}
+
 /// Parses `Retry-After`: delay seconds or an HTTP date.
 pub(crate) fn parse_retry_after(value: &str) -> Option<Duration> {
     let value = value.trim();

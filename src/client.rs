@@ -276,8 +276,7 @@ impl Client {
     /// Sends one message. Checked locally first; nothing is sent if it is invalid.
     pub async fn send(&self, message: &Message) -> Result<Accepted, Error> {
         let body = message.to_json(self.default_source())?;
-        let body =
-            serde_json::from_value(body).map_err(|e| Error::invalid("body", e.to_string()))?;
+        let body = call::request_body(body)?;
         let accepted: Vec<Accepted> = call::json(self.raw().post_messages(&body)).await?;
         first(accepted)
     }
@@ -285,8 +284,7 @@ impl Client {
     /// Sends one message to several recipients; one entry per recipient.
     pub async fn broadcast(&self, broadcast: &Broadcast) -> Result<Vec<BroadcastAccepted>, Error> {
         let body = broadcast.to_json(self.default_source())?;
-        let body =
-            serde_json::from_value(body).map_err(|e| Error::invalid("body", e.to_string()))?;
+        let body = call::request_body(body)?;
         call::json(self.raw().post_messages_broadcast(&body)).await
     }
 
@@ -388,8 +386,7 @@ impl Client {
             return Err(Error::invalid("pin", "must be six digits"));
         }
         let body = serde_json::json!({ "source": source, "pin": pin });
-        let body =
-            serde_json::from_value(body).map_err(|e| Error::invalid("body", e.to_string()))?;
+        let body = call::request_body(body)?;
         call::json(self.raw().post_source(&body)).await
     }
 

@@ -203,11 +203,7 @@ pub(crate) async fn read_upload_response(
     response: reqwest::Response,
 ) -> Result<crate::UploadedMedia, Error> {
     let status = response.status().as_u16();
-    let retry_after = response
-        .headers()
-        .get(reqwest::header::RETRY_AFTER)
-        .and_then(|v| v.to_str().ok())
-        .and_then(crate::call::parse_retry_after);
+    let retry_after = crate::call::retry_after_of(response.headers());
     let body = response
         .bytes()
         .await
