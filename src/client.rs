@@ -349,6 +349,31 @@ impl Client {
         self.download_media_for(&source, media_id).await
     }
 
+    /// Downloads the media item of an inbound message (image, audio, video,
+    /// document or sticker), as a stream.
+    ///
+    /// The media belongs to the business number the message was sent to (its
+    /// `Destination`, without a leading `+`); the default source is used when
+    /// the callback did not name it.
+    pub async fn download_inbound_media(
+        &self,
+        message: &crate::callback::InboundMessage,
+    ) -> Result<MediaDownload, Error> {
+        let media = message
+            .media()
+            .ok_or_else(|| Error::invalid("content", "the message carries no media"))?;
+        let source = match message.destination.as_deref() {
+            Some(d) => d.trim_start_matches('+').to_owned(),
+            None => self.default_source().map(str::to_owned).ok_or_else(|| {
+                Error::invalid(
+                    "source",
+                    "the message has no Destination and no default source is set",
+                )
+            })?,
+        };
+        self.download_media_for(&source, &media.id).await
+    }
+
     /// Downloads media received on `source`, as a stream.
     pub async fn download_media_for(
         &self,

@@ -8,10 +8,12 @@
 //! ```
 
 use crate::validate::{self, Checked, fail};
-use serde::Serialize;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 
 /// One contact card.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema, Default)]
+#[serde(default)]
 #[non_exhaustive]
 pub struct Contact {
     /// The name; `formatted_name` plus at least one part.
@@ -37,7 +39,8 @@ pub struct Contact {
 }
 
 /// A contact's name.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema, Default)]
+#[serde(default)]
 #[non_exhaustive]
 pub struct Name {
     /// The name as shown.
@@ -60,7 +63,8 @@ pub struct Name {
 }
 
 /// A phone number of a contact.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema, Default)]
+#[serde(default)]
 #[non_exhaustive]
 pub struct Phone {
     /// The number.
@@ -74,7 +78,8 @@ pub struct Phone {
 }
 
 /// An e-mail address of a contact.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema, Default)]
+#[serde(default)]
 #[non_exhaustive]
 pub struct Email {
     /// The address.
@@ -85,7 +90,8 @@ pub struct Email {
 }
 
 /// A web address of a contact.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema, Default)]
+#[serde(default)]
 #[non_exhaustive]
 pub struct Url {
     /// The URL.
@@ -96,7 +102,8 @@ pub struct Url {
 }
 
 /// A postal address of a contact.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema, Default)]
+#[serde(default)]
 #[non_exhaustive]
 pub struct Address {
     /// Street.
@@ -123,7 +130,8 @@ pub struct Address {
 }
 
 /// A contact's organisation.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema, Default)]
+#[serde(default)]
 #[non_exhaustive]
 pub struct Org {
     /// Company.

@@ -209,3 +209,44 @@ pub(crate) fn code_in_text(text: &str) -> Option<i64> {
     }
     None
 }
+
+// Callbacks carry the code as a JSON number; keep it as the number on the way out.
+impl serde::Serialize for ErrorCode {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_i64(self.code())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ErrorCode {
+    /// Reads a number, or a string of digits (some gateways quote it).
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(serde::Deserialize)]
+        #[serde(untagged)]
+        enum NumberOrText {
+            Number(i64),
+            Text(String),
+        }
+        match NumberOrText::deserialize(deserializer)? {
+            NumberOrText::Number(n) => Ok(ErrorCode::from_code(n)),
+            NumberOrText::Text(t) => {
+                t.trim().parse().map(ErrorCode::from_code).map_err(|_| {
+                    serde::de::Error::custom(format!("error code {t:?} is not a number"))
+                })
+            }
+        }
+    }
+}
+
+impl schemars::JsonSchema for ErrorCode {
+    fn schema_name() -> String {
+        "ErrorCode".to_owned()
+    }
+
+    fn json_schema(_: &mut schemars::r#gen::SchemaGenerator) -> schemars::schema::Schema {
+        schemars::schema::SchemaObject {
+            instance_type: Some(schemars::schema::InstanceType::Integer.into()),
+            ..Default::default()
+        }
+        .into()
+    }
+}

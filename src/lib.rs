@@ -3,6 +3,7 @@
 
 mod broadcast;
 mod call;
+pub mod callback;
 mod capture;
 mod client;
 mod contact;

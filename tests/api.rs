@@ -210,6 +210,41 @@ async fn download_media_streams_the_body_with_its_content_type() {
 }
 
 #[tokio::test]
+async fn media_of_an_inbound_message_is_fetched_with_one_call() {
+    let server = server().await;
+    Mock::given(method("GET"))
+        .and(path("/media"))
+        .and(query_param("media_id", "1043245123456789"))
+        // The business number the MO was sent to, without its `+`.
+        .and(query_param("source", "6491234567"))
+        .and(header("authorization", AUTH))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(b"JPEG".to_vec(), "image/jpeg"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = client(&server);
+    let body = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/callbacks/mo/image.json"
+    ))
+    .unwrap();
+    let mo = modica_wab::callback::parse_mo(&body).unwrap();
+    let dl = client.download_inbound_media(&mo).await.unwrap();
+    assert_eq!(dl.content_type(), Some("image/jpeg"));
+    assert_eq!(&dl.bytes().await.unwrap()[..], b"JPEG");
+
+    let text = modica_wab::callback::parse_mo(
+        br#"{"id":"t","source":"+64","content":{"type":"text","text":{"body":"hi"}}}"#,
+    )
+    .unwrap();
+    let err = client.download_inbound_media(&text).await.unwrap_err();
+    assert!(
+        matches!(&err, Error::InvalidRequest(v) if v.field == "content"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
 async fn download_media_rejects_ids_the_spec_forbids_before_sending() {
     let server = server().await;
     let err = client(&server)

@@ -1,0 +1,365 @@
+//! Inbound (MO) message types: Modica's envelope around Meta's inbound message object.
+
+use super::error::CallbackError;
+use crate::contact::Contact;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// An inbound WhatsApp message (MO callback).
+///
+/// ```
+/// use modica_wab::callback::{parse_mo, MoMessage};
+/// let mo = parse_mo(br#"{"id":"m1","source":"+64211234567","Destination":"6491234567",
+///     "content":{"type":"text","text":{"body":"Kia ora"}}}"#)?;
+/// assert_eq!(mo.destination.as_deref(), Some("6491234567"));
+/// assert!(matches!(&mo.content.message, MoMessage::Text(t) if t.body == "Kia ora"));
+/// # Ok::<(), modica_wab::callback::ParseError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[non_exhaustive]
+pub struct InboundMessage {
+    /// Modica's id of the message.
+    pub id: String,
+    /// Who sent it (the customer's number).
+    pub source: String,
+    /// The business number it was sent to. Documented as `Destination`;
+    /// Modica's SMS callbacks spell it `destination`: both are accepted.
+    #[serde(
+        rename = "Destination",
+        alias = "destination",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub destination: Option<String>,
+    /// `base64` when the content arrived base64-encoded. The parser decodes it, so
+    /// this is informational and not written back out.
+    #[serde(default, skip_serializing)]
+    pub encoding: Option<String>,
+    /// The WhatsApp message.
+    pub content: MoContent,
+}
+
+impl InboundMessage {
+    /// The media item (image, audio, video, document or sticker), if the message carries one.
+    pub fn media(&self) -> Option<&InboundMedia> {
+        match &self.content.message {
+            MoMessage::Image(m)
+            | MoMessage::Audio(m)
+            | MoMessage::Video(m)
+            | MoMessage::Document(m)
+            | MoMessage::Sticker(m) => Some(m),
+            _ => None,
+        }
+    }
+}
+
+/// The `content` of an MO: Meta's inbound message object, typed.
+///
+/// Fields shared by every message type are here; the type-specific part is
+/// [`MoMessage`]. The JSON as received (after base64 decoding) is kept in `raw`.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct MoContent {
+    /// WhatsApp id of the sender.
+    pub from: Option<String>,
+    /// WhatsApp message id (`wamid…`).
+    pub id: Option<String>,
+    /// Unix seconds, as a string (as WhatsApp sends it).
+    pub timestamp: Option<String>,
+    /// The message this one replies to.
+    pub context: Option<Context>,
+    /// How the customer reached the business (ad click-through, …).
+    pub referral: Option<Referral>,
+    /// Identity-change information about the sender.
+    pub identity: Option<Identity>,
+    /// Errors WhatsApp attached (e.g. for unsupported messages).
+    pub errors: Vec<CallbackError>,
+    /// The type-specific part.
+    pub message: MoMessage,
+    /// The content object as received.
+    pub raw: serde_json::Value,
+}
+
+/// The type-specific part of an inbound message.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum MoMessage {
+    /// `text`.
+    Text(InboundText),
+    /// `image`.
+    Image(InboundMedia),
+    /// `audio` (voice notes have `voice: true`).
+    Audio(InboundMedia),
+    /// `video`.
+    Video(InboundMedia),
+    /// `document`.
+    Document(InboundMedia),
+    /// `sticker`.
+    Sticker(InboundMedia),
+    /// `location`.
+    Location(InboundLocation),
+    /// `contacts`.
+    Contacts(Vec<Contact>),
+    /// `button`: a quick-reply button of a template was tapped.
+    Button(ButtonPress),
+    /// `interactive`: a reply to an interactive message.
+    Interactive(InteractiveReply),
+    /// `reaction`.
+    Reaction(InboundReaction),
+    /// `system`: the customer changed number or identity.
+    System(SystemNotice),
+    /// `template`.
+    Template(InboundTemplate),
+    /// `unsupported`/`unknown`: WhatsApp could not deliver the content; see `errors`.
+    Unsupported,
+    /// A type this crate does not know yet, kept with its raw JSON.
+    Unknown {
+        /// The `type` value (empty when absent).
+        kind: String,
+        /// The whole content object.
+        raw: serde_json::Value,
+    },
+}
+
+/// `text` content.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema, Default)]
+#[non_exhaustive]
+pub struct InboundText {
+    /// The text.
+    #[serde(default)]
+    pub body: String,
+}
+
+/// Media content (image, audio, video, document, sticker). Fetch the bytes with
+/// [`Client::download_inbound_media`](crate::Client::download_inbound_media).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema, Default)]
+#[non_exhaustive]
+pub struct InboundMedia {
+    /// Media id for `GET /media`.
+    #[serde(default)]
+    pub id: String,
+    /// MIME type.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mime_type: Option<String>,
+    /// SHA-256 of the file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
+    /// Caption (image, video, document).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub caption: Option<String>,
+    /// File name (document).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub filename: Option<String>,
+    /// Voice note (audio).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub voice: Option<bool>,
+    /// Animated sticker.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub animated: Option<bool>,
+}
+
+/// `location` content.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, Default)]
+#[non_exhaustive]
+pub struct InboundLocation {
+    /// Latitude.
+    #[serde(default)]
+    pub latitude: f64,
+    /// Longitude.
+    #[serde(default)]
+    pub longitude: f64,
+    /// Place name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+    /// URL of the place.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+}
+
+/// `button` content: the customer tapped a template's quick-reply button.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema, Default)]
+#[non_exhaustive]
+pub struct ButtonPress {
+    /// The button's label.
+    #[serde(default)]
+    pub text: String,
+    /// The payload set when the template was sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payload: Option<String>,
+}
+
+/// `interactive` content: a reply to an interactive message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum InteractiveReply {
+    /// A reply button was tapped.
+    ButtonReply {
+        /// The button id you set.
+        id: String,
+        /// Its title.
+        title: String,
+    },
+    /// A list row was chosen.
+    ListReply {
+        /// The row id you set.
+        id: String,
+        /// Its title.
+        title: String,
+        /// Its description.
+        description: Option<String>,
+    },
+    /// A WhatsApp Flow was completed (`nfm_reply`).
+    FlowReply {
+        /// Flow name.
+        name: Option<String>,
+        /// Display text.
+        body: Option<String>,
+        /// The flow's response, a JSON document as a string.
+        response_json: String,
+    },
+    /// An interactive type this crate does not know yet.
+    Unknown {
+        /// The `interactive.type` value.
+        kind: String,
+        /// The whole `interactive` object.
+        raw: serde_json::Value,
+    },
+}
+
+/// `reaction` content.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema, Default)]
+#[non_exhaustive]
+pub struct InboundReaction {
+    /// The message reacted to.
+    #[serde(default)]
+    pub message_id: String,
+    /// The emoji; absent when a reaction is removed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub emoji: Option<String>,
+}
+
+/// `system` content: a change of number or identity.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema, Default)]
+#[non_exhaustive]
+pub struct SystemNotice {
+    /// Human-readable description.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
+    /// `customer_changed_number`, `customer_identity_changed`, …
+    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    /// The new WhatsApp id (number change).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub new_wa_id: Option<String>,
+    /// The WhatsApp id concerned.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wa_id: Option<String>,
+    /// The identity hash (identity change).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity: Option<String>,
+    /// The customer concerned.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer: Option<String>,
+}
+
+/// `template` content: a template message as echoed by the gateway.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, Default)]
+#[non_exhaustive]
+pub struct InboundTemplate {
+    /// Template name.
+    #[serde(default)]
+    pub name: String,
+    /// Language, as `{"code": "en"}` or a bare code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<serde_json::Value>,
+    /// Components with their parameters, as sent.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub components: Vec<serde_json::Value>,
+}
+
+/// `context`: what this message replies to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema, Default)]
+#[non_exhaustive]
+pub struct Context {
+    /// The sender of the original message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    /// The id of the original message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// Forwarded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub forwarded: Option<bool>,
+    /// Forwarded many times.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub frequently_forwarded: Option<bool>,
+    /// A catalogue product the customer asked about.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub referred_product: Option<ReferredProduct>,
+}
+
+/// A product referred to in a `context`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema, Default)]
+#[non_exhaustive]
+pub struct ReferredProduct {
+    /// Catalogue id.
+    #[serde(default)]
+    pub catalog_id: String,
+    /// Product id.
+    #[serde(default)]
+    pub product_retailer_id: String,
+}
+
+/// `referral`: the ad or post that led the customer here.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema, Default)]
+#[non_exhaustive]
+pub struct Referral {
+    /// URL of the ad or post.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_url: Option<String>,
+    /// Id of the ad or post.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_id: Option<String>,
+    /// `ad` or `post`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_type: Option<String>,
+    /// Headline.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub headline: Option<String>,
+    /// Body.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
+    /// `image` or `video`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub media_type: Option<String>,
+    /// Image URL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_url: Option<String>,
+    /// Video URL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub video_url: Option<String>,
+    /// Thumbnail URL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thumbnail_url: Option<String>,
+    /// Click-to-WhatsApp click id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ctwa_clid: Option<String>,
+}
+
+/// `identity`: the customer's identity (security code) changed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema, Default)]
+#[non_exhaustive]
+pub struct Identity {
+    /// Whether the change was acknowledged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acknowledged: Option<bool>,
+    /// When the identity was created (Unix seconds as a string).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_timestamp: Option<serde_json::Value>,
+    /// The identity hash.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hash: Option<String>,
+}
