@@ -1,80 +1,126 @@
-//! Runs a generated operation and turns its outcome into facade types.
+//! How the facade calls an operation: found in the built spec by method and path
+//! at run time (so the facade compiles against any spec), built by hand, and sent
+//! through the same hooks as `raw` (auth, timeouts, pacing, retries).
 
-use crate::capture::{self, Captured};
+use crate::client::Client;
 use crate::error::{ApiError, Error, TransportError};
-use bytes::Bytes;
-use progenitor_client::{Error as RawError, ResponseValue};
-use serde::Serialize;
+use crate::spec::{OPERATIONS, Operation};
+use progenitor_client::ClientInfo;
 use serde::de::DeserializeOwned;
-use std::future::Future;
 use std::time::Duration;
 
-/// Runs a generated operation with a JSON success body and decodes it into `U`.
-pub(crate) async fn json<T, E, U, F>(operation: F) -> Result<U, Error>
-where
-    F: Future<Output = Result<ResponseValue<T>, RawError<E>>>,
-    T: Serialize + DeserializeOwned,
-    E: Serialize,
-    U: DeserializeOwned,
-{
-    let (result, captured) = capture::scope(operation).await;
-    let status = captured.as_ref().map_or(200, |c| c.status);
-    match result {
-        Ok(value) => convert(&value.into_inner(), status),
-        // A success status the spec does not list (200 for 202, say): the
-        // request may well have been accepted, so decode it rather than fail.
-        Err(RawError::UnexpectedResponse(response)) if response.status().is_success() => {
-            let status = response.status().as_u16();
-            let body = response
-                .bytes()
-                .await
-                .map_err(|e| Error::Transport(TransportError::from_reqwest(e)))?;
-            match serde_json::from_slice::<T>(&body) {
-                Ok(value) => convert(&value, status),
-                Err(e) => Err(Error::UndecodableResponse {
-                    status,
-                    reason: e.to_string(),
-                    body,
-                }),
-            }
-        }
-        Err(e) => Err(map_error(e, captured).await),
-    }
+/// What a request carries.
+pub(crate) enum Payload {
+    None,
+    Json(serde_json::Value),
+    /// A body with its content type (a multipart upload, say).
+    Raw(String, reqwest::Body),
 }
 
-/// Runs a generated operation and keeps the raw value (a byte stream, say).
-pub(crate) async fn raw<T, E, F>(operation: F) -> Result<ResponseValue<T>, Error>
-where
-    F: Future<Output = Result<ResponseValue<T>, RawError<E>>>,
-    E: Serialize,
-{
-    let (result, captured) = capture::scope(operation).await;
-    match result {
-        Ok(value) => Ok(value),
-        Err(e) => Err(map_error(e, captured).await),
-    }
+/// The operation of the built spec at `method` `path`.
+pub(crate) fn operation(method: &str, path: &str) -> Result<&'static Operation, Error> {
+    OPERATIONS
+        .iter()
+        .find(|op| op.method.eq_ignore_ascii_case(method) && op.path == path)
+        .ok_or_else(|| Error::Unsupported {
+            method: method.to_owned(),
+            path: path.to_owned(),
+        })
 }
 
-/// Re-reads a generated value as a facade type (they share the wire format).
-pub(crate) fn convert<T: Serialize, U: DeserializeOwned>(
-    value: &T,
-    status: u16,
-) -> Result<U, Error> {
-    let json = serde_json::to_value(value).map_err(|e| Error::UndecodableResponse {
+/// Sends `method` `path` and returns the response, whatever its status.
+pub(crate) async fn send(
+    client: &Client,
+    method: &str,
+    path: &str,
+    query: &[(&str, &str)],
+    payload: Payload,
+) -> Result<reqwest::Response, Error> {
+    let op = operation(method, path)?;
+    let raw = client.raw();
+    let method = reqwest::Method::from_bytes(op.method.as_bytes())
+        .map_err(|e| Error::Config(format!("spec method {:?}: {e}", op.method)))?;
+    let accept = if op.binary_response {
+        "*/*"
+    } else {
+        "application/json"
+    };
+    let mut builder = raw
+        .client()
+        .request(method, format!("{}{}", client.base_url(), op.path))
+        .header(reqwest::header::ACCEPT, accept);
+    if !query.is_empty() {
+        builder = builder.query(query);
+    }
+    builder = match payload {
+        Payload::None => builder,
+        Payload::Json(value) => builder
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body(serde_json::to_vec(&value).map_err(|e| Error::invalid("body", e.to_string()))?),
+        Payload::Raw(content_type, body) => builder
+            .header(reqwest::header::CONTENT_TYPE, content_type)
+            .body(body),
+    };
+    let mut request = builder
+        .build()
+        .map_err(|e| Error::invalid("request", e.to_string()))?;
+    raw.inner().prepare(&mut request, op.id);
+    raw.inner()
+        .execute(raw.client(), request, op.id)
+        .await
+        .map_err(|e| Error::Transport(TransportError::from_reqwest(e)))
+}
+
+/// The response if its status is a success; otherwise its body as an [`ApiError`].
+pub(crate) async fn success(response: reqwest::Response) -> Result<reqwest::Response, Error> {
+    if response.status().is_success() {
+        return Ok(response);
+    }
+    let status = response.status().as_u16();
+    let retry_after = retry_after_of(response.headers());
+    let body = response
+        .bytes()
+        .await
+        .map_err(|e| Error::Transport(TransportError::from_reqwest(e)))?;
+    Err(Error::Api(ApiError::from_parts(status, retry_after, body)))
+}
+
+/// A success body decoded as `U`, or the error the response stands for.
+pub(crate) async fn json<U: DeserializeOwned>(response: reqwest::Response) -> Result<U, Error> {
+    let response = success(response).await?;
+    let status = response.status().as_u16();
+    let body = response
+        .bytes()
+        .await
+        .map_err(|e| Error::Transport(TransportError::from_reqwest(e)))?;
+    serde_json::from_slice(&body).map_err(|e| Error::UndecodableResponse {
         status,
         reason: e.to_string(),
-        body: Bytes::new(),
-    })?;
-    serde_json::from_value(json.clone()).map_err(|e| Error::UndecodableResponse {
-        status,
-        reason: e.to_string(),
-        body: Bytes::from(json.to_string()),
+        body,
     })
 }
 
-/// Reads a checked JSON body as the generated request type of an operation.
-pub(crate) fn request_body<T: DeserializeOwned>(body: serde_json::Value) -> Result<T, Error> {
-    serde_json::from_value(body).map_err(|e| Error::invalid("body", e.to_string()))
+/// One item, whether the gateway answered with it or with an array holding it.
+pub(crate) async fn first<U: DeserializeOwned>(response: reqwest::Response) -> Result<U, Error> {
+    #[derive(serde::Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany<U> {
+        Many(Vec<U>),
+        One(U),
+    }
+    let status = response.status().as_u16();
+    match json::<OneOrMany<U>>(response).await? {
+        OneOrMany::One(u) => Ok(u),
+        OneOrMany::Many(many) => {
+            many.into_iter()
+                .next()
+                .ok_or_else(|| Error::UndecodableResponse {
+                    status,
+                    reason: "the gateway accepted the request but returned an empty array".into(),
+                    body: bytes::Bytes::from_static(b"[]"),
+                })
+        }
+    }
 }
 
 /// The `Retry-After` of a response, parsed.
@@ -96,51 +142,4 @@ pub(crate) fn parse_retry_after(value: &str) -> Option<Duration> {
         when.duration_since(std::time::SystemTime::now())
             .unwrap_or(Duration::ZERO),
     )
-}
-
-async fn map_error<E: Serialize>(e: RawError<E>, captured: Option<Captured>) -> Error {
-    let captured = captured.unwrap_or_default();
-    let retry_after = captured.retry_after.as_deref().and_then(parse_retry_after);
-    match e {
-        RawError::InvalidRequest(reason) => Error::invalid("request", reason),
-        RawError::CommunicationError(e)
-        | RawError::ResponseBodyError(e)
-        | RawError::InvalidUpgrade(e) => Error::Transport(TransportError::from_reqwest(e)),
-        RawError::ErrorResponse(value) => {
-            let status = value.status().as_u16();
-            let body = match captured.error_body {
-                Some(body) => body,
-                None => Bytes::from(serde_json::to_vec(value.as_ref()).unwrap_or_default()),
-            };
-            Error::Api(ApiError::from_parts(status, retry_after, body))
-        }
-        RawError::InvalidResponsePayload(body, reason) => {
-            if captured.status >= 400 {
-                Error::Api(ApiError::from_parts(captured.status, retry_after, body))
-            } else {
-                Error::UndecodableResponse {
-                    status: captured.status,
-                    reason: reason.to_string(),
-                    body,
-                }
-            }
-        }
-        RawError::UnexpectedResponse(response) => {
-            let status = response.status().as_u16();
-            let body = match captured.error_body {
-                Some(body) => body,
-                None => response.bytes().await.unwrap_or_default(),
-            };
-            if status >= 400 {
-                Error::Api(ApiError::from_parts(status, retry_after, body))
-            } else {
-                Error::UndecodableResponse {
-                    status,
-                    reason: "status not listed in the spec".into(),
-                    body,
-                }
-            }
-        }
-        RawError::Custom(reason) => Error::Transport(TransportError::other(reason)),
-    }
 }

@@ -2,7 +2,7 @@
 //! method per thing the WAB API does.
 
 use crate::broadcast::Broadcast;
-use crate::call;
+use crate::call::{self, Payload};
 use crate::error::Error;
 use crate::hooks::{HookState, TransportConfig};
 use crate::media::{MediaDownload, MediaUpload};
@@ -14,7 +14,6 @@ use crate::response::{
 };
 use crate::retry::{RetryPolicy, Sleeper, TokioSleeper};
 use base64::Engine;
-use progenitor_client::{ClientInfo, OperationInfo};
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
@@ -276,33 +275,30 @@ impl Client {
     /// Sends one message. Checked locally first; nothing is sent if it is invalid.
     pub async fn send(&self, message: &Message) -> Result<Accepted, Error> {
         let body = message.to_json(self.default_source())?;
-        let body = call::request_body(body)?;
-        let accepted: Vec<Accepted> = call::json(self.raw().post_messages(&body)).await?;
-        first(accepted)
+        let response = call::send(self, "POST", "/messages", &[], Payload::Json(body)).await?;
+        call::first(response).await
     }
 
     /// Sends one message to several recipients; one entry per recipient.
     pub async fn broadcast(&self, broadcast: &Broadcast) -> Result<Vec<BroadcastAccepted>, Error> {
         let body = broadcast.to_json(self.default_source())?;
-        let body = call::request_body(body)?;
-        call::json(self.raw().post_messages_broadcast(&body)).await
+        let path = "/messages/broadcast";
+        let response = call::send(self, "POST", path, &[], Payload::Json(body)).await?;
+        call::json(response).await
     }
 
     /// Looks up a sent or received message by id.
     pub async fn message(&self, id: &str) -> Result<MessageRecord, Error> {
         crate::validate::text("id", id, 255)?;
-        let id = id
-            .parse()
-            .map_err(|e| Error::invalid("id", format!("{e}")))?;
-        call::json(self.raw().get_messages(&id)).await
+        let response = call::send(self, "GET", "/messages", &[("id", id)], Payload::None).await?;
+        call::json(response).await
     }
 
     /// Uploads a media file; use the returned id in [`crate::Media::id`].
     ///
     /// Files given as a path or stream are streamed, never held in memory.
     pub async fn upload_media(&self, upload: MediaUpload) -> Result<UploadedMedia, Error> {
-        let operation = crate::spec::operation("PostMedia")
-            .ok_or_else(|| Error::Config("the spec has no PostMedia operation".into()))?;
+        call::operation("POST", "/media")?;
         let source = upload
             .source_or(self.default_source())
             .ok_or_else(|| {
@@ -314,30 +310,10 @@ impl Client {
             .to_owned();
         crate::validate::source("source", &source)?;
         let (content_type, body) = upload.into_multipart()?;
-        let url = format!("{}{}", self.inner.base_url, operation.path);
-        let raw = self.raw();
-        let mut request = raw
-            .client()
-            .request(
-                operation.method.parse().unwrap_or(reqwest::Method::POST),
-                url,
-            )
-            .query(&[("source", source.as_str())])
-            .header(reqwest::header::CONTENT_TYPE, content_type)
-            .header(reqwest::header::ACCEPT, "application/json")
-            .body(body)
-            .build()
-            .map_err(|e| Error::invalid("request", e.to_string()))?;
-        let info = OperationInfo {
-            operation_id: operation.id,
-        };
-        raw.inner().prepare(&mut request, info.operation_id);
-        let response = raw
-            .inner()
-            .execute(raw.client(), request, info.operation_id)
-            .await
-            .map_err(|e| Error::Transport(crate::error::TransportError::from_reqwest(e)))?;
-        crate::media::read_upload_response(response).await
+        let query = [("source", source.as_str())];
+        let payload = Payload::Raw(content_type, body);
+        let response = call::send(self, "POST", "/media", &query, payload).await?;
+        call::first(response).await
     }
 
     /// Downloads media (e.g. from an inbound message) for the default source.
@@ -380,15 +356,13 @@ impl Client {
         source: &str,
         media_id: &str,
     ) -> Result<MediaDownload, Error> {
-        let media_id = media_id
-            .parse()
-            .map_err(|e| Error::invalid("media_id", format!("{e}")))?;
-        let source = source
-            .parse()
-            .map_err(|e| Error::invalid("source", format!("{e}")))?;
-        let value = call::raw(self.raw().get_media(&media_id, &source)).await?;
+        crate::validate::media_key("media_id", media_id)?;
+        crate::validate::media_key("source", source)?;
+        let query = [("media_id", media_id), ("source", source)];
+        let response = call::send(self, "GET", "/media", &query, Payload::None).await?;
+        let response = call::success(response).await?;
         let header = |name| {
-            value
+            response
                 .headers()
                 .get(name)
                 .and_then(|v: &http::HeaderValue| v.to_str().ok())
@@ -399,7 +373,7 @@ impl Client {
         Ok(MediaDownload::new(
             content_type,
             content_length,
-            value.into_inner().into_inner(),
+            response.bytes_stream(),
         ))
     }
 
@@ -411,28 +385,19 @@ impl Client {
             return Err(Error::invalid("pin", "must be six digits"));
         }
         let body = serde_json::json!({ "source": source, "pin": pin });
-        let body = call::request_body(body)?;
-        call::json(self.raw().post_source(&body)).await
+        let response = call::send(self, "POST", "/source", &[], Payload::Json(body)).await?;
+        call::json(response).await
     }
 
     /// Lists the account's sources.
     pub async fn sources(&self) -> Result<Vec<Source>, Error> {
-        call::json(self.raw().get_source()).await
+        let response = call::send(self, "GET", "/source", &[], Payload::None).await?;
+        call::json(response).await
     }
 
     /// The gateway's status.
     pub async fn status(&self) -> Result<ServiceStatus, Error> {
-        call::json(self.raw().get_status()).await
+        let response = call::send(self, "GET", "/status", &[], Payload::None).await?;
+        call::json(response).await
     }
-}
-
-fn first(mut accepted: Vec<Accepted>) -> Result<Accepted, Error> {
-    if accepted.is_empty() {
-        return Err(Error::UndecodableResponse {
-            status: 202,
-            reason: "the gateway accepted the request but returned no message id".into(),
-            body: bytes::Bytes::from_static(b"[]"),
-        });
-    }
-    Ok(accepted.swap_remove(0))
 }

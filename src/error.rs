@@ -31,6 +31,15 @@ pub enum Error {
         /// The body as received.
         body: Bytes,
     },
+    /// The spec this crate was built from has no such operation (an older or
+    /// different spec): the facade method cannot be used with it.
+    #[error("the spec this client was built from has no {method} {path} operation")]
+    Unsupported {
+        /// HTTP method.
+        method: String,
+        /// Path below the base URL.
+        path: String,
+    },
 }
 
 impl Error {

@@ -1,7 +1,6 @@
 //! The pipeline every request goes through, generated or hand-written:
 //! credentials, headers, timeouts, then sending and recording the response.
 
-use crate::capture::{self, Captured};
 use crate::error_body::ErrorBody;
 use crate::error_code::ErrorCode;
 use crate::pacing::{Pacer, Pacing};
@@ -100,7 +99,7 @@ impl HookState {
             let spare = (attempt < shared.retry.max_attempts_value())
                 .then(|| request.try_clone())
                 .flatten();
-            let (result, outcome, captured) = observe(client.execute(request).await).await;
+            let (result, outcome) = observe(client.execute(request).await).await;
             let mut decision = match &spare {
                 Some(_) => {
                     let elapsed = shared.sleeper.now().saturating_sub(start);
@@ -131,12 +130,7 @@ impl HookState {
                     request = next;
                     attempt += 1;
                 }
-                _ => {
-                    if let Some(captured) = captured {
-                        capture::record(captured);
-                    }
-                    return result;
-                }
+                _ => return result,
             }
         }
     }
@@ -161,11 +155,7 @@ fn trace_attempt(operation: &str, attempt: u32, outcome: &Outcome, decision: &De
 /// Classifies one attempt; buffers an error body so its WhatsApp code is seen.
 async fn observe(
     result: reqwest::Result<reqwest::Response>,
-) -> (
-    reqwest::Result<reqwest::Response>,
-    Outcome,
-    Option<Captured>,
-) {
+) -> (reqwest::Result<reqwest::Response>, Outcome) {
     let response = match result {
         Ok(response) => response,
         Err(e) => {
@@ -176,7 +166,7 @@ async fn observe(
                     timeout: e.is_timeout(),
                 }
             };
-            return (Err(e), outcome, None);
+            return (Err(e), outcome);
         }
     };
     let status = response.status();
@@ -184,14 +174,9 @@ async fn observe(
         .headers()
         .get(RETRY_AFTER)
         .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
+        .and_then(crate::call::parse_retry_after);
     if status.is_success() {
-        let captured = Captured {
-            status: status.as_u16(),
-            retry_after,
-            error_body: None,
-        };
-        return (Ok(response), Outcome::Success, Some(captured));
+        return (Ok(response), Outcome::Success);
     }
     match buffer_error(response).await {
         Ok((response, body)) => {
@@ -199,18 +184,11 @@ async fn observe(
             let outcome = Outcome::Status {
                 status: status.as_u16(),
                 code,
-                retry_after: retry_after
-                    .as_deref()
-                    .and_then(crate::call::parse_retry_after),
-            };
-            let captured = Captured {
-                status: status.as_u16(),
                 retry_after,
-                error_body: Some(body),
             };
-            (Ok(response), outcome, Some(captured))
+            (Ok(response), outcome)
         }
-        Err(e) => (Err(e), Outcome::Transport { timeout: false }, None),
+        Err(e) => (Err(e), Outcome::Transport { timeout: false }),
     }
 }
 

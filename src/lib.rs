@@ -4,8 +4,9 @@
 mod broadcast;
 mod call;
 pub mod callback;
-mod capture;
 mod client;
+#[cfg(feature = "conformance")]
+pub mod conformance;
 mod contact;
 mod error;
 mod error_body;

@@ -1,7 +1,7 @@
 //! Media upload (hand-written multipart; progenitor cannot generate it) and
 //! streamed download.
 
-use crate::error::{ApiError, Error, TransportError};
+use crate::error::{Error, TransportError};
 use bytes::Bytes;
 use futures_core::Stream;
 use futures_util::{StreamExt, TryStreamExt, stream};
@@ -195,40 +195,6 @@ fn guess_content_type(filename: &str) -> &'static str {
         "ppt" => "application/vnd.ms-powerpoint",
         "pptx" => "application/vnd.openxmlformats-officedocument.presentationml.presentation",
         _ => "application/octet-stream",
-    }
-}
-
-/// Reads the upload answer: `[{"id": "…"}]` (or a bare `{"id": "…"}`).
-pub(crate) async fn read_upload_response(
-    response: reqwest::Response,
-) -> Result<crate::UploadedMedia, Error> {
-    let status = response.status().as_u16();
-    let retry_after = crate::call::retry_after_of(response.headers());
-    let body = response
-        .bytes()
-        .await
-        .map_err(|e| Error::Transport(TransportError::from_reqwest(e)))?;
-    if !(200..300).contains(&status) {
-        return Err(Error::Api(ApiError::from_parts(status, retry_after, body)));
-    }
-    #[derive(serde::Deserialize)]
-    #[serde(untagged)]
-    enum Answer {
-        Many(Vec<crate::UploadedMedia>),
-        One(crate::UploadedMedia),
-    }
-    let undecodable = |reason: String| Error::UndecodableResponse {
-        status,
-        reason,
-        body: body.clone(),
-    };
-    match serde_json::from_slice::<Answer>(&body) {
-        Ok(Answer::One(m)) => Ok(m),
-        Ok(Answer::Many(many)) => many
-            .into_iter()
-            .next()
-            .ok_or_else(|| undecodable("empty array: no media id".into())),
-        Err(e) => Err(undecodable(e.to_string())),
     }
 }
 
