@@ -42,15 +42,12 @@ fn extended_spec() -> serde_json::Value {
     spec
 }
 
-const MAIN: &str = r##"
-use modica_wab::{raw, Client};
-use std::io::{BufRead, BufReader, Write};
-
-#[tokio::main]
-async fn main() {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let server = std::thread::spawn(move || {
+/// A two-connection HTTP server: 503 first, then `body`; returns both request heads.
+const SERVE: &str = r##"
+fn serve(listener: std::net::TcpListener, body: &str, content_type: &str) -> Vec<Vec<String>> {
+    use std::io::{BufRead, BufReader, Write};
+    let mut heads = Vec::new();
+    for attempt in 0..2 {
         let (mut stream, _) = listener.accept().unwrap();
         let mut reader = BufReader::new(stream.try_clone().unwrap());
         let mut head = Vec::new();
@@ -60,10 +57,23 @@ async fn main() {
             if line == "\r\n" || line.is_empty() { break; }
             head.push(line.trim_end().to_string());
         }
-        let body = r#"[{"name":"order_update","language":"en","status":"APPROVED"}]"#;
-        write!(stream, "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{}", body.len(), body).unwrap();
-        head
-    });
+        heads.push(head);
+        let (status, body) = if attempt == 0 { ("503 Service Unavailable", "busy") } else { ("200 OK", body) };
+        write!(stream, "HTTP/1.1 {status}\r\ncontent-type: {content_type}\r\nretry-after: 0\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{}", body.len(), body).unwrap();
+    }
+    heads
+}
+"##;
+
+const MAIN: &str = r##"
+use modica_wab::{raw, Client};
+
+#[tokio::main]
+async fn main() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    // The first attempt gets a 503: the GET must be retried (retries apply to raw calls).
+    let server = std::thread::spawn(move || serve(listener, r#"[{"name":"order_update","language":"en","status":"APPROVED"}]"#, "application/json"));
     let client = Client::builder()
         .credentials("acme-app", "p@ss")
         .base_url(format!("http://127.0.0.1:{port}"))
@@ -71,7 +81,9 @@ async fn main() {
         .unwrap();
     let templates = client.raw().get_templates(Some("APPROVED")).await.unwrap().into_inner();
     assert_eq!(templates[0].name, "order_update");
-    let head = server.join().unwrap();
+    let heads = server.join().unwrap();
+    assert_eq!(heads.len(), 2, "one 503, then the retry");
+    let head = &heads[1];
     assert!(head[0].starts_with("GET /templates?status=APPROVED "), "{head:?}");
     assert!(head.iter().any(|h| h.eq_ignore_ascii_case("authorization: Basic YWNtZS1hcHA6cEBzcw==")), "{head:?}");
     assert!(!head.iter().any(|h| h.to_ascii_lowercase().starts_with("api-version")), "{head:?}");
@@ -88,6 +100,37 @@ async fn main() {
 }
 "##;
 
+/// Against a spec shaped like 1.2.0: `GET /media` has no `source`, there is no
+/// `/status`. The raw call works with auth and retries; the facade method the
+/// spec lacks answers `Error::Unsupported` instead of failing to compile.
+const MAIN_1_2_0: &str = r##"
+use modica_wab::{Client, Error};
+
+#[tokio::main]
+async fn main() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let server = std::thread::spawn(move || serve(listener, "JPEG", "image/jpeg"));
+    let client = Client::builder()
+        .credentials("acme-app", "p@ss")
+        .base_url(format!("http://127.0.0.1:{port}"))
+        .build()
+        .unwrap();
+    let media = client.raw().get_media(&"abc123".parse().unwrap()).await.unwrap();
+    let heads = server.join().unwrap();
+    assert_eq!(heads.len(), 2, "one 503, then the retry");
+    assert!(heads[1][0].starts_with("GET /media?media_id=abc123 "), "{heads:?}");
+    assert!(heads[1].iter().any(|h| h.eq_ignore_ascii_case("authorization: Basic YWNtZS1hcHA6cEBzcw==")), "{heads:?}");
+    drop(media);
+    match client.status().await {
+        Err(Error::Unsupported { method, path }) => assert_eq!((method.as_str(), path.as_str()), ("GET", "/status")),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(modica_wab::spec::SPEC_VERSION, "1.2.0");
+    println!("regenerated client OK");
+}
+"##;
+
 fn write(path: &Path, contents: &str) {
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     // Rewriting an unchanged file would make cargo rebuild for nothing.
@@ -96,15 +139,10 @@ fn write(path: &Path, contents: &str) {
     }
 }
 
-#[test]
-fn a_spec_with_a_new_operation_field_and_enum_value_regenerates_and_is_callable_through_raw() {
+/// Builds a small program against the crate regenerated from `spec` and runs it.
+fn run_against(spec: &Path, main: &str) {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let dir = root.join("target/regen-check");
-    let spec_path = dir.join("extended-spec.json");
-    write(
-        &spec_path,
-        &serde_json::to_string_pretty(&extended_spec()).unwrap(),
-    );
     write(
         &dir.join("Cargo.toml"),
         &format!(
@@ -114,14 +152,14 @@ fn a_spec_with_a_new_operation_field_and_enum_value_regenerates_and_is_callable_
             root.display().to_string()
         ),
     );
-    write(&dir.join("src/main.rs"), MAIN);
+    write(&dir.join("src/main.rs"), &format!("{main}\n{SERVE}"));
     if !dir.join("Cargo.lock").exists() {
         std::fs::copy(root.join("Cargo.lock"), dir.join("Cargo.lock")).unwrap();
     }
     let out = Command::new(env!("CARGO"))
         .args(["run", "--quiet", "--manifest-path"])
         .arg(dir.join("Cargo.toml"))
-        .env("MODICA_WAB_SPEC", &spec_path)
+        .env("MODICA_WAB_SPEC", spec)
         .env("CARGO_TARGET_DIR", dir.join("target"))
         .env_remove("RUSTFLAGS")
         .output()
@@ -130,7 +168,24 @@ fn a_spec_with_a_new_operation_field_and_enum_value_regenerates_and_is_callable_
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
         out.status.success() && stdout.contains("regenerated client OK"),
-        "stdout:\n{stdout}\nstderr:\n{stderr}"
+        "{}: stdout:\n{stdout}\nstderr:\n{stderr}",
+        spec.display()
+    );
+}
+
+// One test, so the two builds share the target directory one after the other.
+#[test]
+fn specs_shaped_like_1_2_0_and_like_a_newer_release_regenerate_and_work_through_raw() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let spec_path = root.join("target/regen-check/extended-spec.json");
+    write(
+        &spec_path,
+        &serde_json::to_string_pretty(&extended_spec()).unwrap(),
+    );
+    run_against(&spec_path, MAIN);
+    run_against(
+        &root.join("tests/fixtures/specs/modica-1.2.0.yaml"),
+        MAIN_1_2_0,
     );
 }
 

@@ -2,6 +2,9 @@
 //! the test on any request no other mock expected.
 #![allow(dead_code)]
 
+pub mod cases;
+pub mod traffic;
+
 use modica_wab::Client;
 use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, ResponseTemplate};

@@ -1,0 +1,235 @@
+//! OpenAPI 3.0 schema objects → JSON Schema 2020-12, compiled with the `jsonschema` crate.
+//!
+//! The rules: `$ref` into `#/components/schemas` → `#/$defs`; `nullable` → a
+//! `null` type; boolean `exclusiveMinimum`/`exclusiveMaximum` → numeric; a regex
+//! written under `format:` → `pattern:` (a mistake in Modica's 1.3.1 spec);
+//! `byte` checked as base64; extensions (`x-…`) and `example` dropped. In strict
+//! mode, objects that list `properties` without saying `additionalProperties`
+//! are closed, so a misspelt optional field is caught.
+
+use base64::Engine as _;
+use serde_json::{Map, Value, json};
+use std::collections::BTreeSet;
+
+/// A compiled schema.
+pub(crate) struct Compiled {
+    pub(crate) validator: jsonschema::Validator,
+}
+
+impl std::fmt::Debug for Compiled {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Compiled")
+    }
+}
+
+/// Converts and compiles schemas of one spec.
+pub(crate) struct Converter {
+    defs: Value,
+    strict: bool,
+}
+
+impl Converter {
+    pub(crate) fn new(spec: &Value, strict: bool) -> Self {
+        let open = open_components(spec);
+        let mut defs = Map::new();
+        if let Some(schemas) = spec
+            .pointer("/components/schemas")
+            .and_then(Value::as_object)
+        {
+            for (name, schema) in schemas {
+                let close = strict && !open.contains(name);
+                defs.insert(name.clone(), convert(schema, close));
+            }
+        }
+        Self {
+            defs: Value::Object(defs),
+            strict,
+        }
+    }
+
+    /// The JSON Schema for an OpenAPI schema object of this spec.
+    pub(crate) fn json_schema(&self, schema: &Value) -> Value {
+        let mut root = match convert(schema, self.strict) {
+            Value::Object(map) => map,
+            other => {
+                let mut m = Map::new();
+                m.insert("allOf".into(), json!([other]));
+                m
+            }
+        };
+        root.insert(
+            "$schema".into(),
+            json!("https://json-schema.org/draft/2020-12/schema"),
+        );
+        root.insert("$defs".into(), self.defs.clone());
+        Value::Object(root)
+    }
+
+    pub(crate) fn compile(&self, schema: &Value) -> Result<Compiled, String> {
+        let json_schema = self.json_schema(schema);
+        jsonschema::options()
+            .with_draft(jsonschema::Draft::Draft202012)
+            .should_validate_formats(true)
+            .should_ignore_unknown_formats(true)
+            .with_format("byte", is_base64)
+            .build(&json_schema)
+            .map(|validator| Compiled { validator })
+            .map_err(|e| e.to_string())
+    }
+}
+
+fn is_base64(s: &str) -> bool {
+    base64::engine::general_purpose::STANDARD.decode(s).is_ok()
+}
+
+/// Components used under `allOf` must stay open, or the composition could never match.
+fn open_components(spec: &Value) -> BTreeSet<String> {
+    fn walk(v: &Value, under_all_of: bool, out: &mut BTreeSet<String>) {
+        match v {
+            Value::Object(map) => {
+                if under_all_of
+                    && let Some(r) = map.get("$ref").and_then(Value::as_str)
+                        && let Some(name) = r.strip_prefix("#/components/schemas/") {
+                            out.insert(name.to_owned());
+                        }
+                for (k, child) in map {
+                    walk(child, k == "allOf", out);
+                }
+            }
+            Value::Array(items) => items.iter().for_each(|i| walk(i, under_all_of, out)),
+            _ => {}
+        }
+    }
+    let mut out = BTreeSet::new();
+    walk(spec, false, &mut out);
+    out
+}
+
+const JSON_SCHEMA_FORMATS: &[&str] = &[
+    "date-time",
+    "date",
+    "time",
+    "duration",
+    "email",
+    "idn-email",
+    "hostname",
+    "idn-hostname",
+    "ipv4",
+    "ipv6",
+    "uri",
+    "uri-reference",
+    "iri",
+    "iri-reference",
+    "uuid",
+    "uri-template",
+    "json-pointer",
+    "relative-json-pointer",
+    "regex",
+    "byte",
+];
+
+fn looks_like_regex(format: &str) -> bool {
+    format.chars().any(|c| "^$[]()*+?\\{}|".contains(c))
+}
+
+fn convert(schema: &Value, close: bool) -> Value {
+    let Value::Object(map) = schema else {
+        return schema.clone();
+    };
+    let mut out = Map::new();
+    for (key, value) in map {
+        match key.as_str() {
+            k if k.starts_with("x-") => {}
+            "example" | "xml" | "externalDocs" | "discriminator" | "nullable" => {}
+            "$ref" => {
+                let target = value.as_str().unwrap_or_default();
+                let target = match target.strip_prefix("#/components/schemas/") {
+                    Some(name) => format!("#/$defs/{name}"),
+                    None => target.to_owned(),
+                };
+                out.insert(key.clone(), Value::String(target));
+            }
+            "format" => match value.as_str() {
+                Some(f) if JSON_SCHEMA_FORMATS.contains(&f) => {
+                    out.insert(key.clone(), value.clone());
+                }
+                Some(f) if looks_like_regex(f) && !map.contains_key("pattern") => {
+                    out.insert("pattern".into(), value.clone());
+                }
+                // int32, int64, float, double, binary, password and the like: annotations.
+                _ => {}
+            },
+            "properties" | "patternProperties" => {
+                let props = value
+                    .as_object()
+                    .map(|p| {
+                        p.iter()
+                            .map(|(name, s)| (name.clone(), convert(s, close)))
+                            .collect::<Map<_, _>>()
+                    })
+                    .unwrap_or_default();
+                out.insert(key.clone(), Value::Object(props));
+            }
+            "items" | "not" => {
+                out.insert(key.clone(), convert(value, close));
+            }
+            "additionalProperties" => {
+                let converted = if value.is_object() {
+                    convert(value, close)
+                } else {
+                    value.clone()
+                };
+                out.insert(key.clone(), converted);
+            }
+            "allOf" => {
+                // Members of an allOf are never closed: each sees only part of the object.
+                let members = value
+                    .as_array()
+                    .map(|a| a.iter().map(|s| convert(s, false)).collect())
+                    .unwrap_or_default();
+                out.insert(key.clone(), Value::Array(members));
+            }
+            "oneOf" | "anyOf" => {
+                let members = value
+                    .as_array()
+                    .map(|a| a.iter().map(|s| convert(s, close)).collect())
+                    .unwrap_or_default();
+                out.insert(key.clone(), Value::Array(members));
+            }
+            "exclusiveMinimum" | "exclusiveMaximum" if value.is_boolean() => {}
+            _ => {
+                out.insert(key.clone(), value.clone());
+            }
+        }
+    }
+    for (flag, bound) in [
+        ("exclusiveMinimum", "minimum"),
+        ("exclusiveMaximum", "maximum"),
+    ] {
+        if map.get(flag) == Some(&Value::Bool(true))
+            && let Some(limit) = out.remove(bound) {
+                out.insert(flag.into(), limit);
+            }
+    }
+    if close && out.contains_key("properties") && !out.contains_key("additionalProperties") {
+        out.insert("additionalProperties".into(), Value::Bool(false));
+    }
+    if map.get("nullable") == Some(&Value::Bool(true)) {
+        return nullable(out);
+    }
+    Value::Object(out)
+}
+
+fn nullable(mut out: Map<String, Value>) -> Value {
+    if let Some(values) = out.get_mut("enum").and_then(Value::as_array_mut)
+        && !values.contains(&Value::Null) {
+            values.push(Value::Null);
+        }
+    match out.get("type").cloned() {
+        Some(Value::String(t)) => {
+            out.insert("type".into(), json!([t, "null"]));
+            Value::Object(out)
+        }
+        _ => json!({ "anyOf": [Value::Object(out), { "type": "null" }] }),
+    }
+}

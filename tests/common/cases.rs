@@ -1,0 +1,254 @@
+//! One case per message constructor with its optional parts: the message and
+//! the exact JSON it must post. Shared by the message and conformance tests.
+
+use super::SOURCE;
+use modica_wab::*;
+use serde_json::json;
+
+pub const TO: &str = "+64211234567";
+
+pub fn cases() -> Vec<(&'static str, Message, serde_json::Value)> {
+    let base = |ty: &str, object: serde_json::Value| {
+        let mut v = json!({"to": TO, "type": ty, "source": SOURCE});
+        v[ty] = object;
+        v
+    };
+    vec![
+        (
+            "text",
+            Message::text(TO, "Kia ora").preview_url(true),
+            base("text", json!({"body": "Kia ora", "preview_url": true})),
+        ),
+        (
+            "template",
+            Message::template(
+                TO,
+                Template::new("order_update", "en_US")
+                    .header(Parameter::image(Media::link(
+                        "https://cdn.example.com/h.jpg",
+                    )))
+                    .body([
+                        Parameter::text("Aroha"),
+                        Parameter::currency("$12.50", "NZD", 12_500),
+                        Parameter::date_time("Tuesday 1 December"),
+                    ])
+                    .quick_reply_button(0, "track-42")
+                    .url_button(1, "42"),
+            ),
+            base(
+                "template",
+                json!({
+                    "name": "order_update", "language": {"code": "en_US"},
+                    "components": [
+                        {"type": "header", "parameters": [{"type": "image", "image": {"link": "https://cdn.example.com/h.jpg"}}]},
+                        {"type": "body", "parameters": [
+                            {"type": "text", "text": "Aroha"},
+                            {"type": "currency", "currency": {"fallback_value": "$12.50", "code": "NZD", "amount_1000": 12500}},
+                            {"type": "date_time", "date_time": {"fallback_value": "Tuesday 1 December"}}
+                        ]},
+                        {"type": "button", "sub_type": "quick_reply", "index": "0", "parameters": [{"type": "payload", "payload": "track-42"}]},
+                        {"type": "button", "sub_type": "url", "index": "1", "parameters": [{"type": "text", "text": "42"}]}
+                    ]
+                }),
+            ),
+        ),
+        (
+            "template header document/video",
+            Message::template(
+                TO,
+                Template::new("invoice", "en").component(Component::header([Parameter::document(
+                    Media::id("998877").filename("inv.pdf"),
+                )])),
+            ),
+            base(
+                "template",
+                json!({"name": "invoice", "language": {"code": "en"}, "components": [
+                    {"type": "header", "parameters": [{"type": "document", "document": {"id": "998877", "filename": "inv.pdf"}}]}
+                ]}),
+            ),
+        ),
+        (
+            "template video header",
+            Message::template(
+                TO,
+                Template::new("promo", "mi").header(Parameter::video(Media::link(
+                    "https://cdn.example.com/v.mp4",
+                ))),
+            ),
+            base(
+                "template",
+                json!({"name": "promo", "language": {"code": "mi"}, "components": [
+                    {"type": "header", "parameters": [{"type": "video", "video": {"link": "https://cdn.example.com/v.mp4"}}]}
+                ]}),
+            ),
+        ),
+        (
+            "image",
+            Message::image(TO, Media::link("https://cdn.example.com/a.jpg")).caption("Your parcel"),
+            base(
+                "image",
+                json!({"link": "https://cdn.example.com/a.jpg", "caption": "Your parcel"}),
+            ),
+        ),
+        (
+            "video",
+            Message::video(TO, Media::id("112233")).caption("Unboxing"),
+            base("video", json!({"id": "112233", "caption": "Unboxing"})),
+        ),
+        (
+            "audio",
+            Message::audio(TO, Media::id("445566")),
+            base("audio", json!({"id": "445566"})),
+        ),
+        (
+            "document",
+            Message::document(TO, Media::link("https://cdn.example.com/i.pdf"))
+                .filename("invoice.pdf")
+                .caption("Invoice"),
+            base(
+                "document",
+                json!({"link": "https://cdn.example.com/i.pdf", "filename": "invoice.pdf", "caption": "Invoice"}),
+            ),
+        ),
+        (
+            "sticker by id",
+            Message::sticker(TO, Media::id("778899")),
+            base("sticker", json!({"id": "778899"})),
+        ),
+        (
+            "sticker by link",
+            Message::sticker(TO, Media::link("https://cdn.example.com/s.webp")),
+            base("sticker", json!({"link": "https://cdn.example.com/s.webp"})),
+        ),
+        (
+            "location",
+            Message::location(
+                TO,
+                Location::new(-36.8485, 174.7633)
+                    .name("Sky Tower")
+                    .address("Victoria St W, Auckland"),
+            ),
+            base(
+                "location",
+                json!({"latitude": -36.8485, "longitude": 174.7633, "name": "Sky Tower", "address": "Victoria St W, Auckland"}),
+            ),
+        ),
+        (
+            "contacts",
+            Message::contacts(
+                TO,
+                [Contact::new("Aroha Smith")
+                    .first_name("Aroha")
+                    .last_name("Smith")
+                    .phone("+6495551234", Some("WORK"))
+                    .whatsapp("+64211112222", "64211112222")
+                    .email("aroha@example.com", Some("WORK"))
+                    .url("https://example.com", None)
+                    .birthday("1990-05-31")
+                    .org(Org::new().company("Acme"))
+                    .address(Address::new().city("Auckland").country_code("NZ"))],
+            ),
+            base(
+                "contacts",
+                json!([{
+                    "name": {"formatted_name": "Aroha Smith", "first_name": "Aroha", "last_name": "Smith"},
+                    "birthday": "1990-05-31",
+                    "phones": [{"phone": "+6495551234", "type": "WORK"}, {"phone": "+64211112222", "wa_id": "64211112222"}],
+                    "emails": [{"email": "aroha@example.com", "type": "WORK"}],
+                    "urls": [{"url": "https://example.com"}],
+                    "addresses": [{"city": "Auckland", "country_code": "NZ"}],
+                    "org": {"company": "Acme"}
+                }]),
+            ),
+        ),
+        (
+            "interactive buttons",
+            Message::interactive(
+                TO,
+                Interactive::buttons(
+                    "Deliver tomorrow?",
+                    [ReplyButton::new("yes", "Yes"), ReplyButton::new("no", "No")],
+                )
+                .header(Header::text("Delivery"))
+                .footer("Reply any time"),
+            ),
+            base(
+                "interactive",
+                json!({
+                    "type": "button",
+                    "header": {"type": "text", "text": "Delivery"},
+                    "body": {"text": "Deliver tomorrow?"},
+                    "footer": {"text": "Reply any time"},
+                    "action": {"buttons": [
+                        {"type": "reply", "reply": {"id": "yes", "title": "Yes"}},
+                        {"type": "reply", "reply": {"id": "no", "title": "No"}}
+                    ]}
+                }),
+            ),
+        ),
+        (
+            "interactive list",
+            Message::interactive(
+                TO,
+                Interactive::list(
+                    "Pick a slot",
+                    "Slots",
+                    [Section::new(
+                        "Tomorrow",
+                        [
+                            Row::new("am", "Morning").description("8-12"),
+                            Row::new("pm", "Afternoon"),
+                        ],
+                    )],
+                ),
+            ),
+            base(
+                "interactive",
+                json!({
+                    "type": "list",
+                    "body": {"text": "Pick a slot"},
+                    "action": {"button": "Slots", "sections": [{"title": "Tomorrow", "rows": [
+                        {"id": "am", "title": "Morning", "description": "8-12"},
+                        {"id": "pm", "title": "Afternoon"}
+                    ]}]}
+                }),
+            ),
+        ),
+        (
+            "interactive cta_url",
+            Message::interactive(
+                TO,
+                Interactive::cta_url("Track your parcel", "Track", "https://example.com/t/42")
+                    .header(Header::Image {
+                        image: Media::link("https://cdn.example.com/p.jpg"),
+                    }),
+            ),
+            base(
+                "interactive",
+                json!({
+                    "type": "cta_url",
+                    "header": {"type": "image", "image": {"link": "https://cdn.example.com/p.jpg"}},
+                    "body": {"text": "Track your parcel"},
+                    "action": {"name": "cta_url", "parameters": {"display_text": "Track", "url": "https://example.com/t/42"}}
+                }),
+            ),
+        ),
+        (
+            "reaction",
+            Message::reaction(TO, "wamid.HBgL", "👍"),
+            base(
+                "reaction",
+                json!({"message_id": "wamid.HBgL", "emoji": "👍"}),
+            ),
+        ),
+        (
+            "reply context",
+            Message::text(TO, "Yes, tomorrow").reply_to("wamid.ABC"),
+            {
+                let mut v = base("text", json!({"body": "Yes, tomorrow"}));
+                v["context"] = json!({"message_id": "wamid.ABC"});
+                v
+            },
+        ),
+    ]
+}
