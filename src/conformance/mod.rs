@@ -288,11 +288,13 @@ impl Validator {
     pub fn check_request(&self, request: &RecordedRequest) -> Result<String, Violations> {
         let (mut path, query) = request.path_and_query();
         let mut op = self.find(&request.method, &path);
-        if op.is_none() && !self.base_path.is_empty()
-            && let Some(rest) = path.strip_prefix(&self.base_path) {
-                path = rest.to_owned();
-                op = self.find(&request.method, &path);
-            }
+        if op.is_none()
+            && !self.base_path.is_empty()
+            && let Some(rest) = path.strip_prefix(&self.base_path)
+        {
+            path = rest.to_owned();
+            op = self.find(&request.method, &path);
+        }
         let Some(op) = op else {
             return Err(Violations {
                 operation: None,

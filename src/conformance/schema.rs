@@ -89,9 +89,10 @@ fn open_components(spec: &Value) -> BTreeSet<String> {
             Value::Object(map) => {
                 if under_all_of
                     && let Some(r) = map.get("$ref").and_then(Value::as_str)
-                        && let Some(name) = r.strip_prefix("#/components/schemas/") {
-                            out.insert(name.to_owned());
-                        }
+                    && let Some(name) = r.strip_prefix("#/components/schemas/")
+                {
+                    out.insert(name.to_owned());
+                }
                 for (k, child) in map {
                     walk(child, k == "allOf", out);
                 }
@@ -207,9 +208,10 @@ fn convert(schema: &Value, close: bool) -> Value {
         ("exclusiveMaximum", "maximum"),
     ] {
         if map.get(flag) == Some(&Value::Bool(true))
-            && let Some(limit) = out.remove(bound) {
-                out.insert(flag.into(), limit);
-            }
+            && let Some(limit) = out.remove(bound)
+        {
+            out.insert(flag.into(), limit);
+        }
     }
     if close && out.contains_key("properties") && !out.contains_key("additionalProperties") {
         out.insert("additionalProperties".into(), Value::Bool(false));
@@ -222,9 +224,10 @@ fn convert(schema: &Value, close: bool) -> Value {
 
 fn nullable(mut out: Map<String, Value>) -> Value {
     if let Some(values) = out.get_mut("enum").and_then(Value::as_array_mut)
-        && !values.contains(&Value::Null) {
-            values.push(Value::Null);
-        }
+        && !values.contains(&Value::Null)
+    {
+        values.push(Value::Null);
+    }
     match out.get("type").cloned() {
         Some(Value::String(t)) => {
             out.insert("type".into(), json!([t, "null"]));
