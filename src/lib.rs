@@ -19,6 +19,8 @@ mod pacing;
 pub mod raw;
 mod response;
 pub mod retry;
+#[cfg(feature = "sandbox")]
+pub mod sandbox;
 pub mod spec;
 mod template;
 mod validate;

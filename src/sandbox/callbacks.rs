@@ -1,0 +1,191 @@
+//! Callbacks the sandbox makes: DLRs after a send, injected MOs; retried on
+//! non-2xx like a real provider.
+
+use super::{SentMessage, Shared};
+use base64::Engine as _;
+use serde_json::{Value, json};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+/// Which callback a delivery was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum DeliveryKind {
+    /// An inbound message, to the MO URL.
+    Mo,
+    /// A delivery report, to the DLR URL.
+    Dlr,
+}
+
+/// One callback event and how its delivery went.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Delivery {
+    /// MO or DLR.
+    pub kind: DeliveryKind,
+    /// The JSON body POSTed.
+    pub body: Value,
+    /// The status of each attempt (0: no response).
+    pub attempts: Vec<u16>,
+    /// Whether an attempt got a 2xx.
+    pub delivered: bool,
+}
+
+/// How a DLR sequence ends.
+pub(crate) enum Outcome {
+    Received,
+    Rejected(i64),
+    Expired,
+}
+
+/// Delivers `sent` then the final status of `message`, in the background.
+pub(crate) fn schedule_dlrs(shared: &Arc<Shared>, message: &SentMessage, outcome: Outcome) {
+    let Some(url) = shared.config.dlr_url.clone() else {
+        return;
+    };
+    let reference = message.reference.clone().unwrap_or_default();
+    let id = message.id.clone();
+    let (final_status, errors) = match outcome {
+        Outcome::Received => ("received", None),
+        Outcome::Rejected(code) => ("rejected", Some(error_object(code))),
+        Outcome::Expired => ("expired", Some(error_object(131026))),
+    };
+    let shared = shared.clone();
+    begin(&shared);
+    tokio::spawn(async move {
+        tokio::time::sleep(shared.config.dlr_delay).await;
+        let sent = json!({ "id": id, "status": "sent", "reference": reference });
+        deliver(&shared, &url, DeliveryKind::Dlr, sent).await;
+        tokio::time::sleep(shared.config.dlr_delay).await;
+        let mut last = json!({ "id": id, "status": final_status, "reference": reference });
+        if let Some(e) = errors {
+            last["errors"] = json!([e]);
+        }
+        deliver(&shared, &url, DeliveryKind::Dlr, last).await;
+        end(&shared);
+    });
+}
+
+fn error_object(code: i64) -> Value {
+    let meaning = crate::ErrorCode::from_code(code).meaning();
+    json!({
+        "code": code,
+        "title": meaning,
+        "message": meaning,
+        "error_data": { "details": format!("(#{code}) {meaning}") }
+    })
+}
+
+/// Records an inbound message and POSTs it to the MO URL in the background.
+pub(crate) fn inject_mo(shared: &Arc<Shared>, from: &str, content: Value) -> String {
+    let id = uuid::Uuid::new_v4().to_string();
+    let mut content = match content {
+        Value::Object(map) => map,
+        other => {
+            let mut map = serde_json::Map::new();
+            map.insert("type".into(), json!("unknown"));
+            map.insert("unknown".into(), other);
+            map
+        }
+    };
+    let wamid = format!(
+        "wamid.{}",
+        base64::engine::general_purpose::STANDARD_NO_PAD.encode(id.as_bytes())
+    );
+    content
+        .entry("from")
+        .or_insert_with(|| json!(from.trim_start_matches('+')));
+    content.entry("id").or_insert_with(|| json!(wamid));
+    content.entry("timestamp").or_insert_with(|| {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default();
+        json!(now.as_secs().to_string())
+    });
+    let body = json!({
+        "id": id,
+        "source": from,
+        "Destination": shared.config.business_number,
+        "content": Value::Object(content),
+    });
+    shared.records().inbound.insert(id.clone(), body.clone());
+    if let Some(url) = shared.config.mo_url.clone() {
+        let shared = shared.clone();
+        begin(&shared);
+        tokio::spawn(async move {
+            deliver(&shared, &url, DeliveryKind::Mo, body).await;
+            end(&shared);
+        });
+    }
+    id
+}
+
+fn begin(shared: &Shared) {
+    shared.pending.fetch_add(1, Ordering::SeqCst);
+}
+
+fn end(shared: &Shared) {
+    if shared.pending.fetch_sub(1, Ordering::SeqCst) == 1 {
+        shared.idle.notify_waiters();
+    }
+}
+
+/// POSTs `body` until a 2xx or the attempts run out, backing off between tries.
+async fn deliver(shared: &Shared, url: &str, kind: DeliveryKind, body: Value) {
+    let index = {
+        let mut records = shared.records();
+        records.deliveries.push(Delivery {
+            kind,
+            body: body.clone(),
+            attempts: Vec::new(),
+            delivered: false,
+        });
+        records.deliveries.len() - 1
+    };
+    let (target, auth) = split_credentials(url);
+    let mut backoff = shared.config.callback_backoff;
+    for attempt in 1..=shared.config.callback_attempts {
+        let mut request = shared
+            .http
+            .post(&target)
+            .timeout(Duration::from_secs(10))
+            .json(&body);
+        if let Some((user, pass)) = &auth {
+            request = request.basic_auth(user, Some(pass));
+        }
+        let status = match request.send().await {
+            Ok(r) => r.status().as_u16(),
+            Err(_) => 0,
+        };
+        let delivered = (200..300).contains(&status);
+        {
+            let mut records = shared.records();
+            let d = &mut records.deliveries[index];
+            d.attempts.push(status);
+            d.delivered = delivered;
+        }
+        if delivered || attempt == shared.config.callback_attempts {
+            return;
+        }
+        tokio::time::sleep(backoff).await;
+        backoff = backoff.saturating_mul(2);
+    }
+}
+
+/// The URL without its userinfo, and the percent-decoded credentials.
+fn split_credentials(raw: &str) -> (String, Option<(String, String)>) {
+    let Ok(mut url) = url::Url::parse(raw) else {
+        return (raw.to_owned(), None);
+    };
+    let decode = |s: &str| {
+        percent_encoding::percent_decode_str(s)
+            .decode_utf8_lossy()
+            .into_owned()
+    };
+    let auth = (!url.username().is_empty())
+        .then(|| (decode(url.username()), decode(url.password().unwrap_or(""))));
+    let _ = url.set_username("");
+    let _ = url.set_password(None);
+    (url.to_string(), auth)
+}

@@ -1,0 +1,393 @@
+//! A local emulator of Modica's WAB API (feature `sandbox`).
+//!
+//! It serves every operation of the spec on 127.0.0.1, validates each request
+//! with the [`conformance`](crate::conformance) validator (answering the error
+//! the gateway would), accepts messages with fresh ids, stores uploaded media,
+//! POSTs DLRs (`sent` then `received`, or `rejected`/`expired`) and injected MOs
+//! to your callback URLs with Basic auth taken from the URL, retrying on
+//! non-2xx like a real provider, and can be scripted to fail.
+//!
+//! ```
+//! use modica_wab::sandbox::Sandbox;
+//! use modica_wab::{Client, Message};
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let sandbox = Sandbox::builder().start().await?;
+//! let client = Client::builder()
+//!     .credentials(sandbox.username(), sandbox.password())
+//!     .base_url(sandbox.base_url())
+//!     .default_source(sandbox.business_number())
+//!     .build()?;
+//! let accepted = client.send(&Message::text("+64211234567", "Kia ora").reference("r1")).await?;
+//! assert_eq!(sandbox.sent()[0].id, accepted.id);
+//! assert_eq!(sandbox.accepted_count("r1"), 1);
+//! # Ok(()) }
+//! ```
+
+mod callbacks;
+mod fault;
+mod server;
+
+pub use callbacks::{Delivery, DeliveryKind};
+pub use fault::Fault;
+
+use crate::conformance::Validator;
+use bytes::Bytes;
+use fault::{RandomFaults, Script, Throughput};
+use serde_json::Value;
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+/// The sandbox could not start.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SandboxError {
+    /// The address could not be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address asked for.
+        addr: String,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The spec could not be turned into a validator.
+    #[error(transparent)]
+    Spec(#[from] crate::conformance::SpecError),
+    /// A callback URL is not a valid URL.
+    #[error("callback URL is not valid: {0}")]
+    CallbackUrl(String),
+}
+
+/// A message the sandbox accepted.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct SentMessage {
+    /// The id returned in the 202.
+    pub id: String,
+    /// The recipient.
+    pub to: String,
+    /// The business source it was sent from.
+    pub source: String,
+    /// The message `type`.
+    pub kind: String,
+    /// The client `reference`, if given.
+    pub reference: Option<String>,
+    /// The request body (for a broadcast, the body with `to` set to this recipient).
+    pub body: Value,
+}
+
+/// An uploaded media file.
+#[derive(Debug, Clone)]
+pub(crate) struct StoredMedia {
+    pub(crate) content_type: String,
+    pub(crate) bytes: Bytes,
+}
+
+/// Everything the sandbox remembers.
+#[derive(Debug, Default)]
+pub(crate) struct Records {
+    pub(crate) sent: Vec<SentMessage>,
+    pub(crate) inbound: HashMap<String, Value>,
+    pub(crate) media: HashMap<String, StoredMedia>,
+    pub(crate) sources: Vec<Value>,
+    pub(crate) requests: Vec<(String, String, u16)>,
+    pub(crate) deliveries: Vec<Delivery>,
+    pub(crate) script: Script,
+}
+
+#[derive(Debug)]
+pub(crate) struct Config {
+    pub(crate) username: String,
+    pub(crate) password: String,
+    pub(crate) business_number: String,
+    pub(crate) mo_url: Option<String>,
+    pub(crate) dlr_url: Option<String>,
+    pub(crate) dlr_delay: Duration,
+    pub(crate) callback_attempts: u32,
+    pub(crate) callback_backoff: Duration,
+}
+
+/// State shared by the server, the callback tasks and the [`Sandbox`] handle.
+#[derive(Debug)]
+pub(crate) struct Shared {
+    pub(crate) config: Config,
+    pub(crate) validator: Validator,
+    pub(crate) records: Mutex<Records>,
+    pub(crate) http: reqwest::Client,
+    pub(crate) pending: AtomicUsize,
+    pub(crate) idle: tokio::sync::Notify,
+}
+
+impl Shared {
+    pub(crate) fn records(&self) -> MutexGuard<'_, Records> {
+        // Records stay consistent even if a holder panicked; keep serving.
+        self.records.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// Configures a [`Sandbox`].
+#[derive(Debug)]
+#[must_use]
+pub struct SandboxBuilder {
+    addr: String,
+    config: Config,
+    spec: Option<String>,
+}
+
+/// A running sandbox. Dropping it stops the server.
+#[derive(Debug)]
+pub struct Sandbox {
+    shared: Arc<Shared>,
+    addr: SocketAddr,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+impl Sandbox {
+    /// Starts a configuration: 127.0.0.1 on a random port, credentials
+    /// `sandbox`/`sandbox`, business number `6421000001`, no callback URLs.
+    pub fn builder() -> SandboxBuilder {
+        SandboxBuilder {
+            addr: "127.0.0.1:0".into(),
+            config: Config {
+                username: "sandbox".into(),
+                password: "sandbox".into(),
+                business_number: "6421000001".into(),
+                mo_url: None,
+                dlr_url: None,
+                dlr_delay: Duration::from_millis(20),
+                callback_attempts: 5,
+                callback_backoff: Duration::from_millis(50),
+            },
+            spec: None,
+        }
+    }
+
+    /// The base URL to give [`crate::ClientBuilder::base_url`].
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The address it listens on.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The username clients must send.
+    pub fn username(&self) -> &str {
+        &self.shared.config.username
+    }
+
+    /// The password clients must send.
+    pub fn password(&self) -> &str {
+        &self.shared.config.password
+    }
+
+    /// The business number MOs are sent to (and the usual source).
+    pub fn business_number(&self) -> &str {
+        &self.shared.config.business_number
+    }
+
+    /// Every message accepted so far, in order.
+    pub fn sent(&self) -> Vec<SentMessage> {
+        self.shared.records().sent.clone()
+    }
+
+    /// How many messages were accepted with this `reference` (a retry that sent
+    /// a message twice shows here as 2).
+    pub fn accepted_count(&self, reference: &str) -> usize {
+        self.shared
+            .records()
+            .sent
+            .iter()
+            .filter(|m| m.reference.as_deref() == Some(reference))
+            .count()
+    }
+
+    /// Accepted messages per reference.
+    pub fn accepted_by_reference(&self) -> HashMap<String, usize> {
+        let mut out = HashMap::new();
+        for m in &self.shared.records().sent {
+            if let Some(r) = &m.reference {
+                *out.entry(r.clone()).or_default() += 1;
+            }
+        }
+        out
+    }
+
+    /// Every request received: method, path with query, status answered
+    /// (0 when the connection was dropped).
+    pub fn requests(&self) -> Vec<(String, String, u16)> {
+        self.shared.records().requests.clone()
+    }
+
+    /// Every callback delivery (DLR and MO), with its attempts.
+    pub fn deliveries(&self) -> Vec<Delivery> {
+        self.shared.records().deliveries.clone()
+    }
+
+    /// Scripts `fault` for every send to `recipient` (e.g. a number that always gets 131047).
+    pub fn fail_recipient(&self, recipient: &str, fault: Fault) {
+        self.shared
+            .records()
+            .script
+            .per_recipient
+            .insert(recipient.to_owned(), fault);
+    }
+
+    /// Stops failing sends to `recipient`.
+    pub fn heal_recipient(&self, recipient: &str) {
+        self.shared.records().script.per_recipient.remove(recipient);
+    }
+
+    /// Scripts `fault` for the next sends, one each, in order.
+    pub fn fail_next(&self, faults: impl IntoIterator<Item = Fault>) {
+        self.shared.records().script.scheduled.extend(faults);
+    }
+
+    /// Fails each send with probability `rate`, picking one of `kinds` (seeded, so repeatable).
+    pub fn fail_randomly(&self, rate: f64, kinds: Vec<Fault>, seed: u64) {
+        use rand::SeedableRng;
+        self.shared.records().script.random = Some(RandomFaults {
+            rate,
+            kinds,
+            rng: rand::rngs::StdRng::seed_from_u64(seed),
+        });
+    }
+
+    /// Answers WhatsApp's 130429 (throughput reached) above `per_second` messages per second.
+    pub fn limit_throughput(&self, per_second: usize) {
+        self.shared.records().script.throughput = Some(Throughput {
+            per_second,
+            recent: Default::default(),
+        });
+    }
+
+    /// Injects an inbound message from `from` with `content` (Meta's inbound
+    /// message object, e.g. `{"type":"text","text":{"body":"hi"}}`) and POSTs it
+    /// to the MO URL. Returns the MO id.
+    pub fn inject_mo(&self, from: &str, content: Value) -> String {
+        callbacks::inject_mo(&self.shared, from, content)
+    }
+
+    /// Injects an inbound text message. Returns the MO id.
+    pub fn inject_text(&self, from: &str, body: &str) -> String {
+        self.inject_mo(
+            from,
+            serde_json::json!({ "type": "text", "text": { "body": body } }),
+        )
+    }
+
+    /// Waits until every callback delivery has finished (delivered or given up),
+    /// or `timeout` passes; returns whether it became idle.
+    pub async fn settle(&self, timeout: Duration) -> bool {
+        let wait = async {
+            loop {
+                let notified = self.shared.idle.notified();
+                if self.shared.pending.load(Ordering::SeqCst) == 0 {
+                    return;
+                }
+                notified.await;
+            }
+        };
+        tokio::time::timeout(timeout, wait).await.is_ok()
+    }
+}
+
+impl SandboxBuilder {
+    /// The address to listen on (default `127.0.0.1:0`, a random port).
+    pub fn bind(mut self, addr: impl Into<String>) -> Self {
+        self.addr = addr.into();
+        self
+    }
+
+    /// The credentials clients must send.
+    pub fn credentials(mut self, username: impl Into<String>, password: impl Into<String>) -> Self {
+        self.config.username = username.into();
+        self.config.password = password.into();
+        self
+    }
+
+    /// The business number (Destination of injected MOs).
+    pub fn business_number(mut self, number: impl Into<String>) -> Self {
+        self.config.business_number = number.into();
+        self
+    }
+
+    /// Where MOs are POSTed; credentials in the URL are sent as Basic auth.
+    pub fn mo_url(mut self, url: impl Into<String>) -> Self {
+        self.config.mo_url = Some(url.into());
+        self
+    }
+
+    /// Where DLRs are POSTed; credentials in the URL are sent as Basic auth.
+    pub fn dlr_url(mut self, url: impl Into<String>) -> Self {
+        self.config.dlr_url = Some(url.into());
+        self
+    }
+
+    /// Delay before each DLR (`sent`, then the final status). Default 20 ms.
+    pub fn dlr_delay(mut self, delay: Duration) -> Self {
+        self.config.dlr_delay = delay;
+        self
+    }
+
+    /// Callback attempts per event and the first backoff (doubling). Default 5, 50 ms.
+    pub fn callback_retries(mut self, attempts: u32, backoff: Duration) -> Self {
+        self.config.callback_attempts = attempts.max(1);
+        self.config.callback_backoff = backoff;
+        self
+    }
+
+    /// Validates against this OpenAPI document (JSON) instead of the built spec.
+    pub fn spec_json(mut self, spec: impl Into<String>) -> Self {
+        self.spec = Some(spec.into());
+        self
+    }
+
+    /// Starts serving on a background task of the current tokio runtime.
+    pub async fn start(self) -> Result<Sandbox, SandboxError> {
+        for url in [&self.config.mo_url, &self.config.dlr_url]
+            .into_iter()
+            .flatten()
+        {
+            url::Url::parse(url).map_err(|e| SandboxError::CallbackUrl(format!("{url}: {e}")))?;
+        }
+        let validator = match &self.spec {
+            Some(spec) => Validator::from_json(spec, true)?,
+            None => Validator::for_built_spec()?,
+        };
+        let listener = tokio::net::TcpListener::bind(&self.addr)
+            .await
+            .map_err(|source| SandboxError::Bind {
+                addr: self.addr.clone(),
+                source,
+            })?;
+        let addr = listener.local_addr().map_err(|source| SandboxError::Bind {
+            addr: self.addr.clone(),
+            source,
+        })?;
+        let shared = Arc::new(Shared {
+            config: self.config,
+            validator,
+            records: Mutex::new(Records::default()),
+            http: reqwest::Client::new(),
+            pending: AtomicUsize::new(0),
+            idle: tokio::sync::Notify::new(),
+        });
+        let server = tokio::spawn(server::serve(listener, shared.clone()));
+        Ok(Sandbox {
+            shared,
+            addr,
+            server,
+        })
+    }
+}

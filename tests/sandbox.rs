@@ -1,0 +1,324 @@
+//! End to end over real sockets on 127.0.0.1: the client against the sandbox,
+//! the sandbox calling back into the receiver.
+#![cfg(all(feature = "sandbox", feature = "receiver"))]
+
+use modica_wab::callback::{Callback, DlrStatus, HandlerError, MoMessage, Receiver};
+use modica_wab::conformance::Validator;
+use modica_wab::retry::RetryPolicy;
+use modica_wab::sandbox::{DeliveryKind, Fault, Sandbox};
+use modica_wab::*;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+const TO: &str = "+64211234567";
+
+type Events = Arc<Mutex<Vec<Callback>>>;
+
+/// A receiver on 127.0.0.1 collecting events; the first `fail_first` calls fail.
+async fn receiver(fail_first: usize) -> (String, Events) {
+    let events: Events = Arc::default();
+    let calls = Arc::new(AtomicUsize::new(0));
+    let (e, c) = (events.clone(), calls.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!(
+        "http://hooks:p%40ss@{}/callbacks",
+        listener.local_addr().unwrap()
+    );
+    let receiver = Receiver::builder()
+        .url(&url)
+        .handler(move |event: Callback| {
+            let (e, c) = (e.clone(), c.clone());
+            async move {
+                if c.fetch_add(1, Ordering::SeqCst) < fail_first {
+                    return Err::<(), HandlerError>("not yet".into());
+                }
+                e.lock().unwrap().push(event);
+                Ok(())
+            }
+        })
+        .build()
+        .unwrap();
+    tokio::spawn(async move { axum::serve(listener, receiver.router()).await });
+    (url, events)
+}
+
+async fn sandbox_with_receiver(fail_first: usize) -> (Sandbox, Events) {
+    let (url, events) = receiver(fail_first).await;
+    let sandbox = Sandbox::builder()
+        .mo_url(&url)
+        .dlr_url(&url)
+        .dlr_delay(Duration::from_millis(5))
+        .callback_retries(5, Duration::from_millis(10))
+        .start()
+        .await
+        .unwrap();
+    (sandbox, events)
+}
+
+fn client(sandbox: &Sandbox) -> Client {
+    Client::builder()
+        .credentials(sandbox.username(), sandbox.password())
+        .base_url(sandbox.base_url())
+        .default_source(sandbox.business_number())
+        .retry(
+            RetryPolicy::standard().backoff(Duration::from_millis(10), Duration::from_millis(200)),
+        )
+        .build()
+        .unwrap()
+}
+
+fn dlrs(events: &Events) -> Vec<(String, DlrStatus)> {
+    events
+        .lock()
+        .unwrap()
+        .iter()
+        .filter_map(|e| match e {
+            Callback::Dlr(d) => Some((d.id.clone(), d.status.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_send_is_accepted_and_its_dlrs_reach_the_receiver() {
+    let (sandbox, events) = sandbox_with_receiver(0).await;
+    let client = client(&sandbox);
+    let accepted = client
+        .send(&Message::text(TO, "Kia ora").reference("order-1"))
+        .await
+        .unwrap();
+    assert_eq!(accepted.reference.as_deref(), Some("order-1"));
+    assert!(sandbox.settle(Duration::from_secs(5)).await);
+    assert_eq!(
+        dlrs(&events),
+        vec![
+            (accepted.id.clone(), DlrStatus::Sent),
+            (accepted.id.clone(), DlrStatus::Received)
+        ]
+    );
+    assert_eq!(sandbox.accepted_count("order-1"), 1);
+    let record = client.message(&accepted.id).await.unwrap();
+    assert_eq!(record.id, accepted.id);
+}
+
+#[tokio::test]
+async fn an_injected_mo_reaches_the_handler_and_can_be_looked_up() {
+    let (sandbox, events) = sandbox_with_receiver(0).await;
+    let id = sandbox.inject_text("+64219876543", "Is my order ready?");
+    assert!(sandbox.settle(Duration::from_secs(5)).await);
+    let events = events.lock().unwrap().clone();
+    let [Callback::Mo(mo)] = events.as_slice() else {
+        panic!("{events:?}")
+    };
+    assert_eq!(mo.id, id);
+    assert_eq!(mo.destination.as_deref(), Some(sandbox.business_number()));
+    assert!(matches!(&mo.content.message, MoMessage::Text(t) if t.body == "Is my order ready?"));
+    let record = client(&sandbox).message(&id).await.unwrap();
+    assert_eq!(record.id, id);
+}
+
+#[tokio::test]
+async fn a_recipient_scripted_with_131047_gets_the_typed_error() {
+    let (sandbox, _events) = sandbox_with_receiver(0).await;
+    sandbox.fail_recipient(TO, Fault::WhatsAppError(131047));
+    let err = client(&sandbox)
+        .send(&Message::text(TO, "late reply"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some(ErrorCode::ReEngagementRequired));
+    assert_eq!(err.status(), Some(400));
+    assert!(!err.is_retryable());
+    assert!(sandbox.sent().is_empty());
+}
+
+#[tokio::test]
+async fn a_scripted_429_is_retried_and_delivered_once() {
+    let (sandbox, events) = sandbox_with_receiver(0).await;
+    sandbox.fail_next([Fault::TooManyRequests(Duration::ZERO)]);
+    let accepted = client(&sandbox)
+        .send(&Message::text(TO, "hello").reference("r-429"))
+        .await
+        .unwrap();
+    assert_eq!(sandbox.accepted_count("r-429"), 1);
+    let statuses: Vec<u16> = sandbox.requests().iter().map(|r| r.2).collect();
+    assert_eq!(statuses, vec![429, 202]);
+    assert!(sandbox.settle(Duration::from_secs(5)).await);
+    assert!(dlrs(&events).contains(&(accepted.id, DlrStatus::Received)));
+}
+
+#[tokio::test]
+async fn ambiguous_failures_are_never_resent() {
+    let (sandbox, _events) = sandbox_with_receiver(0).await;
+    let client = client(&sandbox);
+    sandbox.fail_next([Fault::ServerError(503), Fault::DropConnection]);
+    let err = client
+        .send(&Message::text(TO, "a").reference("a"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(503));
+    let err = client
+        .send(&Message::text(TO, "b").reference("b"))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Transport(_)), "{err}");
+    assert_eq!(sandbox.accepted_count("a") + sandbox.accepted_count("b"), 0);
+    let statuses: Vec<u16> = sandbox.requests().iter().map(|r| r.2).collect();
+    assert_eq!(statuses, vec![503, 0], "one attempt each");
+}
+
+#[tokio::test]
+async fn the_throughput_limit_answers_130429_and_the_client_retries() {
+    let (sandbox, _events) = sandbox_with_receiver(0).await;
+    sandbox.limit_throughput(2);
+    let client = Client::builder()
+        .credentials(sandbox.username(), sandbox.password())
+        .base_url(sandbox.base_url())
+        .default_source(sandbox.business_number())
+        .retry(
+            // No shared budget: this test wants every throttled send to keep trying.
+            RetryPolicy::standard()
+                .max_attempts(20)
+                .budget(None)
+                .backoff(Duration::from_millis(100), Duration::from_millis(400)),
+        )
+        .build()
+        .unwrap();
+    let sends = (0..4).map(|i| {
+        let client = client.clone();
+        async move {
+            client
+                .send(&Message::text(TO, "burst").reference(format!("t{i}")))
+                .await
+        }
+    });
+    for result in futures_util::future::join_all(sends).await {
+        result.unwrap();
+    }
+    for i in 0..4 {
+        assert_eq!(sandbox.accepted_count(&format!("t{i}")), 1);
+    }
+    assert!(
+        sandbox.requests().iter().any(|r| r.2 == 400),
+        "some were throttled"
+    );
+}
+
+#[tokio::test]
+async fn dlr_faults_report_rejected_and_expired_with_codes() {
+    let (sandbox, events) = sandbox_with_receiver(0).await;
+    sandbox.fail_next([Fault::DlrRejected(131026), Fault::DlrExpired]);
+    let client = client(&sandbox);
+    let a = client.send(&Message::text(TO, "a")).await.unwrap();
+    let b = client.send(&Message::text(TO, "b")).await.unwrap();
+    assert!(sandbox.settle(Duration::from_secs(5)).await);
+    let events = events.lock().unwrap().clone();
+    let last = |id: &str| {
+        events
+            .iter()
+            .filter_map(|e| match e {
+                Callback::Dlr(d) if d.id == id => Some(d.clone()),
+                _ => None,
+            })
+            .next_back()
+            .unwrap()
+    };
+    let rejected = last(&a.id);
+    assert_eq!(rejected.status, DlrStatus::Rejected);
+    assert_eq!(rejected.errors[0].code.map(|c| c.code()), Some(131026));
+    assert_eq!(last(&b.id).status, DlrStatus::Expired);
+}
+
+#[tokio::test]
+async fn callbacks_are_redelivered_until_the_receiver_takes_them() {
+    // The handler fails twice: the receiver answers 500, the sandbox tries again.
+    let (sandbox, events) = sandbox_with_receiver(2).await;
+    sandbox.inject_text("+64219876543", "hello?");
+    assert!(sandbox.settle(Duration::from_secs(5)).await);
+    let deliveries = sandbox.deliveries();
+    assert_eq!(deliveries.len(), 1);
+    assert_eq!(deliveries[0].kind, DeliveryKind::Mo);
+    assert_eq!(deliveries[0].attempts, vec![500, 500, 200]);
+    assert!(deliveries[0].delivered);
+    assert_eq!(events.lock().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn media_round_trip_and_every_operation_answers_within_the_spec() {
+    let (sandbox, _events) = sandbox_with_receiver(0).await;
+    let client = client(&sandbox);
+    let data: Vec<u8> = (0..100_000u32).map(|i| (i % 251) as u8).collect();
+    let uploaded = client
+        .upload_media(MediaUpload::bytes("photo.jpg", "image/jpeg", data.clone()))
+        .await
+        .unwrap();
+    let download = client.download_media(&uploaded.id).await.unwrap();
+    assert_eq!(download.content_type(), Some("image/jpeg"));
+    assert_eq!(download.bytes().await.unwrap().to_vec(), data);
+    client
+        .register_source("6421000009", "123456")
+        .await
+        .unwrap();
+    assert_eq!(client.sources().await.unwrap()[0].source, "6421000009");
+    assert_eq!(client.status().await.unwrap().status, "ok");
+    let b = Broadcast::new([TO, "+64211234568"], Content::text("Open at 9")).reference("b1");
+    assert_eq!(client.broadcast(&b).await.unwrap().len(), 2);
+    assert_eq!(sandbox.accepted_count("b1"), 2);
+
+    // Each JSON answer the sandbox gave is one the spec allows.
+    let validator = Validator::for_built_spec().unwrap();
+    let http = reqwest::Client::new();
+    let id = sandbox.sent()[0].id.clone();
+    let cases = [
+        ("GetMessages", format!("/messages?id={id}")),
+        ("GetSource", "/source".to_owned()),
+        ("GetStatus", "/status".to_owned()),
+        ("GetMessages", "/messages?id=nope".to_owned()),
+    ];
+    for (op, target) in cases {
+        let response = http
+            .get(format!("{}{target}", sandbox.base_url()))
+            .basic_auth(sandbox.username(), Some(sandbox.password()))
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        let body = response.bytes().await.unwrap();
+        validator
+            .check_response(op, status, Some("application/json"), &body)
+            .unwrap_or_else(|v| panic!("{target}: {v}"));
+    }
+}
+
+#[tokio::test]
+async fn requests_that_break_the_spec_or_lack_credentials_are_refused() {
+    let (sandbox, _events) = sandbox_with_receiver(0).await;
+    let http = reqwest::Client::new();
+    let url = format!("{}/messages", sandbox.base_url());
+    let bad = http
+        .post(&url)
+        .basic_auth(sandbox.username(), Some(sandbox.password()))
+        .json(&serde_json::json!({"to": "021 555", "type": "text", "source": "6421000001", "text": {"body": "x"}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 400);
+    let body: serde_json::Value = bad.json().await.unwrap();
+    assert!(
+        body["error"].as_str().unwrap().contains("body.to"),
+        "{body}"
+    );
+    let anonymous = http
+        .get(format!("{}/status", sandbox.base_url()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status(), 401);
+    let wrong = Client::builder()
+        .credentials("sandbox", "wrong")
+        .base_url(sandbox.base_url())
+        .build()
+        .unwrap();
+    assert_eq!(wrong.status().await.unwrap_err().status(), Some(401));
+    assert!(sandbox.sent().is_empty());
+}
