@@ -90,6 +90,36 @@ impl MediaUpload {
         })
     }
 
+    /// Calls `progress` with the number of bytes handed to the connection so
+    /// far, as the upload goes (once, for bytes already in memory).
+    ///
+    /// ```
+    /// use modica_wab::MediaUpload;
+    /// let up = MediaUpload::bytes("a.png", "image/png", &b"PNG"[..])
+    ///     .on_progress(|sent| eprintln!("{sent} bytes sent"));
+    /// # let _ = up;
+    /// ```
+    pub fn on_progress(mut self, progress: impl Fn(u64) + Send + Sync + 'static) -> Self {
+        self.body = match self.body {
+            UploadBody::Bytes(b) => {
+                progress(b.len() as u64);
+                UploadBody::Bytes(b)
+            }
+            UploadBody::Stream { stream, len } => {
+                let mut sent = 0u64;
+                let counted = stream.inspect_ok(move |chunk| {
+                    sent += chunk.len() as u64;
+                    progress(sent);
+                });
+                UploadBody::Stream {
+                    stream: Box::pin(counted),
+                    len,
+                }
+            }
+        };
+        self
+    }
+
     /// Any stream of bytes; `len` (if known) lets the request carry a length.
     pub fn stream<S>(
         filename: impl Into<String>,

@@ -1,0 +1,307 @@
+//! What each command does.
+
+use crate::Failure;
+use crate::args::{Cli, Command, Common, MediaArgs, MediaCommand, MediaRef, Send};
+use futures_util::StreamExt;
+use indicatif::{ProgressBar, ProgressStyle};
+use modica_wab::callback::{Callback, HandlerError, Receiver};
+use modica_wab::sandbox::Sandbox;
+use modica_wab::*;
+use serde::Serialize;
+use tokio::io::AsyncWriteExt;
+
+fn print(value: &impl Serialize) {
+    match serde_json::to_string(value) {
+        Ok(line) => println!("{line}"),
+        Err(e) => eprintln!("cannot print the result: {e}"),
+    }
+}
+
+fn client(cli: &Cli) -> Result<Client, Error> {
+    let (Some(user), Some(pass)) = (&cli.username, &cli.password) else {
+        return Err(Error::Config(
+            "credentials are not set: pass --username and --password, or set MODICA_USERNAME and MODICA_PASSWORD".into(),
+        ));
+    };
+    let mut builder = Client::builder().credentials(user, pass);
+    if let Some(url) = &cli.base_url {
+        builder = builder.base_url(url);
+    }
+    if let Some(source) = &cli.source {
+        builder = builder.default_source(source);
+    }
+    builder.build()
+}
+
+fn bar(len: Option<u64>) -> ProgressBar {
+    let bar = match len {
+        Some(n) => ProgressBar::new(n),
+        None => ProgressBar::new_spinner(),
+    };
+    if let Ok(style) =
+        ProgressStyle::with_template("{bytes}/{total_bytes} [{bar:30}] {bytes_per_sec} {eta}")
+    {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar
+}
+
+pub async fn run(cli: Cli) -> Result<(), Failure> {
+    match &cli.command {
+        Command::Send(send) => {
+            let message = message(send)?;
+            print(&client(&cli)?.send(&message).await?);
+        }
+        Command::Broadcast {
+            to,
+            reference,
+            body,
+        } => {
+            let mut b = Broadcast::new(to.clone(), Content::text(body.clone()));
+            if let Some(r) = reference {
+                b = b.reference(r.clone());
+            }
+            print(&client(&cli)?.broadcast(&b).await?);
+        }
+        Command::Message { id } => print(&client(&cli)?.message(id).await?),
+        Command::Media(MediaCommand::Upload { file, content_type }) => {
+            let client = client(&cli)?;
+            let mut upload = MediaUpload::file(file).await?;
+            if let Some(ct) = content_type {
+                upload = upload.content_type(ct.clone());
+            }
+            let len = std::fs::metadata(file).ok().map(|m| m.len());
+            let progress = bar(len);
+            let p = progress.clone();
+            let upload = upload.on_progress(move |sent| p.set_position(sent));
+            let uploaded = client.upload_media(upload).await;
+            progress.finish_and_clear();
+            print(&uploaded?);
+        }
+        Command::Media(MediaCommand::Download { id, output }) => {
+            let mut download = client(&cli)?.download_media(id).await?;
+            let progress = bar(download.content_length());
+            let mut file = tokio::fs::File::create(output)
+                .await
+                .map_err(|e| Failure::File(format!("{}: {e}", output.display())))?;
+            let mut written = 0u64;
+            while let Some(chunk) = download.next().await {
+                let chunk = chunk?;
+                file.write_all(&chunk)
+                    .await
+                    .map_err(|e| Failure::File(format!("{}: {e}", output.display())))?;
+                written += chunk.len() as u64;
+                progress.set_position(written);
+            }
+            file.flush()
+                .await
+                .map_err(|e| Failure::File(format!("{}: {e}", output.display())))?;
+            progress.finish_and_clear();
+            print(&serde_json::json!({
+                "id": id, "file": output, "bytes": written, "content_type": download.content_type(),
+            }));
+        }
+        Command::Listen { url, bind } => listen(url, bind).await?,
+        Command::Sandbox {
+            bind,
+            mo_url,
+            dlr_url,
+        } => sandbox(&cli, bind, mo_url.as_deref(), dlr_url.as_deref()).await?,
+    }
+    Ok(())
+}
+
+fn with_common(mut m: Message, common: &Common) -> Message {
+    if let Some(r) = &common.reference {
+        m = m.reference(r.clone());
+    }
+    if let Some(id) = &common.reply_to {
+        m = m.reply_to(id.clone());
+    }
+    m
+}
+
+fn media(r: &MediaRef) -> Media {
+    match (&r.id, &r.link) {
+        (Some(id), _) => Media::id(id.clone()),
+        (None, Some(link)) => Media::link(link.clone()),
+        // clap requires one of the two.
+        (None, None) => Media::id(String::new()),
+    }
+}
+
+fn media_message(make: fn(String, Media) -> Message, args: &MediaArgs) -> Message {
+    let mut m = make(args.common.to.clone(), media(&args.media));
+    if let Some(c) = &args.caption {
+        m = m.caption(c.clone());
+    }
+    if let Some(f) = &args.filename {
+        m = m.filename(f.clone());
+    }
+    with_common(m, &args.common)
+}
+
+fn message(send: &Send) -> Result<Message, Failure> {
+    Ok(match send {
+        Send::Text {
+            common,
+            preview_url,
+            body,
+        } => {
+            let mut m = Message::text(common.to.clone(), body.clone());
+            if *preview_url {
+                m = m.preview_url(true);
+            }
+            with_common(m, common)
+        }
+        Send::Template {
+            common,
+            name,
+            language,
+            params,
+            header_image,
+        } => {
+            let mut t = Template::new(name.clone(), language.clone());
+            if let Some(link) = header_image {
+                t = t.header(Parameter::image(Media::link(link.clone())));
+            }
+            if !params.is_empty() {
+                t = t.body(params.iter().map(|p| Parameter::text(p.clone())));
+            }
+            with_common(Message::template(common.to.clone(), t), common)
+        }
+        Send::Image(a) => media_message(Message::image, a),
+        Send::Video(a) => media_message(Message::video, a),
+        Send::Audio(a) => media_message(Message::audio, a),
+        Send::Document(a) => media_message(Message::document, a),
+        Send::Sticker(a) => media_message(Message::sticker, a),
+        Send::Location {
+            common,
+            latitude,
+            longitude,
+            name,
+            address,
+        } => {
+            let mut l = Location::new(*latitude, *longitude);
+            if let Some(n) = name {
+                l = l.name(n.clone());
+            }
+            if let Some(a) = address {
+                l = l.address(a.clone());
+            }
+            with_common(Message::location(common.to.clone(), l), common)
+        }
+        Send::Contacts {
+            common,
+            name,
+            phones,
+            emails,
+        } => {
+            let mut card = Contact::new(name.clone());
+            if let Some(first) = name.split_whitespace().next() {
+                card = card.first_name(first);
+            }
+            for p in phones {
+                card = card.phone(p.clone(), None);
+            }
+            for e in emails {
+                card = card.email(e.clone(), None);
+            }
+            with_common(Message::contacts(common.to.clone(), [card]), common)
+        }
+        Send::Interactive {
+            common,
+            body,
+            buttons,
+            footer,
+        } => {
+            let mut parsed = Vec::new();
+            for (i, b) in buttons.iter().enumerate() {
+                let Some((id, title)) = b.split_once('=') else {
+                    return Err(Failure::Invalid(format!(
+                        "button[{i}]: {b:?} is not ID=TITLE"
+                    )));
+                };
+                parsed.push(ReplyButton::new(id, title));
+            }
+            let mut i = Interactive::buttons(body.clone(), parsed);
+            if let Some(f) = footer {
+                i = i.footer(f.clone());
+            }
+            with_common(Message::interactive(common.to.clone(), i), common)
+        }
+        Send::Reaction {
+            common,
+            message_id,
+            emoji,
+        } => with_common(
+            Message::reaction(common.to.clone(), message_id.clone(), emoji.clone()),
+            common,
+        ),
+    })
+}
+
+async fn listen(url: &str, bind: &str) -> Result<(), Failure> {
+    let receiver = Receiver::builder()
+        .url(url)
+        .handler(|event: Callback| async move {
+            let kind = match &event {
+                Callback::Mo(_) => "mo",
+                Callback::Dlr(_) => "dlr",
+                _ => "unknown",
+            };
+            print(&serde_json::json!({ "kind": kind, "event": event }));
+            Ok::<(), HandlerError>(())
+        })
+        .build()
+        .map_err(|e| Failure::Api(Error::Config(e.to_string())))?;
+    let listener = tokio::net::TcpListener::bind(bind)
+        .await
+        .map_err(|e| Failure::Api(Error::Config(format!("cannot listen on {bind}: {e}"))))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| Failure::Api(Error::Config(e.to_string())))?;
+    let paths: Vec<&str> = receiver.paths().collect();
+    eprintln!("listening on http://{addr} for {paths:?}");
+    tokio::select! {
+        served = axum::serve(listener, receiver.router()) => {
+            served.map_err(|e| Failure::Api(Error::Config(e.to_string())))?;
+        }
+        _ = tokio::signal::ctrl_c() => {}
+    }
+    Ok(())
+}
+
+async fn sandbox(
+    cli: &Cli,
+    bind: &str,
+    mo_url: Option<&str>,
+    dlr_url: Option<&str>,
+) -> Result<(), Failure> {
+    let mut builder = Sandbox::builder().bind(bind);
+    if let (Some(u), Some(p)) = (&cli.username, &cli.password) {
+        builder = builder.credentials(u.clone(), p.clone());
+    }
+    if let Some(source) = &cli.source {
+        builder = builder.business_number(source.clone());
+    }
+    if let Some(u) = mo_url {
+        builder = builder.mo_url(u);
+    }
+    if let Some(u) = dlr_url {
+        builder = builder.dlr_url(u);
+    }
+    let sandbox = builder
+        .start()
+        .await
+        .map_err(|e| Failure::Api(Error::Config(e.to_string())))?;
+    print(&serde_json::json!({
+        "base_url": sandbox.base_url(),
+        "username": sandbox.username(),
+        "password": sandbox.password(),
+        "business_number": sandbox.business_number(),
+    }));
+    eprintln!("sandbox running on {}; Ctrl-C stops it", sandbox.base_url());
+    let _ = tokio::signal::ctrl_c().await;
+    Ok(())
+}

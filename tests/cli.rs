@@ -1,0 +1,426 @@
+//! The `wab` command line, run as a process against the sandbox on 127.0.0.1.
+#![cfg(feature = "cli")]
+
+use modica_wab::sandbox::{Fault, Sandbox};
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
+
+const WAB: &str = env!("CARGO_BIN_EXE_wab");
+const TO: &str = "+64211234567";
+
+/// Runs a command off the async runtime (the sandbox lives on it).
+async fn output(mut command: Command) -> Output {
+    tokio::task::spawn_blocking(move || command.output().expect("wab runs"))
+        .await
+        .unwrap()
+}
+
+/// Runs `wab` with the sandbox's credentials and `args`, off the async runtime.
+async fn wab(sandbox: &Sandbox, args: &[&str]) -> Output {
+    let mut command = Command::new(WAB);
+    command
+        .env_remove("MODICA_USERNAME")
+        .env_remove("MODICA_PASSWORD")
+        .env("MODICA_BASE_URL", sandbox.base_url())
+        .env("MODICA_USERNAME", sandbox.username())
+        .env("MODICA_PASSWORD", sandbox.password())
+        .env("MODICA_SOURCE", sandbox.business_number())
+        .args(args);
+    output(command).await
+}
+
+fn stdout_json(out: &Output) -> serde_json::Value {
+    let text = String::from_utf8_lossy(&out.stdout);
+    serde_json::from_str(text.lines().last().unwrap_or_default())
+        .unwrap_or_else(|e| panic!("{e}: {text:?} / {}", String::from_utf8_lossy(&out.stderr)))
+}
+
+async fn sandbox() -> Sandbox {
+    Sandbox::builder().start().await.unwrap()
+}
+
+#[tokio::test]
+async fn help_everywhere() {
+    let s = sandbox().await;
+    for args in [
+        &["--help"][..],
+        &["send", "--help"],
+        &["send", "template", "--help"],
+        &["media", "download", "--help"],
+        &["listen", "--help"],
+        &["sandbox", "--help"],
+    ] {
+        let out = wab(&s, args).await;
+        assert!(out.status.success(), "{args:?}");
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains("Usage: wab"),
+            "{args:?}"
+        );
+    }
+    let out = wab(&s, &["send", "text"]).await;
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "missing arguments are a usage error"
+    );
+}
+
+#[tokio::test]
+async fn every_send_kind_is_accepted_by_the_sandbox() {
+    let s = sandbox().await;
+    let cases: Vec<Vec<&str>> = vec![
+        vec![
+            "send",
+            "text",
+            "--to",
+            TO,
+            "--reference",
+            "r-text",
+            "Kia ora",
+        ],
+        vec![
+            "send",
+            "template",
+            "--to",
+            TO,
+            "--name",
+            "order_update",
+            "--param",
+            "Aroha",
+            "--param",
+            "17",
+        ],
+        vec![
+            "send",
+            "image",
+            "--to",
+            TO,
+            "--link",
+            "https://cdn.example.com/a.jpg",
+            "--caption",
+            "Parcel",
+        ],
+        vec!["send", "video", "--to", TO, "--id", "112233"],
+        vec!["send", "audio", "--to", TO, "--id", "445566"],
+        vec![
+            "send",
+            "document",
+            "--to",
+            TO,
+            "--link",
+            "https://cdn.example.com/i.pdf",
+            "--filename",
+            "i.pdf",
+        ],
+        vec!["send", "sticker", "--to", TO, "--id", "778899"],
+        vec![
+            "send",
+            "location",
+            "--to",
+            TO,
+            "--latitude",
+            "-36.8485",
+            "--longitude",
+            "174.7633",
+            "--name",
+            "Sky Tower",
+        ],
+        vec![
+            "send",
+            "contacts",
+            "--to",
+            TO,
+            "--name",
+            "Aroha Smith",
+            "--phone",
+            "+6495551234",
+        ],
+        vec![
+            "send",
+            "interactive",
+            "--to",
+            TO,
+            "--body",
+            "Confirm?",
+            "--button",
+            "yes=Yes",
+            "--button",
+            "no=No",
+        ],
+        vec![
+            "send",
+            "reaction",
+            "--to",
+            TO,
+            "--message-id",
+            "wamid.X",
+            "--emoji",
+            "👍",
+        ],
+    ];
+    for args in &cases {
+        let out = wab(&s, args).await;
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(stdout_json(&out)["status"], "accepted", "{args:?}");
+    }
+    let kinds: Vec<String> = s.sent().iter().map(|m| m.kind.clone()).collect();
+    assert_eq!(
+        kinds,
+        [
+            "text",
+            "template",
+            "image",
+            "video",
+            "audio",
+            "document",
+            "sticker",
+            "location",
+            "contacts",
+            "interactive",
+            "reaction"
+        ]
+    );
+    assert_eq!(s.accepted_count("r-text"), 1);
+
+    let out = wab(
+        &s,
+        &["broadcast", "--to", TO, "--to", "+64211234568", "Open at 9"],
+    )
+    .await;
+    assert!(out.status.success());
+    assert_eq!(stdout_json(&out).as_array().map(Vec::len), Some(2));
+    let id = s.sent()[0].id.clone();
+    let out = wab(&s, &["message", &id]).await;
+    assert_eq!(stdout_json(&out)["id"], id.as_str());
+}
+
+#[tokio::test]
+async fn failures_print_code_meaning_action_and_exit_distinctly() {
+    let s = sandbox().await;
+    s.fail_recipient(TO, Fault::WhatsAppError(131047));
+    let out = wab(&s, &["send", "text", "--to", TO, "late"]).await;
+    assert_eq!(out.status.code(), Some(5));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("code: 131047"), "{err}");
+    assert!(
+        err.contains("action: send an approved template instead"),
+        "{err}"
+    );
+
+    s.fail_next([Fault::WhatsAppError(131056)]);
+    let out = wab(&s, &["send", "text", "--to", "+64211230000", "again"]).await;
+    // Same-recipient rate limit: retried by the client, then accepted.
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let out = wab(&s, &["send", "text", "--to", "021 555", "x"]).await;
+    assert_eq!(out.status.code(), Some(3), "invalid: nothing sent");
+    let out = wab(
+        &s,
+        &[
+            "send",
+            "interactive",
+            "--to",
+            TO,
+            "--body",
+            "b",
+            "--button",
+            "no-title",
+        ],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(3));
+
+    let mut command = Command::new(WAB);
+    command
+        .env_remove("MODICA_USERNAME")
+        .env_remove("MODICA_PASSWORD")
+        .args(["message", "abc"]);
+    assert_eq!(
+        output(command).await.status.code(),
+        Some(4),
+        "no credentials"
+    );
+
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let mut command = Command::new(WAB);
+    command
+        .args([
+            "--username",
+            "u",
+            "--password",
+            "p",
+            "--base-url",
+            &format!("http://127.0.0.1:{port}"),
+        ])
+        .args(["message", "abc"]);
+    assert_eq!(output(command).await.status.code(), Some(7), "network");
+
+    let mut command = Command::new(WAB);
+    command
+        .args([
+            "--username",
+            "u",
+            "--password",
+            "wrong",
+            "--base-url",
+            &s.base_url(),
+        ])
+        .args(["message", "abc"]);
+    let out = output(command).await;
+    assert_eq!(
+        out.status.code(),
+        Some(5),
+        "bad credentials: permanent until fixed"
+    );
+}
+
+#[tokio::test]
+async fn media_upload_and_download_through_files() {
+    let s = sandbox().await;
+    let dir = std::env::temp_dir().join(format!("wab-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let input = dir.join("photo.jpg");
+    let data: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
+    std::fs::write(&input, &data).unwrap();
+    let out = wab(&s, &["media", "upload", input.to_str().unwrap()]).await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let id = stdout_json(&out)["id"].as_str().unwrap().to_owned();
+    let output = dir.join("copy.jpg");
+    let out = wab(
+        &s,
+        &["media", "download", &id, "-o", output.to_str().unwrap()],
+    )
+    .await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(stdout_json(&out)["content_type"], "image/jpeg");
+    assert_eq!(std::fs::read(&output).unwrap(), data);
+    let out = wab(
+        &s,
+        &["media", "upload", dir.join("missing.png").to_str().unwrap()],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(3), "a missing file is named");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("missing.png"));
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// Starts a long-running `wab` command and returns it with its first stdout line.
+fn spawn(
+    args: &[&str],
+) -> (
+    std::process::Child,
+    BufReader<std::process::ChildStdout>,
+    String,
+) {
+    let mut child = Command::new(WAB)
+        .env_remove("MODICA_USERNAME")
+        .env_remove("MODICA_PASSWORD")
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut reader = BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    if !args.contains(&"listen") {
+        reader.read_line(&mut first).unwrap();
+    }
+    (child, reader, first)
+}
+
+#[tokio::test]
+async fn wab_sandbox_and_wab_listen_run_as_processes() {
+    // `wab listen` on a port we pick; `wab sandbox` calling back into it.
+    let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let listen_addr = free.local_addr().unwrap();
+    drop(free);
+    let callback = format!("http://hooks:s3cret@{listen_addr}/cb");
+    let (mut listener, mut events, _) = spawn(&[
+        "listen",
+        "--url",
+        &callback,
+        "--bind",
+        &listen_addr.to_string(),
+    ]);
+    let (mut gateway, _, first) =
+        spawn(&["sandbox", "--bind", "127.0.0.1:0", "--dlr-url", &callback]);
+    let info: serde_json::Value = serde_json::from_str(&first).unwrap();
+    let base = info["base_url"].as_str().unwrap().to_owned();
+
+    // Wait for the listener to accept connections.
+    for _ in 0..100 {
+        if std::net::TcpStream::connect(listen_addr).is_ok() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let out = tokio::task::spawn_blocking(move || {
+        Command::new(WAB)
+            .args([
+                "--username",
+                "sandbox",
+                "--password",
+                "sandbox",
+                "--base-url",
+                &base,
+                "--source",
+                "6421000001",
+            ])
+            .args(["send", "text", "--to", TO, "--reference", "cli-1", "hello"])
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let id = stdout_json(&out)["id"].as_str().unwrap().to_owned();
+
+    let lines = tokio::task::spawn_blocking(move || {
+        let mut lines = Vec::new();
+        for _ in 0..2 {
+            let mut line = String::new();
+            events.read_line(&mut line).unwrap();
+            lines.push(line);
+        }
+        lines
+    });
+    let lines = tokio::time::timeout(Duration::from_secs(20), lines)
+        .await
+        .unwrap()
+        .unwrap();
+    listener.kill().ok();
+    gateway.kill().ok();
+    let statuses: Vec<String> = lines
+        .iter()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            assert_eq!(v["kind"], "dlr");
+            assert_eq!(v["event"]["id"], id.as_str());
+            v["event"]["status"].as_str().unwrap().to_owned()
+        })
+        .collect();
+    assert_eq!(statuses, ["sent", "received"]);
+}
