@@ -102,24 +102,30 @@ pub(crate) async fn json<U: DeserializeOwned>(response: reqwest::Response) -> Re
 
 /// One item, whether the gateway answered with it or with an array holding it.
 pub(crate) async fn first<U: DeserializeOwned>(response: reqwest::Response) -> Result<U, Error> {
-    #[derive(serde::Deserialize)]
-    #[serde(untagged)]
-    enum OneOrMany<U> {
-        Many(Vec<U>),
-        One(U),
-    }
+    let response = success(response).await?;
     let status = response.status().as_u16();
-    match json::<OneOrMany<U>>(response).await? {
-        OneOrMany::One(u) => Ok(u),
-        OneOrMany::Many(many) => {
-            many.into_iter()
-                .next()
-                .ok_or_else(|| Error::UndecodableResponse {
-                    status,
-                    reason: "the gateway accepted the request but returned an empty array".into(),
-                    body: bytes::Bytes::from_static(b"[]"),
-                })
-        }
+    let body = response
+        .bytes()
+        .await
+        .map_err(|e| Error::Transport(TransportError::from_reqwest(e)))?;
+    let undecodable = |reason: String, body: &bytes::Bytes| Error::UndecodableResponse {
+        status,
+        reason,
+        body: body.clone(),
+    };
+    // Look at the first byte rather than trying both shapes (an untagged enum
+    // buffers the whole document first).
+    if body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
+        let many: Vec<U> =
+            serde_json::from_slice(&body).map_err(|e| undecodable(e.to_string(), &body))?;
+        many.into_iter().next().ok_or_else(|| {
+            undecodable(
+                "the gateway accepted the request but returned an empty array".into(),
+                &body,
+            )
+        })
+    } else {
+        serde_json::from_slice(&body).map_err(|e| undecodable(e.to_string(), &body))
     }
 }
 

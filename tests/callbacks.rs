@@ -241,7 +241,7 @@ fn unknown_message_type_keeps_its_json() {
     };
     assert_eq!(kind, "hologram");
     assert_eq!(raw["hologram"]["depth"], 3);
-    assert_eq!(m.content.raw, *raw);
+    assert_eq!(m.content.raw(), *raw);
 }
 
 #[test]

@@ -56,8 +56,9 @@ impl InboundMessage {
 /// The `content` of an MO: Meta's inbound message object, typed.
 ///
 /// Fields shared by every message type are here; the type-specific part is
-/// [`MoMessage`]. The JSON as received (after base64 decoding) is kept in `raw`.
-#[derive(Debug, Clone, PartialEq)]
+/// [`MoMessage`]. The JSON text as received (after whole-content base64
+/// decoding) is kept: see [`MoContent::raw_json`].
+#[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct MoContent {
     /// WhatsApp id of the sender.
@@ -76,8 +77,35 @@ pub struct MoContent {
     pub errors: Vec<CallbackError>,
     /// The type-specific part.
     pub message: MoMessage,
-    /// The content object as received.
-    pub raw: serde_json::Value,
+    /// Where the content's JSON text is (read only when asked for: building a
+    /// `Value` on every callback would cost more than the typed parse).
+    pub(crate) raw: super::parse::RawSource,
+}
+
+impl MoContent {
+    /// The content object as received, as JSON text.
+    pub fn raw_json(&self) -> String {
+        self.raw.json()
+    }
+
+    /// The content object as received, parsed.
+    pub fn raw(&self) -> serde_json::Value {
+        self.raw.value()
+    }
+}
+
+impl PartialEq for MoContent {
+    fn eq(&self, other: &Self) -> bool {
+        self.from == other.from
+            && self.id == other.id
+            && self.timestamp == other.timestamp
+            && self.context == other.context
+            && self.referral == other.referral
+            && self.identity == other.identity
+            && self.errors == other.errors
+            && self.message == other.message
+            && self.raw.json() == other.raw.json()
+    }
 }
 
 /// The type-specific part of an inbound message.

@@ -4,7 +4,7 @@
 //! whatever the bytes.
 
 use super::Callback;
-use super::dlr::DeliveryReport;
+use super::dlr::{DeliveryReport, DlrStatus};
 use super::error::{CallbackError, ParseError};
 use super::mo::{
     ButtonPress, Context, Identity, InboundLocation, InboundMedia, InboundMessage, InboundReaction,
@@ -15,7 +15,10 @@ use base64::Engine as _;
 use schemars::JsonSchema;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
-use serde_json::{Map, Value};
+use serde::de::IgnoredAny;
+use serde_json::Value;
+use serde_json::value::RawValue;
+use std::sync::Arc;
 
 /// Reads a callback body and tells an MO from a DLR.
 ///
@@ -28,112 +31,256 @@ use serde_json::{Map, Value};
 /// # Ok::<(), modica_wab::callback::ParseError>(())
 /// ```
 pub fn parse(body: &[u8]) -> Result<Callback, ParseError> {
-    Callback::from_value(json(body)?)
+    if !is_object(body) {
+        // An array, a number…: kept whole, if it is JSON at all.
+        return Ok(Callback::Unknown(json(body)?));
+    }
+    // One pass reading the fields of both kinds; the keys present tell which.
+    if let Ok(mut envelope) = serde_json::from_slice::<Envelope>(body) {
+        if let Some(content) = envelope.content.take() {
+            return mo_from_parts(envelope.mo_fields(), content, body)
+                .map(|mo| Callback::Mo(Box::new(mo)));
+        }
+        if let Some(status) = envelope.status {
+            let id = envelope
+                .id
+                .ok_or_else(|| ParseError::invalid("id", "missing"))?;
+            return Ok(Callback::Dlr(DeliveryReport {
+                id,
+                status,
+                reference: envelope.reference,
+                errors: envelope.errors.unwrap_or_default(),
+            }));
+        }
+        return Ok(Callback::Unknown(json(body)?));
+    }
+    // Something did not fit: look at the keys only, then read the one kind
+    // strictly, so the error names the right path.
+    #[derive(Deserialize)]
+    struct Probe {
+        content: Option<IgnoredAny>,
+        status: Option<IgnoredAny>,
+    }
+    match serde_json::from_slice::<Probe>(body) {
+        Ok(Probe {
+            content: Some(_), ..
+        }) => parse_mo(body).map(|mo| Callback::Mo(Box::new(mo))),
+        Ok(Probe {
+            status: Some(_), ..
+        }) => parse_dlr(body).map(Callback::Dlr),
+        Ok(_) => Ok(Callback::Unknown(json(body)?)),
+        Err(e) if e.classify() == serde_json::error::Category::Data => {
+            Ok(Callback::Unknown(json(body)?))
+        }
+        Err(e) => Err(not_json(e)),
+    }
 }
 
 /// Reads an MO (inbound message) callback body.
 pub fn parse_mo(body: &[u8]) -> Result<InboundMessage, ParseError> {
-    mo_from_value(json(body)?)
+    require_object(body)?;
+    let mut envelope: MoEnvelope = typed(body, "")?;
+    let content = envelope
+        .content
+        .take()
+        .ok_or_else(|| ParseError::invalid("content", "missing"))?;
+    mo_from_parts(envelope.mo_fields(), content, body)
+}
+
+fn mo_from_parts(
+    fields: MoFields,
+    content: ContentField,
+    body: &[u8],
+) -> Result<InboundMessage, ParseError> {
+    let id = fields
+        .id
+        .ok_or_else(|| ParseError::invalid("id", "missing"))?;
+    let source = fields
+        .source
+        .ok_or_else(|| ParseError::invalid("source", "missing"))?;
+    let base64 = fields
+        .encoding
+        .as_deref()
+        .is_some_and(|e| e.eq_ignore_ascii_case("base64"));
+    Ok(InboundMessage {
+        id,
+        source,
+        destination: fields.destination,
+        encoding: fields.encoding,
+        content: content_from_field(content, base64, body)?,
+    })
 }
 
 /// Reads a DLR (delivery report) callback body.
 pub fn parse_dlr(body: &[u8]) -> Result<DeliveryReport, ParseError> {
-    dlr_from_value(json(body)?)
+    require_object(body)?;
+    typed(body, "")
+}
+
+/// Whether the JSON text starts an object (serde would also read a struct from an array).
+fn is_object(body: &[u8]) -> bool {
+    body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{')
+}
+
+fn require_object(body: &[u8]) -> Result<(), ParseError> {
+    if is_object(body) {
+        return Ok(());
+    }
+    json(body)?;
+    Err(ParseError::invalid("$", "expected a JSON object"))
 }
 
 fn json(body: &[u8]) -> Result<Value, ParseError> {
-    serde_json::from_slice(body).map_err(|e| ParseError::NotJson {
+    serde_json::from_slice(body).map_err(not_json)
+}
+
+fn not_json(e: serde_json::Error) -> ParseError {
+    ParseError::NotJson {
         message: e.to_string(),
-    })
+    }
 }
 
 impl Callback {
     /// Classifies an already-parsed JSON value: `content` → MO, `status` → DLR, else unknown.
     pub fn from_value(value: Value) -> Result<Callback, ParseError> {
-        let Some(obj) = value.as_object() else {
+        if !value.is_object() {
             return Ok(Callback::Unknown(value));
-        };
-        if obj.contains_key("content") {
-            mo_from_value(value).map(|mo| Callback::Mo(Box::new(mo)))
-        } else if obj.contains_key("status") {
-            dlr_from_value(value).map(Callback::Dlr)
-        } else {
-            Ok(Callback::Unknown(value))
+        }
+        let bytes = serde_json::to_vec(&value).map_err(not_json)?;
+        match parse(&bytes)? {
+            Callback::Unknown(_) => Ok(Callback::Unknown(value)),
+            known => Ok(known),
         }
     }
 }
 
-pub(super) fn mo_from_value(value: Value) -> Result<InboundMessage, ParseError> {
-    let Value::Object(mut obj) = value else {
-        return Err(ParseError::invalid("$", "expected a JSON object"));
-    };
-    let id = required_string(&obj, "id")?;
-    let source = required_string(&obj, "source")?;
-    let destination = match optional_string(&obj, "Destination")? {
-        Some(d) => Some(d),
-        None => optional_string(&obj, "destination")?,
-    };
-    let encoding = optional_string(&obj, "encoding")?;
-    let base64 = encoding
-        .as_deref()
-        .is_some_and(|e| e.eq_ignore_ascii_case("base64"));
-    let content = obj
-        .remove("content")
-        .ok_or_else(|| ParseError::invalid("content", "missing"))?;
-    let content = content_object(content, base64)?;
-    Ok(InboundMessage {
-        id,
-        source,
-        destination,
-        encoding,
-        content: content_from_object(content)?,
-    })
-}
-
-pub(super) fn dlr_from_value(value: Value) -> Result<DeliveryReport, ParseError> {
-    let Some(obj) = value.as_object() else {
-        return Err(ParseError::invalid("$", "expected a JSON object"));
-    };
-    required_string(obj, "id")?;
-    required_string(obj, "status")?;
-    typed(value, "")
-}
-
-/// The content as an object, decoding the base64 forms: the whole content as a
-/// base64 string, or a base64 `text.body`. A JSON document sent as a string is accepted too.
-fn content_object(content: Value, base64: bool) -> Result<Map<String, Value>, ParseError> {
-    match content {
-        Value::Object(mut obj) => {
-            if base64
-                && let Some(Value::String(body)) =
-                    obj.get_mut("text").and_then(|t| t.get_mut("body"))
-            {
-                let bytes = decode_base64(body, "content.text.body")?;
-                *body = String::from_utf8(bytes).map_err(|_| {
-                    ParseError::invalid("content.text.body", "decoded base64 is not UTF-8")
-                })?;
-            }
-            Ok(obj)
+/// Declares an envelope struct: Modica's MO fields, plus any others given.
+/// (`#[serde(flatten)]` would buffer the whole body first; this keeps one pass.)
+macro_rules! envelope {
+    ($(#[$doc:meta])* $name:ident { $($extra:ident: $ty:ty,)* }) => {
+        $(#[$doc])*
+        #[derive(Deserialize)]
+        struct $name {
+            #[serde(default)]
+            id: Option<String>,
+            #[serde(default)]
+            source: Option<String>,
+            #[serde(rename = "Destination", default)]
+            destination_documented: Option<String>,
+            #[serde(default)]
+            destination: Option<String>,
+            #[serde(default)]
+            encoding: Option<String>,
+            #[serde(default)]
+            content: Option<ContentField>,
+            $(#[serde(default)] $extra: $ty,)*
         }
-        Value::String(text) => {
+
+        impl $name {
+            fn mo_fields(&mut self) -> MoFields {
+                MoFields {
+                    id: self.id.take(),
+                    source: self.source.take(),
+                    destination: self.destination_documented.take().or(self.destination.take()),
+                    encoding: self.encoding.take(),
+                }
+            }
+        }
+    };
+}
+
+envelope!(
+    /// Modica's MO envelope.
+    MoEnvelope {}
+);
+
+envelope!(
+    /// MO and DLR fields together, for classifying and reading in one pass.
+    Envelope {
+        status: Option<DlrStatus>,
+        reference: Option<String>,
+        errors: Option<Vec<CallbackError>>,
+    }
+);
+
+struct MoFields {
+    id: Option<String>,
+    source: Option<String>,
+    destination: Option<String>,
+    encoding: Option<String>,
+}
+
+/// The `content` value, read in the same pass as the envelope: the object
+/// typed at once, or the string that holds it.
+enum ContentField {
+    Object(Box<ContentWire>),
+    Text(String),
+}
+
+impl<'de> Deserialize<'de> for ContentField {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = ContentField;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an inbound message object, or a string holding one")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<ContentField, A::Error> {
+                let de = serde::de::value::MapAccessDeserializer::new(map);
+                ContentWire::deserialize(de).map(|w| ContentField::Object(Box::new(w)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<ContentField, E> {
+                Ok(ContentField::Text(v.to_owned()))
+            }
+            fn visit_string<E>(self, v: String) -> Result<ContentField, E> {
+                Ok(ContentField::Text(v))
+            }
+        }
+        d.deserialize_any(Visitor)
+    }
+}
+
+/// The content, decoding the base64 forms: the whole content as a base64
+/// string, or a base64 `text.body`. A JSON document sent as a string is accepted too.
+fn content_from_field(
+    field: ContentField,
+    base64: bool,
+    body: &[u8],
+) -> Result<MoContent, ParseError> {
+    let (mut wire, raw, body_encoded) = match field {
+        ContentField::Object(wire) => {
+            let raw = RawSource::Envelope(Arc::from(body));
+            (*wire, raw, base64)
+        }
+        ContentField::Text(text) => {
             let bytes = if base64 {
                 decode_base64(&text, "content")?
             } else {
                 text.into_bytes()
             };
-            match serde_json::from_slice(&bytes) {
-                Ok(Value::Object(obj)) => Ok(obj),
-                _ => Err(ParseError::invalid(
-                    "content",
-                    "expected an object (or a string holding one)",
-                )),
+            let not_object =
+                || ParseError::invalid("content", "expected an object (or a string holding one)");
+            if !is_object(&bytes) {
+                return Err(not_object());
             }
+            let wire: ContentWire = typed(&bytes, "content").map_err(|e| match e {
+                ParseError::NotJson { message } => ParseError::invalid("content", message),
+                other => other,
+            })?;
+            let text = String::from_utf8(bytes).map_err(|_| not_object())?;
+            // Decoded already: its text.body is plain.
+            (wire, RawSource::Content(Arc::from(text)), false)
         }
-        other => Err(ParseError::invalid(
-            "content",
-            format!("expected an object, found {}", kind_of(&other)),
-        )),
+    };
+    if body_encoded && let Some(text) = wire.text.as_mut() {
+        let bytes = decode_base64(&text.body, "content.text.body")?;
+        text.body = String::from_utf8(bytes)
+            .map_err(|_| ParseError::invalid("content.text.body", "decoded base64 is not UTF-8"))?;
     }
+    content_from_wire(wire, raw)
 }
 
 fn decode_base64(text: &str, path: &str) -> Result<Vec<u8>, ParseError> {
@@ -224,23 +371,34 @@ struct FlowWire {
     response_json: String,
 }
 
+/// A Unix timestamp sent as a string (as WhatsApp does) or as a number.
 fn string_or_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    Ok(match Option::<Value>::deserialize(d)? {
-        None | Some(Value::Null) => None,
-        Some(Value::String(s)) => Some(s),
-        Some(Value::Number(n)) => Some(n.to_string()),
-        Some(other) => {
-            return Err(serde::de::Error::custom(format!(
-                "expected a string or number, found {}",
-                kind_of(&other)
-            )));
+    struct Visitor;
+    impl serde::de::Visitor<'_> for Visitor {
+        type Value = Option<String>;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a string or a number")
         }
-    })
+        fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+            Ok(Some(v.to_owned()))
+        }
+        fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
+            Ok(Some(v.to_string()))
+        }
+        fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
+            Ok(Some(v.to_string()))
+        }
+        fn visit_f64<E>(self, v: f64) -> Result<Self::Value, E> {
+            Ok(Some(v.to_string()))
+        }
+        fn visit_unit<E>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+    }
+    d.deserialize_any(Visitor)
 }
 
-fn content_from_object(obj: Map<String, Value>) -> Result<MoContent, ParseError> {
-    let raw = Value::Object(obj);
-    let wire: ContentWire = typed(raw.clone(), "content")?;
+fn content_from_wire(wire: ContentWire, raw: RawSource) -> Result<MoContent, ParseError> {
     let kind = wire.kind.clone().unwrap_or_default();
     let missing = |key: &str| {
         ParseError::invalid(
@@ -268,7 +426,7 @@ fn content_from_object(obj: Map<String, Value>) -> Result<MoContent, ParseError>
         "unsupported" | "unknown" => MoMessage::Unsupported,
         _ => MoMessage::Unknown {
             kind: kind.clone(),
-            raw: raw.clone(),
+            raw: raw.value(),
         },
     };
     Ok(MoContent {
@@ -284,7 +442,7 @@ fn content_from_object(obj: Map<String, Value>) -> Result<MoContent, ParseError>
     })
 }
 
-fn interactive(wire: InteractiveWire, raw: &Value) -> Result<InteractiveReply, ParseError> {
+fn interactive(wire: InteractiveWire, raw: &RawSource) -> Result<InteractiveReply, ParseError> {
     let kind = wire.kind.unwrap_or_default();
     let missing = |key: &str| {
         ParseError::invalid(
@@ -318,63 +476,126 @@ fn interactive(wire: InteractiveWire, raw: &Value) -> Result<InteractiveReply, P
         }
         _ => InteractiveReply::Unknown {
             kind: kind.clone(),
-            raw: raw.get("interactive").cloned().unwrap_or(Value::Null),
+            raw: raw
+                .value()
+                .get_mut("interactive")
+                .map(Value::take)
+                .unwrap_or(Value::Null),
         },
     })
 }
 
-/// Deserializes with the JSON path of any error, prefixed by where `value` sits.
-fn typed<T: DeserializeOwned>(value: Value, prefix: &str) -> Result<T, ParseError> {
-    serde_path_to_error::deserialize(value).map_err(|e| {
-        let inner = e.path().to_string();
-        let path = match (prefix, inner.as_str()) {
-            ("", ".") => "$".to_owned(),
-            (p, ".") => p.to_owned(),
-            ("", i) => i.to_owned(),
-            (p, i) if i.starts_with('[') => format!("{p}{i}"),
-            (p, i) => format!("{p}.{i}"),
-        };
-        ParseError::invalid(path, e.into_inner().to_string())
-    })
+/// Deserializes `bytes` with the JSON path of any error, prefixed by where they sit.
+fn typed<T: DeserializeOwned>(bytes: &[u8], prefix: &str) -> Result<T, ParseError> {
+    // Fast path without path tracking; on failure, read again to name the path.
+    if let Ok(value) = serde_json::from_slice(bytes) {
+        return Ok(value);
+    }
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let inner_path = e.path().to_string();
+        let inner = e.into_inner();
+        if matches!(
+            inner.classify(),
+            serde_json::error::Category::Syntax | serde_json::error::Category::Eof
+        ) {
+            return not_json(inner);
+        }
+        let message = inner.to_string();
+        // serde reports a missing field at its parent; name the field itself.
+        let missing = message
+            .strip_prefix("missing field `")
+            .and_then(|rest| rest.split('`').next());
+        let path = join(prefix, &inner_path, missing);
+        match missing {
+            Some(_) => ParseError::invalid(path, "missing"),
+            None if inner_path == "." && message.contains("expected") && prefix.is_empty() => {
+                ParseError::invalid("$", "expected a JSON object")
+            }
+            None => ParseError::invalid(path, strip_position(&message)),
+        }
+    })?;
+    de.end().map_err(not_json)?;
+    Ok(value)
 }
 
-fn required_string(obj: &Map<String, Value>, key: &str) -> Result<String, ParseError> {
-    optional_string(obj, key)?.ok_or_else(|| ParseError::invalid(key, "missing"))
-}
-
-fn optional_string(obj: &Map<String, Value>, key: &str) -> Result<Option<String>, ParseError> {
-    match obj.get(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s.clone())),
-        Some(other) => Err(ParseError::invalid(
-            key,
-            format!("expected a string, found {}", kind_of(other)),
-        )),
+/// `prefix` + serde's path (`.` for the root) + the missing field, as `a.b[0].c`.
+fn join(prefix: &str, inner: &str, field: Option<&str>) -> String {
+    let mut path = prefix.to_owned();
+    if inner != "." {
+        if !path.is_empty() && !inner.starts_with('[') {
+            path.push('.');
+        }
+        path.push_str(inner);
+    }
+    if let Some(f) = field {
+        if !path.is_empty() {
+            path.push('.');
+        }
+        path.push_str(f);
+    }
+    if path.is_empty() {
+        "$".to_owned()
+    } else {
+        path
     }
 }
 
-fn kind_of(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
+/// serde_json appends " at line 1 column 42", which means nothing for a nested document.
+fn strip_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(i) => message[..i].to_owned(),
+        None => message.to_owned(),
+    }
+}
+
+/// Where the content's JSON text is: inside the envelope as received, or the
+/// whole of a decoded string. Extracted only when asked for, so the typed parse
+/// reads the body once.
+#[derive(Debug, Clone)]
+pub(crate) enum RawSource {
+    /// The whole callback body (UTF-8 checked only when the text is asked for).
+    Envelope(Arc<[u8]>),
+    Content(Arc<str>),
+}
+
+impl RawSource {
+    pub(crate) fn json(&self) -> String {
+        match self {
+            RawSource::Content(text) => text.to_string(),
+            RawSource::Envelope(body) => {
+                #[derive(Deserialize)]
+                struct Only<'a> {
+                    #[serde(borrow)]
+                    content: &'a RawValue,
+                }
+                serde_json::from_slice::<Only<'_>>(body)
+                    .map(|o| o.content.get().to_owned())
+                    .unwrap_or_default()
+            }
+        }
+    }
+
+    pub(crate) fn value(&self) -> Value {
+        serde_json::from_str(&self.json()).unwrap_or(Value::Null)
     }
 }
 
 impl<'de> Deserialize<'de> for InboundMessage {
     /// Same rules as [`parse_mo`]: both `Destination` spellings, base64 decoded.
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        mo_from_value(Value::deserialize(d)?).map_err(serde::de::Error::custom)
+        let raw = Box::<RawValue>::deserialize(d)?;
+        parse_mo(raw.get().as_bytes()).map_err(serde::de::Error::custom)
     }
 }
 
 impl serde::Serialize for MoContent {
-    /// Writes the content object as received (decoded).
+    /// Writes the content object as received (after whole-content base64 decoding).
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        self.raw.serialize(s)
+        match RawValue::from_string(self.raw.json()) {
+            Ok(raw) => raw.serialize(s),
+            Err(_) => Value::Null.serialize(s),
+        }
     }
 }
 

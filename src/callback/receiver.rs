@@ -2,8 +2,8 @@
 //! Basic auth, a body limit, de-duplication of redeliveries, and 5xx when the
 //! handler fails so Modica delivers again.
 
-use super::Callback;
 use super::dedup::{Claim, DedupStore, MemoryDedupStore};
+use super::{Callback, ParseError};
 use axum::Router;
 use axum::body::Body;
 use axum::extract::Request;
@@ -321,18 +321,21 @@ async fn receive(
     let Ok(bytes) = axum::body::to_bytes(body, shared.body_limit).await else {
         return reply(StatusCode::PAYLOAD_TOO_LARGE, "body over the limit");
     };
-    let value: serde_json::Value = match serde_json::from_slice(&bytes) {
-        Ok(v) => v,
-        Err(e) => {
-            return reply(StatusCode::BAD_REQUEST, &format!("body is not JSON: {e}"));
-        }
-    };
-    let event = match Callback::from_value(value.clone()) {
+    let event = match super::parse(&bytes) {
         Ok(event) => event,
+        Err(ParseError::NotJson { message }) => {
+            return reply(
+                StatusCode::BAD_REQUEST,
+                &format!("body is not JSON: {message}"),
+            );
+        }
         Err(e) => {
             // Still delivered: the handler decides what an odd payload means.
             tracing::warn!(error = %e, "callback of unexpected shape passed on as Unknown");
-            Callback::Unknown(value)
+            match serde_json::from_slice(&bytes) {
+                Ok(value) => Callback::Unknown(value),
+                Err(e) => return reply(StatusCode::BAD_REQUEST, &format!("body is not JSON: {e}")),
+            }
         }
     };
     dispatch(&shared, event).await
