@@ -1,0 +1,366 @@
+//! Side-by-side measurements in one run: the facade against raw reqwest and
+//! serde_json doing the same work. Prints a Markdown table of ratios.
+//!
+//! `cargo bench --bench compare` (add `-- --quick` for a short run)
+
+use modica_wab::callback::{parse_dlr, parse_mo};
+use modica_wab::sandbox::Sandbox;
+use modica_wab::{Client, Message, RetryPolicy};
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+struct Row {
+    name: &'static str,
+    ours: String,
+    baseline: String,
+    ratio: f64,
+    target: &'static str,
+    met: bool,
+}
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+/// A minimal server answering `POST /messages` with a fixed 202: cheap, so the
+/// client's own cost is what differs between the two sides.
+async fn fixed_server() -> String {
+    use axum::routing::post;
+    let app = axum::Router::new().route(
+        "/messages",
+        post(|| async {
+            (
+                axum::http::StatusCode::ACCEPTED,
+                [("content-type", "application/json")],
+                r#"[{"id":"8b7a0f7e-3f0e-4a8e-9d7e-2f0b6c1d4e5a","status":"accepted","reference":""}]"#,
+            )
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    format!("http://{addr}")
+}
+
+fn client(base: &str, user: &str, pass: &str) -> Client {
+    Client::builder()
+        .credentials(user, pass)
+        .base_url(base)
+        .default_source("6421000001")
+        .retry(RetryPolicy::standard())
+        .build()
+        .unwrap()
+}
+
+/// Raw reqwest with the same timeouts the facade sets by default (connect 10 s,
+/// read 30 s, and 30 s per request below), so both sides run the same timers.
+fn raw_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .connect_timeout(Duration::from_secs(10))
+        .read_timeout(Duration::from_secs(30))
+        .build()
+        .unwrap()
+}
+
+const TO: &str = "+64211234567";
+
+fn body(reference: &str) -> serde_json::Value {
+    serde_json::json!({
+        "to": TO, "type": "text", "source": "6421000001",
+        "text": { "body": "Kia ora! Your order has shipped." }, "reference": reference,
+    })
+}
+
+async fn raw_send(http: &reqwest::Client, base: &str, user: &str, pass: &str, reference: &str) {
+    let response = http
+        .post(format!("{base}/messages"))
+        .basic_auth(user, Some(pass))
+        .header("accept", "application/json")
+        .timeout(Duration::from_secs(30))
+        .json(&body(reference))
+        .send()
+        .await
+        .unwrap();
+    assert!(response.status().is_success());
+    let accepted: Vec<serde_json::Value> = response.json().await.unwrap();
+    assert!(!accepted.is_empty());
+}
+
+async fn overhead(rounds: usize, per_round: usize) -> Row {
+    let base = fixed_server().await;
+    let facade = client(&base, "u", "p");
+    let http = raw_client();
+    let message = Message::text(TO, "Kia ora! Your order has shipped.").reference("r");
+    for _ in 0..200 {
+        facade.send(&message).await.unwrap();
+        raw_send(&http, &base, "u", "p", "r").await;
+    }
+    let (mut ours, mut theirs) = (Vec::new(), Vec::new());
+    for round in 0..rounds {
+        // Alternate which side goes first, so drift hits both alike.
+        for side in [round % 2, 1 - round % 2] {
+            for _ in 0..per_round {
+                let t = Instant::now();
+                if side == 0 {
+                    facade.send(&message).await.unwrap();
+                    ours.push(t.elapsed());
+                } else {
+                    raw_send(&http, &base, "u", "p", "r").await;
+                    theirs.push(t.elapsed());
+                }
+            }
+        }
+    }
+    let (a, b) = (median(ours), median(theirs));
+    let ratio = a.as_secs_f64() / b.as_secs_f64();
+    Row {
+        name: "request overhead: `send(text)` vs reqwest POST (median latency)",
+        ours: format!("{:.1} µs", a.as_secs_f64() * 1e6),
+        baseline: format!("{:.1} µs", b.as_secs_f64() * 1e6),
+        ratio,
+        target: "≤ 1.05",
+        met: ratio <= 1.05,
+    }
+}
+
+async fn throughput(total: usize, concurrency: usize, rounds: usize) -> Row {
+    let sandbox = Sandbox::builder().start().await.unwrap();
+    let base = sandbox.base_url();
+    let (user, pass) = (sandbox.username().to_owned(), sandbox.password().to_owned());
+    let facade = client(&base, &user, &pass);
+    let http = raw_client();
+    let run_facade = |tag: String| {
+        let facade = facade.clone();
+        async move {
+            let t = Instant::now();
+            let mut tasks = tokio::task::JoinSet::new();
+            for w in 0..concurrency {
+                let facade = facade.clone();
+                let tag = tag.clone();
+                tasks.spawn(async move {
+                    for i in (w..total).step_by(concurrency) {
+                        let m = Message::text(TO, "Kia ora! Your order has shipped.")
+                            .reference(format!("{tag}-{i}"));
+                        facade.send(&m).await.unwrap();
+                    }
+                });
+            }
+            while tasks.join_next().await.is_some() {}
+            t.elapsed()
+        }
+    };
+    let run_raw = |tag: String| {
+        let http = http.clone();
+        let (base, user, pass) = (base.clone(), user.clone(), pass.clone());
+        async move {
+            let t = Instant::now();
+            let mut tasks = tokio::task::JoinSet::new();
+            for w in 0..concurrency {
+                let (http, base, user, pass, tag) = (
+                    http.clone(),
+                    base.clone(),
+                    user.clone(),
+                    pass.clone(),
+                    tag.clone(),
+                );
+                tasks.spawn(async move {
+                    for i in (w..total).step_by(concurrency) {
+                        raw_send(&http, &base, &user, &pass, &format!("{tag}-{i}")).await;
+                    }
+                });
+            }
+            while tasks.join_next().await.is_some() {}
+            t.elapsed()
+        }
+    };
+    run_facade("warm".into()).await;
+    run_raw("warm-raw".into()).await;
+    let (mut ours, mut theirs) = (Vec::new(), Vec::new());
+    for round in 0..rounds {
+        if round % 2 == 0 {
+            ours.push(run_facade(format!("f{round}")).await);
+            theirs.push(run_raw(format!("r{round}")).await);
+        } else {
+            theirs.push(run_raw(format!("r{round}")).await);
+            ours.push(run_facade(format!("f{round}")).await);
+        }
+    }
+    let per_sec = |d: Duration| total as f64 / d.as_secs_f64();
+    let (a, b) = (per_sec(median(ours)), per_sec(median(theirs)));
+    let ratio = a / b;
+    Row {
+        name: if total == 10_000 {
+            "throughput: 10,000 sends at concurrency 64 against the sandbox"
+        } else {
+            "throughput (quick run: 2,000 sends) at concurrency 64 against the sandbox"
+        },
+        ours: format!("{a:.0} msg/s"),
+        baseline: format!("{b:.0} msg/s"),
+        ratio,
+        target: "≥ 0.95",
+        met: ratio >= 0.95,
+    }
+}
+
+fn fixtures(kind: &str) -> Vec<Vec<u8>> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/callbacks")
+        .join(kind);
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    files
+        .into_iter()
+        .map(|p| std::fs::read(p).unwrap())
+        .collect()
+}
+
+/// Times `typed` against `serde_json::Value` over the same bytes, interleaved.
+fn parse_row(
+    name: &'static str,
+    inputs: &[Vec<u8>],
+    iterations: usize,
+    typed: impl Fn(&[u8]),
+) -> Row {
+    let events = inputs.len() * iterations;
+    let time_typed = || {
+        let t = Instant::now();
+        for _ in 0..iterations {
+            for b in inputs {
+                typed(b);
+            }
+        }
+        t.elapsed()
+    };
+    let time_value = || {
+        let t = Instant::now();
+        for _ in 0..iterations {
+            for b in inputs {
+                // Drop the kind tag, if any (JSON never starts with `m` or `d`).
+                let b = match b.first() {
+                    Some(b'm' | b'd') => &b[1..],
+                    _ => &b[..],
+                };
+                std::hint::black_box(serde_json::from_slice::<serde_json::Value>(b).unwrap());
+            }
+        }
+        t.elapsed()
+    };
+    time_typed();
+    time_value();
+    let (mut ours, mut theirs) = (Vec::new(), Vec::new());
+    for _ in 0..9 {
+        ours.push(time_typed());
+        theirs.push(time_value());
+    }
+    let (a, b) = (median(ours), median(theirs));
+    let ratio = a.as_secs_f64() / b.as_secs_f64();
+    let per_sec = |d: Duration| events as f64 / d.as_secs_f64();
+    Row {
+        name,
+        ours: format!("{:.0} events/s", per_sec(a)),
+        baseline: format!("{:.0} events/s", per_sec(b)),
+        ratio,
+        target: "≤ 1.00",
+        met: ratio <= 1.0,
+    }
+}
+
+fn parsing(iterations: usize) -> Vec<Row> {
+    let mo = fixtures("mo");
+    let dlr = fixtures("dlr");
+    // Each body tagged with its kind: the typed side calls the parser for that kind.
+    let all: Vec<Vec<u8>> = mo
+        .iter()
+        .map(|b| [&[b'm'][..], b].concat())
+        .chain(dlr.iter().map(|b| [&[b'd'][..], b].concat()))
+        .collect();
+    let untagged: Vec<Vec<u8>> = mo.iter().chain(&dlr).cloned().collect();
+    let (mo_count, dlr_count) = (mo.len(), dlr.len());
+    vec![
+        parse_row(
+            "callback parsing, all fixtures: `parse_mo`/`parse_dlr` vs `serde_json::Value` (time)",
+            &all,
+            iterations,
+            |b| match b.split_first() {
+                Some((b'm', body)) => {
+                    std::hint::black_box(parse_mo(body).unwrap());
+                }
+                Some((_, body)) => {
+                    std::hint::black_box(parse_dlr(body).unwrap());
+                }
+                None => {}
+            },
+        ),
+        parse_row(
+            "  `parse` (tells MO from DLR first) vs `Value`",
+            &untagged,
+            iterations,
+            |b| {
+                std::hint::black_box(modica_wab::callback::parse(b).unwrap());
+            },
+        ),
+        parse_row(
+            if mo_count > 0 {
+                "  MO fixtures: `parse_mo` vs `Value`"
+            } else {
+                ""
+            },
+            &mo,
+            iterations,
+            |b| {
+                std::hint::black_box(parse_mo(b).unwrap());
+            },
+        ),
+        parse_row(
+            if dlr_count > 0 {
+                "  DLR fixtures: `parse_dlr` vs `Value`"
+            } else {
+                ""
+            },
+            &dlr,
+            iterations,
+            |b| {
+                std::hint::black_box(parse_dlr(b).unwrap());
+            },
+        ),
+    ]
+}
+
+fn main() {
+    let quick = std::env::args().any(|a| a == "--quick");
+    let only: Option<String> = std::env::args().skip_while(|a| a != "--only").nth(1);
+    let want = |name: &str| only.as_deref().is_none_or(|o| o == name);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let (rounds, per_round) = if quick { (4, 100) } else { (20, 250) };
+    let mut rows = Vec::new();
+    if want("overhead") {
+        rows.push(runtime.block_on(overhead(rounds, per_round)));
+    }
+    let (total, t_rounds) = if quick { (2_000, 2) } else { (10_000, 4) };
+    if want("throughput") {
+        rows.push(runtime.block_on(throughput(total, 64, t_rounds)));
+    }
+    if want("parsing") {
+        rows.extend(parsing(if quick { 200 } else { 2_000 }));
+    }
+    println!("| measurement | modica-wab | baseline | ratio | target | met |");
+    println!("|---|---|---|---|---|---|");
+    for r in &rows {
+        println!(
+            "| {} | {} | {} | {:.3} | {} | {} |",
+            r.name,
+            r.ours,
+            r.baseline,
+            r.ratio,
+            r.target,
+            if r.met { "yes" } else { "no" }
+        );
+    }
+}
