@@ -95,6 +95,7 @@ pub(crate) struct Records {
     pub(crate) sources: Vec<Value>,
     pub(crate) requests: Vec<(String, String, u16)>,
     pub(crate) deliveries: Vec<Delivery>,
+    pub(crate) faults: Vec<(Option<String>, Fault)>,
     pub(crate) script: Script,
 }
 
@@ -227,6 +228,12 @@ impl Sandbox {
     /// (0 when the connection was dropped).
     pub fn requests(&self) -> Vec<(String, String, u16)> {
         self.shared.records().requests.clone()
+    }
+
+    /// Every fault played, in order, with the `reference` of the send it hit
+    /// (throughput refusals show as `WhatsAppError(130429)`).
+    pub fn faults_applied(&self) -> Vec<(Option<String>, Fault)> {
+        self.shared.records().faults.clone()
     }
 
     /// Every callback delivery (DLR and MO), with its attempts.

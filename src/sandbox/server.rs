@@ -218,8 +218,21 @@ fn rejected(v: &Violations, multipart: bool) -> Reply {
 }
 
 /// Plays the scripted fault for a send, if any. `Ok(outcome)`: accept with that DLR ending.
-async fn fault_for(shared: &Shared, recipients: &[String]) -> Result<Outcome, Reply> {
-    let fault = shared.records().script.next(recipients);
+async fn fault_for(
+    shared: &Shared,
+    recipients: &[String],
+    reference: Option<&str>,
+) -> Result<Outcome, Reply> {
+    let fault = {
+        let mut records = shared.records();
+        let fault = records.script.next(recipients);
+        if let Some(f) = &fault {
+            records
+                .faults
+                .push((reference.map(str::to_owned), f.clone()));
+        }
+        fault
+    };
     let outcome = match fault {
         None => Outcome::Received,
         Some(Fault::Slow(delay)) => {
@@ -259,6 +272,10 @@ async fn fault_for(shared: &Shared, recipients: &[String]) -> Result<Outcome, Re
     if admitted {
         Ok(outcome)
     } else {
+        shared
+            .records()
+            .faults
+            .push((reference.map(str::to_owned), Fault::WhatsAppError(130429)));
         Err(whatsapp_error(130429))
     }
 }
@@ -295,7 +312,8 @@ fn accept(shared: &Arc<Shared>, body: &Value, to: &str, outcome: Outcome) -> Sen
 
 async fn send(shared: &Arc<Shared>, body: Value) -> Reply {
     let to = text(&body, "to");
-    let outcome = match fault_for(shared, std::slice::from_ref(&to)).await {
+    let reference = body.get("reference").and_then(Value::as_str);
+    let outcome = match fault_for(shared, std::slice::from_ref(&to), reference).await {
         Ok(outcome) => outcome,
         Err(reply) => return reply,
     };
@@ -317,7 +335,8 @@ async fn broadcast(shared: &Arc<Shared>, body: Value) -> Reply {
         .unwrap_or_default();
     let mut outcomes = Vec::new();
     for r in &recipients {
-        match fault_for(shared, std::slice::from_ref(r)).await {
+        let reference = body.get("reference").and_then(Value::as_str);
+        match fault_for(shared, std::slice::from_ref(r), reference).await {
             Ok(o) => outcomes.push(o),
             Err(reply) => return reply,
         }
