@@ -207,6 +207,10 @@ impl ClientBuilder {
         let mut authorization = http::HeaderValue::from_str(&format!("Basic {token}"))
             .map_err(|_| Error::Config("the credentials cannot form a header".into()))?;
         authorization.set_sensitive(true);
+        // With only the ring backend, rustls has no provider until one is installed;
+        // an error means the application installed its own, which is kept.
+        #[cfg(all(feature = "tls-ring", not(feature = "tls-aws-lc")))]
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let http = reqwest::Client::builder()
             .connect_timeout(self.connect_timeout)
             .read_timeout(self.read_timeout)
