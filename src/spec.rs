@@ -34,13 +34,14 @@ pub const NORMALIZED_SPEC_JSON: &str =
 /// Finds an operation by its progenitor method name (`post_messages`) or
 /// spec id (`PostMessages`), ignoring case and separators.
 pub fn operation(name: &str) -> Option<&'static Operation> {
-    let key = squash(name);
-    OPERATIONS.iter().find(|op| squash(op.id) == key)
+    // Called for every request (by the transport hooks): compare without allocating.
+    OPERATIONS
+        .iter()
+        .find(|op| squashed(op.id).eq(squashed(name)))
 }
 
-fn squash(s: &str) -> String {
+fn squashed(s: &str) -> impl Iterator<Item = char> + '_ {
     s.chars()
         .filter(char::is_ascii_alphanumeric)
         .map(|c| c.to_ascii_lowercase())
-        .collect()
 }
