@@ -1,6 +1,9 @@
 //! MO and DLR callback parsing: one fixture per message type and status, error
 //! paths, schema agreement with the spec, and a no-panic fuzz pass.
 
+#[macro_use]
+mod common;
+
 use modica_wab::ErrorCode;
 use modica_wab::callback::{
     Callback, DeliveryReport, DlrStatus, InboundMessage, InteractiveReply, MoMessage, ParseError,
@@ -463,7 +466,7 @@ fn callback_types_agree_with_the_spec_schemas() {
         let spec_schema = &spec["components"]["schemas"][name];
         assert!(spec_schema.is_object(), "spec has no {name}");
         let fields = agree(&ours, &ours, spec_schema, &spec, name);
-        println!("{name}: {fields} schema nodes agree with the spec");
+        report!("{name}: {fields} schema nodes agree with the spec");
         assert!(fields >= 5, "{name}: only {fields} nodes compared");
     }
 }
@@ -635,7 +638,7 @@ fn no_input_panics() {
             }
         }
     }
-    println!(
+    report!(
         "fuzz: {cases} inputs (seed {seed:#x}), {ok} parsed, {err} rejected with a typed error"
     );
     assert!(cases >= 100_000 || std::env::var("FUZZ_CASES").is_ok());

@@ -4,6 +4,7 @@
 //! used, by `modica_wab::conformance` (JSON Schema via the `jsonschema` crate).
 #![cfg(feature = "conformance")]
 
+#[macro_use]
 mod common;
 
 use common::AUTH;
@@ -70,7 +71,7 @@ async fn every_request_the_client_emits_conforms_and_every_operation_and_type_is
         missing_types.is_empty(),
         "message types without a case: {missing_types:?}"
     );
-    println!(
+    report!(
         "conformance: {}/{} operations and {}/{} message types checked against the spec ({requests} requests)",
         operations.intersection(&spec_ops).count(),
         spec_ops.len(),
@@ -109,7 +110,7 @@ fn every_response_fixture_matches_its_operation_and_status() {
             .unwrap_or_else(|v| panic!("{name} drifted from the spec:\n{v}"));
         checked += 1;
     }
-    println!("conformance: {checked} response fixtures match the spec");
+    report!("conformance: {checked} response fixtures match the spec");
     assert!(checked >= 10);
 }
 
@@ -132,7 +133,7 @@ fn every_callback_fixture_matches_the_spec_callback_schemas() {
             checked += 1;
         }
     }
-    println!("conformance: {checked} callback fixtures checked against the spec");
+    report!("conformance: {checked} callback fixtures checked against the spec");
 }
 
 fn violations_of(request: RecordedRequest) -> Violations {

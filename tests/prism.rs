@@ -5,6 +5,7 @@
 //! `.ci/run` installs Prism and runs this with `PRISM_URL` set:
 //! `PRISM_URL=http://127.0.0.1:4010 cargo test --test prism -- --ignored`
 
+#[macro_use]
 mod common;
 
 use common::traffic::record_every_operation;
@@ -46,7 +47,7 @@ async fn prism_accepts_every_request_the_client_emits() {
             }
         }
     }
-    println!(
+    report!(
         "prism: {replayed} requests replayed, {} rejected",
         failures.len()
     );

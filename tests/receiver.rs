@@ -2,6 +2,9 @@
 //! under concurrency, and redelivery after a failing handler.
 #![cfg(feature = "receiver")]
 
+#[macro_use]
+mod common;
+
 use modica_wab::callback::{
     Callback, Claim, DedupStore, HandlerError, MemoryDedupStore, Receiver, ReceiverError,
 };
@@ -316,7 +319,7 @@ async fn a_thousand_concurrent_posts_with_duplicates_are_each_handled_once() {
     let seen = seen.lock().unwrap();
     assert_eq!(seen.len(), 900, "every unique event handled");
     assert!(seen.values().all(|&n| n == 1), "each exactly once");
-    println!(
+    report!(
         "1000 posts, 900 unique: all handled once; {} deferred deliveries",
         redeliveries.load(Ordering::Relaxed)
     );

@@ -3,6 +3,9 @@
 //! runs it longer.
 #![cfg(all(feature = "sandbox", feature = "receiver"))]
 
+#[macro_use]
+mod common;
+
 use modica_wab::callback::{Callback, DlrStatus, HandlerError, Receiver};
 use modica_wab::retry::RetryPolicy;
 use modica_wab::sandbox::{Fault, Sandbox};
@@ -163,7 +166,7 @@ async fn sends_under_20_percent_faults_are_never_duplicated_and_always_accounted
         total_accepted, delivered,
         "no message accepted without an Ok"
     );
-    println!(
+    report!(
         "soak: {total} sends in {:.1} s: {delivered} delivered, {failed} failed as their fault calls for {errors:?}; {} faults played; 0 duplicates",
         started.elapsed().as_secs_f64(),
         sandbox.faults_applied().len()
@@ -242,7 +245,7 @@ async fn callbacks_with_redeliveries_and_malformed_bodies_are_each_handled_once(
     for (key, _) in &unique {
         assert!(seen.contains_key(key), "{key} lost");
     }
-    println!(
+    report!(
         "soak: {total} callbacks in {:.1} s: {} unique handled once, {malformed} malformed answered 400",
         started.elapsed().as_secs_f64(),
         unique.len()

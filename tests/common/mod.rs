@@ -1,6 +1,15 @@
 //! Shared setup: a wiremock server on 127.0.0.1 whose catch-all mock fails
 //! the test on any request no other mock expected.
-#![allow(dead_code)]
+#![allow(dead_code, unused_macros)]
+
+/// Prints a figure past the test harness's output capture, so a plain
+/// `cargo test` shows it (the print macros would be captured).
+macro_rules! report {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
 
 pub mod cases;
 pub mod traffic;
