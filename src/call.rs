@@ -78,21 +78,23 @@ pub(crate) async fn success(response: reqwest::Response) -> Result<reqwest::Resp
     }
     let status = response.status().as_u16();
     let retry_after = retry_after_of(response.headers());
-    let body = response
+    let body = read_body(response).await?;
+    Err(Error::Api(ApiError::from_parts(status, retry_after, body)))
+}
+
+/// The whole body of a response (a broken connection is a transport error).
+async fn read_body(response: reqwest::Response) -> Result<bytes::Bytes, Error> {
+    response
         .bytes()
         .await
-        .map_err(|e| Error::Transport(TransportError::from_reqwest(e)))?;
-    Err(Error::Api(ApiError::from_parts(status, retry_after, body)))
+        .map_err(|e| Error::Transport(TransportError::from_reqwest(e)))
 }
 
 /// A success body decoded as `U`, or the error the response stands for.
 pub(crate) async fn json<U: DeserializeOwned>(response: reqwest::Response) -> Result<U, Error> {
     let response = success(response).await?;
     let status = response.status().as_u16();
-    let body = response
-        .bytes()
-        .await
-        .map_err(|e| Error::Transport(TransportError::from_reqwest(e)))?;
+    let body = read_body(response).await?;
     serde_json::from_slice(&body).map_err(|e| Error::UndecodableResponse {
         status,
         reason: e.to_string(),
@@ -104,10 +106,7 @@ pub(crate) async fn json<U: DeserializeOwned>(response: reqwest::Response) -> Re
 pub(crate) async fn first<U: DeserializeOwned>(response: reqwest::Response) -> Result<U, Error> {
     let response = success(response).await?;
     let status = response.status().as_u16();
-    let body = response
-        .bytes()
-        .await
-        .map_err(|e| Error::Transport(TransportError::from_reqwest(e)))?;
+    let body = read_body(response).await?;
     let undecodable = |reason: String, body: &bytes::Bytes| Error::UndecodableResponse {
         status,
         reason,

@@ -122,38 +122,22 @@ async fn separate_mo_and_dlr_urls_each_with_their_credentials() {
     ])
     .await;
     let http = reqwest::Client::new();
-    let ok = post(
-        &http,
-        format!("http://{addr}/mo"),
-        Some(("mo-user", "one")),
-        mo("a"),
-    )
-    .await;
-    assert_eq!(ok.status(), 200);
-    let ok = post(
-        &http,
-        format!("http://{addr}/dlr"),
-        Some(("dlr-user", "two")),
-        dlr("a", "sent"),
-    )
-    .await;
-    assert_eq!(ok.status(), 200);
-    let crossed = post(
-        &http,
-        format!("http://{addr}/dlr"),
-        Some(("mo-user", "one")),
-        dlr("b", "sent"),
-    )
-    .await;
-    assert_eq!(crossed.status(), 401);
-    let other_path = post(
-        &http,
-        format!("http://{addr}/elsewhere"),
-        Some(("mo-user", "one")),
-        mo("c"),
-    )
-    .await;
-    assert_eq!(other_path.status(), 404);
+    let cases = [
+        ("/mo", ("mo-user", "one"), mo("a"), 200),
+        ("/dlr", ("dlr-user", "two"), dlr("a", "sent"), 200),
+        ("/dlr", ("mo-user", "one"), dlr("b", "sent"), 401),
+        ("/elsewhere", ("mo-user", "one"), mo("c"), 404),
+    ];
+    for (path, credentials, body, expected) in cases {
+        let response = post(
+            &http,
+            format!("http://{addr}{path}"),
+            Some(credentials),
+            body,
+        )
+        .await;
+        assert_eq!(response.status(), expected, "{path} as {credentials:?}");
+    }
     assert_eq!(seen.lock().unwrap().len(), 2);
 }
 
