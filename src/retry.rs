@@ -153,9 +153,12 @@ impl RetryPolicy {
             Outcome::ConnectFailed => true,
             Outcome::Transport { .. } => ambiguous_ok,
             Outcome::Status { status, code, .. } => match code.and_then(ErrorCode::known_class) {
-                // WhatsApp refused this message with a code: it was not accepted.
-                Some(class) => matches!(class, ErrorClass::Transient | ErrorClass::RateLimited),
-                None => match status {
+                // WhatsApp refused this message with a code (a 4xx): it was not accepted.
+                // A 5xx stays ambiguous even with a code in its text.
+                Some(class) if *status < 500 => {
+                    matches!(class, ErrorClass::Transient | ErrorClass::RateLimited)
+                }
+                _ => match status {
                     429 => true,
                     408 | 500..=599 => ambiguous_ok,
                     _ => false,

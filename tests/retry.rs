@@ -293,6 +293,24 @@ async fn a_503_on_a_post_is_not_retried() {
 }
 
 #[tokio::test]
+async fn a_5xx_whose_text_carries_a_transient_code_is_still_not_resent() {
+    // "#2" reads as WhatsApp code 2 (transient), but a 5xx says nothing about
+    // whether the message was accepted: the POST must not go out again.
+    let server = server().await;
+    Mock::given(method("POST"))
+        .and(path("/messages"))
+        .respond_with(ResponseTemplate::new(500).set_body_json(
+            serde_json::json!({"error": "upstream #2 timed out", "message": "Internal", "statusCode": 500}),
+        ))
+        .mount(&server)
+        .await;
+    let (client, _time) = client_with(&server.uri(), RetryPolicy::standard());
+    let err = client.send(&text()).await.unwrap_err();
+    assert_eq!(err.status(), Some(500));
+    assert_eq!(count(&server).await, 1);
+}
+
+#[tokio::test]
 async fn a_503_on_a_get_is_retried() {
     let server = server().await;
     Mock::given(method("GET"))
