@@ -439,4 +439,73 @@ fn configuration_errors_are_typed() {
         .build()
         .unwrap_err();
     assert!(!err.to_string().contains("hunter2"), "{err}");
+    // Routes axum would misread, tokens it would not check, and open/closed mixes.
+    for bad in [
+        &["http://u:p@x/wab/:mo"][..],
+        &["http://u:p@x/wab/*rest"],
+        &["https://x/hook?token=abc"],
+        &["https://u:p@x/hook#frag"],
+        &["http://u:p@x/cb", "http://x/cb"],
+    ] {
+        let mut builder = Receiver::builder().handler(handler);
+        for url in bad {
+            builder = builder.url(*url);
+        }
+        let err = builder.build().unwrap_err();
+        assert!(
+            matches!(err, ReceiverError::InvalidUrl { .. }),
+            "{bad:?}: {err}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_handler_outlives_a_caller_that_hangs_up() {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let c = calls.clone();
+    let receiver = Receiver::builder()
+        .url("http://u:pp@localhost/cb")
+        .handler(move |_event: Callback| {
+            let c = c.clone();
+            async move {
+                tokio::time::sleep(Duration::from_millis(300)).await;
+                c.fetch_add(1, Ordering::SeqCst);
+                Ok::<(), HandlerError>(())
+            }
+        })
+        .build()
+        .unwrap();
+    let addr = serve(receiver).await;
+    let url = format!("http://{addr}/cb");
+    let impatient = reqwest::Client::builder()
+        .timeout(Duration::from_millis(50))
+        .build()
+        .unwrap();
+    let gone = impatient
+        .post(&url)
+        // Unpadded base64 of `u:pp` is accepted too.
+        .header("authorization", "Basic dTpwcA")
+        .body(mo("hangup"))
+        .send()
+        .await;
+    assert!(gone.is_err(), "the caller gave up first");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(
+        calls.load(Ordering::SeqCst),
+        1,
+        "the handler finished anyway"
+    );
+    let again = post(
+        &reqwest::Client::new(),
+        url,
+        Some(("u", "pp")),
+        mo("hangup"),
+    )
+    .await;
+    assert_eq!(again.status(), 200);
+    assert_eq!(
+        calls.load(Ordering::SeqCst),
+        1,
+        "and the redelivery is not run twice"
+    );
 }

@@ -24,7 +24,9 @@ pub enum Claim {
 /// Where the receiver remembers which events it handled.
 ///
 /// The default is [`MemoryDedupStore`]; implement this over Redis or a database
-/// to share the memory between several receivers.
+/// to share the memory between several receivers. Give in-flight claims an
+/// expiry there (a few minutes): a receiver that crashes mid-handler cannot
+/// release its claim, and redeliveries would be deferred until it expires.
 pub trait DedupStore: Send + Sync + 'static {
     /// Marks `key` in flight if it is unseen, atomically.
     fn claim<'a>(&'a self, key: &'a str) -> StoreFuture<'a, Claim>;

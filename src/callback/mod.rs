@@ -40,6 +40,13 @@ pub use receiver::{
     CallbackHandler, DEFAULT_BODY_LIMIT, HandlerError, Receiver, ReceiverBuilder, ReceiverError,
 };
 
+/// Base64 as senders write it: standard alphabet, padding optional.
+pub(crate) const BASE64: base64::engine::GeneralPurpose = base64::engine::GeneralPurpose::new(
+    &base64::alphabet::STANDARD,
+    base64::engine::GeneralPurposeConfig::new()
+        .with_decode_padding_mode(base64::engine::DecodePaddingMode::Indifferent),
+);
+
 /// One callback body, classified.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
@@ -65,7 +72,7 @@ impl Callback {
 }
 
 impl serde::Serialize for Callback {
-    /// Writes the event as JSON (MO content decoded), the shape Modica sends.
+    /// Writes the event as JSON, the shape Modica sends (MO content base64-decoded).
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self {
             Callback::Mo(mo) => mo.serialize(s),

@@ -97,8 +97,8 @@ pub struct Receiver {
 }
 
 struct Shared {
-    /// Path → accepted `user:password` pairs (`None`: no auth on that URL).
-    routes: BTreeMap<String, Vec<Option<Vec<u8>>>>,
+    /// Path → who may post there.
+    routes: BTreeMap<String, Access>,
     body_limit: usize,
     handler_timeout: Duration,
     store: Arc<dyn DedupStore>,
@@ -201,12 +201,32 @@ impl ReceiverBuilder {
             return Err(ReceiverError::NoUrl);
         }
         let handler = self.handler.ok_or(ReceiverError::NoHandler)?;
-        let mut routes: BTreeMap<String, Vec<Option<Vec<u8>>>> = BTreeMap::new();
+        let mut routes: BTreeMap<String, Access> = BTreeMap::new();
         for url in &self.urls {
             let (path, credentials) = endpoint(url)?;
-            let accepted = routes.entry(path).or_default();
-            if !accepted.contains(&credentials) {
-                accepted.push(credentials);
+            let access = match credentials {
+                Some(pair) => Access::Credentials(vec![digest(&pair)]),
+                None => Access::Open,
+            };
+            match (routes.get_mut(&path), access) {
+                (None, access) => {
+                    routes.insert(path, access);
+                }
+                (Some(Access::Open), Access::Open) => {}
+                (Some(Access::Credentials(known)), Access::Credentials(more)) => {
+                    for d in more {
+                        if !known.contains(&d) {
+                            known.push(d);
+                        }
+                    }
+                }
+                // One URL without credentials would open the path to anyone.
+                (Some(_), _) => {
+                    return Err(ReceiverError::InvalidUrl {
+                        url: redact(url),
+                        reason: format!("path {path} is given both with and without credentials"),
+                    });
+                }
             }
         }
         Ok(Receiver {
@@ -233,6 +253,25 @@ fn endpoint(raw: &str) -> Result<(String, Option<Vec<u8>>), ReceiverError> {
     if url.cannot_be_a_base() {
         return Err(invalid("not a hierarchical URL".into()));
     }
+    if url.query().is_some() || url.fragment().is_some() {
+        // A token in the query would not be checked: refuse rather than serve an open route.
+        return Err(invalid(
+            "a query or fragment is not checked by the receiver; put the credentials in the URL's user info".into(),
+        ));
+    }
+    let path = match url.path() {
+        "" => "/",
+        p => p,
+    };
+    // axum reads `:x`, `*x` and `{x}` segments as captures (and refuses some).
+    if path
+        .split('/')
+        .any(|seg| seg.starts_with([':', '*']) || seg.contains(['{', '}']))
+    {
+        return Err(invalid(format!(
+            "path {path} has a segment starting with `:` or `*`, or a brace"
+        )));
+    }
     let decode = |s: &str| percent_encoding::percent_decode_str(s).collect::<Vec<u8>>();
     let credentials = match (url.username(), url.password()) {
         ("", None) => None,
@@ -243,7 +282,23 @@ fn endpoint(raw: &str) -> Result<(String, Option<Vec<u8>>), ReceiverError> {
             Some(pair)
         }
     };
-    Ok((url.path().to_owned(), credentials))
+    Ok((path.to_owned(), credentials))
+}
+
+/// Who may post to a path.
+#[derive(Debug, Clone)]
+enum Access {
+    /// The URL carried no credentials.
+    Open,
+    /// SHA-256 of each accepted `user:password`.
+    Credentials(Vec<[u8; 32]>),
+}
+
+/// Comparing digests (always 32 bytes) keeps the comparison's time free of
+/// the secret's length as well as its content.
+fn digest(bytes: &[u8]) -> [u8; 32] {
+    use sha2::Digest as _;
+    sha2::Sha256::digest(bytes).into()
 }
 
 fn redact(raw: &str) -> String {
@@ -257,17 +312,17 @@ fn redact(raw: &str) -> String {
     }
 }
 
-fn authorized(accepted: &[Option<Vec<u8>>], headers: &HeaderMap) -> bool {
-    if accepted.iter().any(Option::is_none) {
+fn authorized(access: &Access, headers: &HeaderMap) -> bool {
+    let Access::Credentials(accepted) = access else {
         return true;
-    }
+    };
     let Some(given) = basic_credentials(headers) else {
         return false;
     };
+    let given = digest(&given);
     // Check every pair, without stopping early, so timing says nothing about which matched.
     accepted
         .iter()
-        .flatten()
         .fold(0u8, |hit, want| hit | want.ct_eq(&given).unwrap_u8())
         == 1
 }
@@ -278,9 +333,19 @@ fn basic_credentials(headers: &HeaderMap) -> Option<Vec<u8>> {
     if !scheme.eq_ignore_ascii_case("basic") {
         return None;
     }
-    base64::engine::general_purpose::STANDARD
-        .decode(encoded.trim())
-        .ok()
+    super::BASE64.decode(encoded.trim()).ok()
+}
+
+/// Whether reading the body stopped at the limit (rather than a broken connection).
+fn over_limit(e: &axum::Error) -> bool {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(c) = cause {
+        if c.is::<http_body_util::LengthLimitError>() {
+            return true;
+        }
+        cause = c.source();
+    }
+    false
 }
 
 fn reply(status: StatusCode, message: &str) -> Response {
@@ -296,11 +361,7 @@ fn reply(status: StatusCode, message: &str) -> Response {
         .into_response()
 }
 
-async fn receive(
-    shared: Arc<Shared>,
-    accepted: Arc<Vec<Option<Vec<u8>>>>,
-    request: Request,
-) -> Response {
+async fn receive(shared: Arc<Shared>, accepted: Arc<Access>, request: Request) -> Response {
     if !authorized(&accepted, request.headers()) {
         let mut response = reply(StatusCode::UNAUTHORIZED, "missing or wrong credentials");
         response.headers_mut().insert(
@@ -318,8 +379,12 @@ async fn receive(
         return reply(StatusCode::PAYLOAD_TOO_LARGE, "body over the limit");
     }
     let body: Body = request.into_body();
-    let Ok(bytes) = axum::body::to_bytes(body, shared.body_limit).await else {
-        return reply(StatusCode::PAYLOAD_TOO_LARGE, "body over the limit");
+    let bytes = match axum::body::to_bytes(body, shared.body_limit).await {
+        Ok(bytes) => bytes,
+        Err(e) if over_limit(&e) => {
+            return reply(StatusCode::PAYLOAD_TOO_LARGE, "body over the limit");
+        }
+        Err(_) => return reply(StatusCode::BAD_REQUEST, "the body could not be read"),
     };
     let event = match super::parse(&bytes) {
         Ok(event) => event,
@@ -342,49 +407,50 @@ async fn receive(
 }
 
 async fn dispatch(shared: &Arc<Shared>, event: Callback) -> Response {
-    let Some(key) = event.dedup_key() else {
-        return run_handler(shared, event).await.unwrap_or_else(|r| r);
-    };
-    match shared.store.claim(&key).await {
-        Ok(Claim::New) => {}
-        Ok(Claim::Done) => return reply(StatusCode::OK, "duplicate, already handled"),
-        Ok(Claim::InFlight) => {
-            let mut response = reply(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "the same event is being handled; deliver again later",
-            );
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
-            return response;
-        }
-        Err(e) => {
-            tracing::warn!(error = %e, "de-duplication store failed; asking for redelivery");
-            return reply(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "de-duplication store unavailable",
-            );
+    let key = event.dedup_key();
+    if let Some(key) = &key {
+        match shared.store.claim(key).await {
+            Ok(Claim::New) => {}
+            Ok(Claim::Done) => return reply(StatusCode::OK, "duplicate, already handled"),
+            Ok(Claim::InFlight) => {
+                let mut response = reply(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "the same event is being handled; deliver again later",
+                );
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+                return response;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "de-duplication store failed; asking for redelivery");
+                return reply(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "de-duplication store unavailable",
+                );
+            }
         }
     }
-    // If this future is dropped (client gone), the guard forgets the key so a redelivery runs.
-    let mut guard = Release {
-        store: shared.store.clone(),
-        key: Some(key),
-    };
-    match run_handler(shared, event).await {
-        Ok(ok) => {
-            let key = guard.key.take().unwrap_or_default();
-            if let Err(e) = shared.store.complete(&key).await {
-                tracing::warn!(error = %e, "could not record a handled callback");
+    // The handler runs in a task of its own: if Modica hangs up first, the
+    // handler still finishes and its outcome is recorded, so the redelivery is
+    // neither run a second time nor lost.
+    let task_shared = shared.clone();
+    let task = tokio::spawn(async move {
+        let outcome = run_handler(&task_shared, event).await;
+        if let Some(key) = key {
+            let recorded = match &outcome {
+                Ok(_) => task_shared.store.complete(&key).await,
+                Err(_) => task_shared.store.release(&key).await,
+            };
+            if let Err(e) = recorded {
+                tracing::warn!(error = %e, "could not record the outcome of a callback");
             }
-            ok
         }
-        Err(failed) => {
-            if let Some(key) = guard.key.take() {
-                let _ = shared.store.release(&key).await;
-            }
-            failed
-        }
+        outcome
+    });
+    match task.await {
+        Ok(Ok(response) | Err(response)) => response,
+        Err(_) => reply(StatusCode::INTERNAL_SERVER_ERROR, "handler failed"),
     }
 }
 
@@ -402,23 +468,5 @@ async fn run_handler(shared: &Shared, event: Callback) -> Result<Response, Respo
             Err(reply(StatusCode::INTERNAL_SERVER_ERROR, "handler failed"))
         }
         Err(_elapsed) => Err(reply(StatusCode::SERVICE_UNAVAILABLE, "handler timed out")),
-    }
-}
-
-struct Release {
-    store: Arc<dyn DedupStore>,
-    key: Option<String>,
-}
-
-impl Drop for Release {
-    fn drop(&mut self) {
-        if let Some(key) = self.key.take() {
-            let store = self.store.clone();
-            if let Ok(handle) = tokio::runtime::Handle::try_current() {
-                handle.spawn(async move {
-                    let _ = store.release(&key).await;
-                });
-            }
-        }
     }
 }
