@@ -275,17 +275,24 @@ fn content_from_field(
             (wire, RawSource::Content(Arc::from(text)), false)
         }
     };
+    let mut raw = raw;
     if body_encoded && let Some(text) = wire.text.as_mut() {
         let bytes = decode_base64(&text.body, "content.text.body")?;
         text.body = String::from_utf8(bytes)
             .map_err(|_| ParseError::invalid("content.text.body", "decoded base64 is not UTF-8"))?;
+        // Keep the raw content consistent with the decoded text (it is what gets written out).
+        let mut content = raw.value();
+        if let Some(text_object) = content.get_mut("text").and_then(Value::as_object_mut) {
+            text_object.insert("body".into(), Value::String(text.body.clone()));
+        }
+        raw = RawSource::Content(Arc::from(content.to_string()));
     }
     content_from_wire(wire, raw)
 }
 
 fn decode_base64(text: &str, path: &str) -> Result<Vec<u8>, ParseError> {
     let compact: String = text.chars().filter(|c| !c.is_ascii_whitespace()).collect();
-    base64::engine::general_purpose::STANDARD
+    super::BASE64
         .decode(compact.as_bytes())
         .map_err(|e| ParseError::invalid(path, format!("not valid base64: {e}")))
 }
