@@ -49,7 +49,6 @@ pub(crate) fn url(field: &str, value: &str) -> Checked {
     }
 }
 
-/// A sending source number: digits only, no leading zero, at most 30.
 /// A media id or source on `GET /media`: letters and digits, at most 255 (the spec's pattern).
 pub(crate) fn media_key(field: &str, value: &str) -> Checked {
     if !value.is_empty() && value.len() <= 255 && value.bytes().all(|b| b.is_ascii_alphanumeric()) {
@@ -62,6 +61,7 @@ pub(crate) fn media_key(field: &str, value: &str) -> Checked {
     }
 }
 
+/// A sending source number: digits only, no leading zero, at most 30.
 pub(crate) fn source(field: &str, value: &str) -> Checked {
     let ok = !value.is_empty()
         && value.len() <= 30

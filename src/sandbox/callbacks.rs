@@ -183,7 +183,7 @@ fn split_credentials(raw: &str) -> (String, Option<(String, String)>) {
             .decode_utf8_lossy()
             .into_owned()
     };
-    let auth = (!url.username().is_empty())
+    let auth = (!url.username().is_empty() || url.password().is_some())
         .then(|| (decode(url.username()), decode(url.password().unwrap_or(""))));
     let _ = url.set_username("");
     let _ = url.set_password(None);

@@ -13,7 +13,7 @@ pub enum Fault {
     WhatsAppError(i64),
     /// HTTP 429 with `Retry-After` (whole seconds, rounded up).
     TooManyRequests(Duration),
-    /// An HTTP 5xx; nothing is accepted.
+    /// An HTTP 5xx (a status outside 500–599 is answered as 500); nothing is accepted.
     ServerError(u16),
     /// Wait this long, then handle the request normally.
     Slow(Duration),
@@ -88,7 +88,13 @@ impl Script {
         }
         let random = self.random.as_mut()?;
         use rand::Rng;
-        if random.kinds.is_empty() || !random.rng.random_bool(random.rate.clamp(0.0, 1.0)) {
+        // A NaN rate would make random_bool panic: read it as "never".
+        let rate = if random.rate.is_finite() {
+            random.rate.clamp(0.0, 1.0)
+        } else {
+            0.0
+        };
+        if random.kinds.is_empty() || !random.rng.random_bool(rate) {
             return None;
         }
         let i = random.rng.random_range(0..random.kinds.len());

@@ -114,6 +114,18 @@ fn whatsapp_error(code: i64) -> Reply {
 
 async fn play(shared: &Arc<Shared>, request: Request) -> Reply {
     let (parts, body) = request.into_parts();
+    // Credentials first: nobody gets to make the sandbox buffer a body without them.
+    let given = parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    if !authorized(shared, given) {
+        return error(
+            StatusCode::UNAUTHORIZED,
+            "Unauthorized",
+            "Invalid credentials",
+        );
+    }
     let Ok(body) = axum::body::to_bytes(body, BODY_LIMIT).await else {
         return error(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -141,13 +153,6 @@ async fn play(shared: &Arc<Shared>, request: Request) -> Reply {
     let mut recorded = RecordedRequest::new(parts.method.as_str(), target).body(peek.to_vec());
     for (name, value) in &parts.headers {
         recorded = recorded.header(name.as_str(), value.to_str().unwrap_or_default());
-    }
-    if !authorized(shared, &recorded) {
-        return error(
-            StatusCode::UNAUTHORIZED,
-            "Unauthorized",
-            "Invalid credentials",
-        );
     }
     if let Err(v) = shared.validator.check_request(&recorded) {
         return rejected(&v, multipart);
@@ -184,8 +189,8 @@ async fn play(shared: &Arc<Shared>, request: Request) -> Reply {
     }
 }
 
-fn authorized(shared: &Shared, request: &RecordedRequest) -> bool {
-    let Some(value) = request.header_value("authorization") else {
+fn authorized(shared: &Shared, authorization: Option<&str>) -> bool {
+    let Some(value) = authorization else {
         return false;
     };
     let Some((scheme, token)) = value.split_once(' ') else {
@@ -243,7 +248,9 @@ async fn fault_for(
         Some(Fault::DlrExpired) => Outcome::Expired,
         Some(Fault::WhatsAppError(code)) => return Err(whatsapp_error(code)),
         Some(Fault::TooManyRequests(wait)) => {
-            let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+            let secs = wait
+                .as_secs()
+                .saturating_add(u64::from(wait.subsec_nanos() > 0));
             let mut response = error(
                 StatusCode::TOO_MANY_REQUESTS,
                 "Too Many Requests",
@@ -257,7 +264,11 @@ async fn fault_for(
             return Err(response);
         }
         Some(Fault::ServerError(status)) => {
-            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            // Only a 5xx is a server error; anything else asked for becomes a 500.
+            let status = StatusCode::from_u16(status)
+                .ok()
+                .filter(StatusCode::is_server_error)
+                .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
             return Err(error(status, "Internal Server Error", "scripted failure"));
         }
         Some(Fault::DropConnection) => return Err(Reply::Drop),
