@@ -318,7 +318,11 @@ async fn media_upload_and_download_through_files() {
         &["media", "upload", dir.join("missing.png").to_str().unwrap()],
     )
     .await;
-    assert_eq!(out.status.code(), Some(3), "a missing file is named");
+    assert_eq!(
+        out.status.code(),
+        Some(9),
+        "a missing file is a local file error"
+    );
     assert!(String::from_utf8_lossy(&out.stderr).contains("missing.png"));
     std::fs::remove_dir_all(&dir).ok();
 }
@@ -423,4 +427,36 @@ async fn wab_sandbox_and_wab_listen_run_as_processes() {
         })
         .collect();
     assert_eq!(statuses, ["sent", "received"]);
+}
+
+#[tokio::test]
+async fn wab_listen_stops_without_acknowledging_when_its_output_is_closed() {
+    let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = free.local_addr().unwrap();
+    drop(free);
+    let url = format!("http://hooks:pw@{addr}/cb");
+    let (mut child, events, _) = spawn(&["listen", "--url", &url, "--bind", &addr.to_string()]);
+    drop(events); // like `wab listen | head -0`
+    for _ in 0..100 {
+        if std::net::TcpStream::connect(addr).is_ok() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let response = reqwest::Client::new()
+        .post(format!("http://{addr}/cb"))
+        .basic_auth("hooks", Some("pw"))
+        .body(r#"{"id":"x","status":"sent"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        response.status(),
+        500,
+        "not acknowledged: Modica will redeliver"
+    );
+    let status = tokio::task::spawn_blocking(move || child.wait().unwrap())
+        .await
+        .unwrap();
+    assert!(status.success(), "{status:?}");
 }

@@ -10,11 +10,19 @@ use modica_wab::*;
 use serde::Serialize;
 use tokio::io::AsyncWriteExt;
 
-fn print(value: &impl Serialize) {
-    match serde_json::to_string(value) {
-        Ok(line) => println!("{line}"),
-        Err(e) => eprintln!("cannot print the result: {e}"),
-    }
+/// Writes one JSON line to stdout. Fails (rather than panicking, as `println!`
+/// would) when stdout is closed, e.g. `wab listen | head -1`.
+fn print(value: &impl Serialize) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let line = serde_json::to_string(value).map_err(std::io::Error::other)?;
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{line}")?;
+    out.flush()
+}
+
+/// For results: a closed stdout is not worth failing the command over.
+fn show(value: &impl Serialize) {
+    let _ = print(value);
 }
 
 fn client(cli: &Cli) -> Result<Client, Error> {
@@ -50,7 +58,7 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
     match &cli.command {
         Command::Send(send) => {
             let message = message(send)?;
-            print(&client(&cli)?.send(&message).await?);
+            show(&client(&cli)?.send(&message).await?);
         }
         Command::Broadcast {
             to,
@@ -61,12 +69,14 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
             if let Some(r) = reference {
                 b = b.reference(r.clone());
             }
-            print(&client(&cli)?.broadcast(&b).await?);
+            show(&client(&cli)?.broadcast(&b).await?);
         }
-        Command::Message { id } => print(&client(&cli)?.message(id).await?),
+        Command::Message { id } => show(&client(&cli)?.message(id).await?),
         Command::Media(MediaCommand::Upload { file, content_type }) => {
             let client = client(&cli)?;
-            let mut upload = MediaUpload::file(file).await?;
+            let mut upload = MediaUpload::file(file)
+                .await
+                .map_err(|e| Failure::File(e.to_string()))?;
             if let Some(ct) = content_type {
                 upload = upload.content_type(ct.clone());
             }
@@ -76,7 +86,7 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
             let upload = upload.on_progress(move |sent| p.set_position(sent));
             let uploaded = client.upload_media(upload).await;
             progress.finish_and_clear();
-            print(&uploaded?);
+            show(&uploaded?);
         }
         Command::Media(MediaCommand::Download { id, output }) => {
             let mut download = client(&cli)?.download_media(id).await?;
@@ -97,7 +107,7 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
                 .await
                 .map_err(|e| Failure::File(format!("{}: {e}", output.display())))?;
             progress.finish_and_clear();
-            print(&serde_json::json!({
+            show(&serde_json::json!({
                 "id": id, "file": output, "bytes": written, "content_type": download.content_type(),
             }));
         }
@@ -242,16 +252,25 @@ fn message(send: &Send) -> Result<Message, Failure> {
 }
 
 async fn listen(url: &str, bind: &str) -> Result<(), Failure> {
+    // When stdout closes, the event is not acknowledged (Modica will redeliver
+    // it) and the command ends.
+    let stdout_closed = std::sync::Arc::new(tokio::sync::Notify::new());
+    let closed = stdout_closed.clone();
     let receiver = Receiver::builder()
         .url(url)
-        .handler(|event: Callback| async move {
-            let kind = match &event {
-                Callback::Mo(_) => "mo",
-                Callback::Dlr(_) => "dlr",
-                _ => "unknown",
-            };
-            print(&serde_json::json!({ "kind": kind, "event": event }));
-            Ok::<(), HandlerError>(())
+        .handler(move |event: Callback| {
+            let closed = closed.clone();
+            async move {
+                let kind = match &event {
+                    Callback::Mo(_) => "mo",
+                    Callback::Dlr(_) => "dlr",
+                    _ => "unknown",
+                };
+                print(&serde_json::json!({ "kind": kind, "event": event })).map_err(|e| {
+                    closed.notify_one();
+                    HandlerError::from(e)
+                })
+            }
         })
         .build()
         .map_err(|e| Failure::Api(Error::Config(e.to_string())))?;
@@ -263,12 +282,17 @@ async fn listen(url: &str, bind: &str) -> Result<(), Failure> {
         .map_err(|e| Failure::Api(Error::Config(e.to_string())))?;
     let paths: Vec<&str> = receiver.paths().collect();
     eprintln!("listening on http://{addr} for {paths:?}");
-    tokio::select! {
-        served = axum::serve(listener, receiver.router()) => {
-            served.map_err(|e| Failure::Api(Error::Config(e.to_string())))?;
+    // On Ctrl-C or a closed stdout, stop accepting and finish the answers in flight.
+    let stop = async move {
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = stdout_closed.notified() => {}
         }
-        _ = tokio::signal::ctrl_c() => {}
-    }
+    };
+    axum::serve(listener, receiver.router())
+        .with_graceful_shutdown(stop)
+        .await
+        .map_err(|e| Failure::Api(Error::Config(e.to_string())))?;
     Ok(())
 }
 
@@ -295,7 +319,7 @@ async fn sandbox(
         .start()
         .await
         .map_err(|e| Failure::Api(Error::Config(e.to_string())))?;
-    print(&serde_json::json!({
+    show(&serde_json::json!({
         "base_url": sandbox.base_url(),
         "username": sandbox.username(),
         "password": sandbox.password(),
