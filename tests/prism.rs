@@ -2,26 +2,28 @@
 //! local gateway) is replayed to Stoplight Prism (`prism mock --errors`), which
 //! validates it against the same spec. Any rejection or `sl-violations` header fails.
 //!
-//! `.ci/run` installs Prism and runs this with `PRISM_URL` set:
-//! `PRISM_URL=http://127.0.0.1:4010 cargo test --test prism -- --ignored`
+//! A second pass sends the same requests through `prism proxy --errors` to the
+//! sandbox (`wab sandbox`), so Prism also judges the sandbox's answers.
+//!
+//! `.ci/run` installs Prism, starts both, and runs this with `PRISM_URL` and
+//! `PRISM_PROXY_URL` set: `cargo test --all-features --test prism -- --ignored`
 
 #[macro_use]
 mod common;
 
 use common::traffic::record_every_operation;
 
-#[tokio::test]
-#[ignore = "needs a running Prism; .ci/run starts one and sets PRISM_URL"]
-async fn prism_accepts_every_request_the_client_emits() {
-    let prism = std::env::var("PRISM_URL").expect("PRISM_URL (e.g. http://127.0.0.1:4010)");
+/// Replays every recorded request to `base`; returns the requests replayed and
+/// a line for each one Prism objected to.
+async fn replay(base: &str) -> (usize, Vec<String>) {
     let http = reqwest::Client::new();
     let mut failures = Vec::new();
     let mut replayed = 0;
     for case in record_every_operation().await {
         for r in &case.requests {
             let target = match r.url.query() {
-                Some(q) => format!("{prism}{}?{q}", r.url.path()),
-                None => format!("{prism}{}", r.url.path()),
+                Some(q) => format!("{base}{}?{q}", r.url.path()),
+                None => format!("{base}{}", r.url.path()),
             };
             let method = reqwest::Method::from_bytes(r.method.as_str().as_bytes()).unwrap();
             let mut request = http.request(method.clone(), &target).body(r.body.clone());
@@ -37,9 +39,12 @@ async fn prism_accepts_every_request_the_client_emits() {
                 .headers()
                 .get("sl-violations")
                 .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
-            if status.is_client_error() || violations.is_some() {
+            let body = response.text().await.unwrap_or_default();
+            // Prism's own refusals are problem documents of type .../prism/errors#…
+            let prism_error = body.contains("stoplight.io/prism/errors");
+            if violations.is_some() || prism_error {
                 failures.push(format!(
-                    "{}: {method} {}: {status} {}",
+                    "{}: {method} {}: {status} {} {body}",
                     case.name,
                     r.url.path(),
                     violations.unwrap_or_default()
@@ -47,13 +52,38 @@ async fn prism_accepts_every_request_the_client_emits() {
             }
         }
     }
+    (replayed, failures)
+}
+
+#[tokio::test]
+#[ignore = "needs a running Prism; .ci/run starts one and sets PRISM_URL"]
+async fn prism_accepts_every_request_the_client_emits() {
+    let prism = std::env::var("PRISM_URL").expect("PRISM_URL (e.g. http://127.0.0.1:4010)");
+    let (replayed, failures) = replay(&prism).await;
     report!(
-        "prism: {replayed} requests replayed, {} rejected",
+        "prism mock: {replayed} requests replayed, {} rejected",
         failures.len()
     );
     assert!(
         failures.is_empty(),
         "Prism rejected:\n{}",
+        failures.join("\n")
+    );
+    assert!(replayed >= 20);
+}
+
+#[tokio::test]
+#[ignore = "needs Prism proxying to `wab sandbox`; .ci/run starts both and sets PRISM_PROXY_URL"]
+async fn prism_finds_no_violation_in_requests_or_in_the_sandbox_answers() {
+    let proxy = std::env::var("PRISM_PROXY_URL").expect("PRISM_PROXY_URL");
+    let (replayed, failures) = replay(&proxy).await;
+    report!(
+        "prism proxy to the sandbox: {replayed} exchanges, {} with violations",
+        failures.len()
+    );
+    assert!(
+        failures.is_empty(),
+        "Prism found violations:\n{}",
         failures.join("\n")
     );
     assert!(replayed >= 20);
