@@ -44,7 +44,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
         })
         .build()?;
-    tokio::spawn(async move { axum::serve(listener, receiver.router()).await });
+    tokio::spawn(async move { receiver.serve(listener, std::future::pending()).await });
 
     // 2. The sandbox, calling back into the receiver with the URL's credentials.
     let sandbox = Sandbox::builder()

@@ -27,6 +27,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             let kind = match &event {
                 Callback::Mo(_) => "mo",
                 Callback::Dlr(_) => "dlr",
+                Callback::Malformed { .. } => "malformed",
                 _ => "unknown",
             };
             let line = serde_json::json!({ "kind": kind, "event": event });
@@ -41,6 +42,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         "listening on http://{} for {paths:?}",
         listener.local_addr()?
     );
-    axum::serve(listener, receiver.router()).await?;
+    // Ctrl-C stops accepting; callbacks in flight finish (30 s at most).
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    receiver.serve(listener, ctrl_c).await;
     Ok(())
 }

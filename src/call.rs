@@ -4,6 +4,7 @@
 
 use crate::client::Client;
 use crate::error::{ApiError, Error, TransportError};
+use crate::hooks::{AttemptError, Door};
 use crate::spec::{OPERATIONS, Operation};
 use progenitor_client::ClientInfo;
 use serde::de::DeserializeOwned;
@@ -65,10 +66,20 @@ pub(crate) async fn send(
         .build()
         .map_err(|e| Error::invalid("request", e.to_string()))?;
     raw.inner().prepare(&mut request, op.id);
-    raw.inner()
-        .execute(raw.client(), request, op.id)
+    match raw
+        .inner()
+        .execute(raw.client(), request, op.id, Door::Facade)
         .await
-        .map_err(|e| Error::Transport(TransportError::from_reqwest(e)))
+    {
+        Ok(response) => Ok(response),
+        Err(AttemptError::Http(e)) => Err(Error::Transport(TransportError::from_reqwest(e))),
+        Err(AttemptError::Stalled(quiet)) => Err(Error::Transport(TransportError::timed_out(
+            format!("the upload made no progress, or got no answer, for {quiet:?}"),
+        ))),
+        Err(AttemptError::TooLarge { status, limit }) => {
+            Err(Error::ResponseTooLarge { status, limit })
+        }
+    }
 }
 
 /// The response if its status is a success; otherwise its body as an [`ApiError`].

@@ -13,13 +13,16 @@ use crate::response::{
     Accepted, BroadcastAccepted, MessageRecord, ServiceStatus, Source, UploadedMedia,
 };
 use crate::retry::{RetryPolicy, Sleeper, TokioSleeper};
-use base64::Engine;
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
 /// Modica's production base URL.
 pub const DEFAULT_BASE_URL: &str = "https://api.modicagroup.com/rest/wab/v1";
+
+/// Largest JSON answer read by default: 4 MiB (answers are small; a larger
+/// one is a broken or hostile server).
+pub const DEFAULT_MAX_RESPONSE_BODY: usize = 4 << 20;
 
 /// A client of the WAB API. Cheap to clone; share one per process.
 ///
@@ -58,6 +61,7 @@ pub struct ClientBuilder {
     connect_timeout: Duration,
     read_timeout: Duration,
     user_agent: String,
+    max_response_body: usize,
     retry: RetryPolicy,
     pacing: Option<Pacing>,
     sleeper: Option<Arc<dyn Sleeper>>,
@@ -74,6 +78,7 @@ impl Default for ClientBuilder {
             connect_timeout: Duration::from_secs(10),
             read_timeout: Duration::from_secs(30),
             user_agent: format!("modica-wab/{}", env!("CARGO_PKG_VERSION")),
+            max_response_body: DEFAULT_MAX_RESPONSE_BODY,
             retry: RetryPolicy::standard(),
             pacing: None,
             sleeper: None,
@@ -117,7 +122,8 @@ impl ClientBuilder {
     }
 
     /// Overall deadline of one request, response body included (default 30 s).
-    /// Media downloads are exempt; they use the read timeout.
+    /// Media transfers are exempt: downloads run on the read timeout, uploads
+    /// on their progress (see [`Self::read_timeout`]).
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
@@ -129,7 +135,9 @@ impl ClientBuilder {
         self
     }
 
-    /// Longest wait for the next bytes of a response (default 30 s).
+    /// Longest wait for a response's head, and then between two chunks of a
+    /// media download; for an upload, the longest it may go without sending
+    /// a chunk, and then wait for the answer (default 30 s).
     pub fn read_timeout(mut self, timeout: Duration) -> Self {
         self.read_timeout = timeout;
         self
@@ -151,6 +159,14 @@ impl ClientBuilder {
     /// simulations use a virtual one).
     pub fn sleeper(mut self, sleeper: Arc<dyn Sleeper>) -> Self {
         self.sleeper = Some(sleeper);
+        self
+    }
+
+    /// Largest JSON answer the client reads (default
+    /// [`DEFAULT_MAX_RESPONSE_BODY`]); a longer one is
+    /// [`Error::ResponseTooLarge`]. Media downloads are streamed and not limited.
+    pub fn max_response_body(mut self, bytes: usize) -> Self {
+        self.max_response_body = bytes;
         self
     }
 
@@ -191,35 +207,51 @@ impl ClientBuilder {
             ));
         }
         let base_url = self.base_url.trim_end_matches('/').to_owned();
+        let shown = crate::auth::redact(&base_url);
         match reqwest::Url::parse(&base_url) {
+            Ok(u) if !u.username().is_empty() || u.password().is_some() => {
+                return Err(Error::Config(format!(
+                    "base URL {shown} carries credentials; give them to ClientBuilder::credentials instead"
+                )));
+            }
             Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {}
             _ => {
                 return Err(Error::Config(format!(
-                    "base URL {base_url:?} is not an absolute http(s) URL"
+                    "base URL {shown} is not an absolute http(s) URL"
                 )));
             }
         }
         if let Some(source) = &self.default_source {
             crate::validate::source("default_source", source)?;
         }
-        let token =
-            base64::engine::general_purpose::STANDARD.encode(format!("{username}:{password}"));
-        let mut authorization = http::HeaderValue::from_str(&format!("Basic {token}"))
-            .map_err(|_| Error::Config("the credentials cannot form a header".into()))?;
-        authorization.set_sensitive(true);
+        let authorization = crate::auth::basic_header(username.as_bytes(), password.as_bytes())
+            .ok_or_else(|| Error::Config("the credentials cannot form a header".into()))?;
         // With only the ring backend, rustls has no provider until one is installed;
         // an error means the application installed its own, which is kept.
         #[cfg(all(feature = "tls-ring", not(feature = "tls-aws-lc")))]
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let http = reqwest::Client::builder()
-            .connect_timeout(self.connect_timeout)
-            .read_timeout(self.read_timeout)
-            .user_agent(self.user_agent)
-            .build()
-            .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?;
+        // Redirects are never followed: the API has none, and reqwest would
+        // turn a POST into a GET whose answer says nothing about the POST.
+        let http_client = |read_timeout: Option<Duration>| {
+            let mut builder = reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .connect_timeout(self.connect_timeout)
+                .user_agent(self.user_agent.clone());
+            if let Some(t) = read_timeout {
+                builder = builder.read_timeout(t);
+            }
+            builder
+                .build()
+                .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))
+        };
+        let http = http_client(Some(self.read_timeout))?;
+        let streaming = http_client(None)?;
         let hooks = HookState::new(TransportConfig {
             authorization,
             timeout: Some(self.timeout),
+            read_timeout: self.read_timeout,
+            max_body: self.max_response_body,
+            streaming,
             retry: self.retry,
             sleeper: self
                 .sleeper

@@ -31,6 +31,18 @@ pub enum Error {
         /// The body as received.
         body: Bytes,
     },
+    /// The API answered with a success status and a body longer than
+    /// [`crate::ClientBuilder::max_response_body`]; the body was not read.
+    /// For a send, the message **may have been accepted**: do not resend it blindly.
+    #[error(
+        "the API answered HTTP {status} with a body over the {limit}-byte limit (ClientBuilder::max_response_body); the request may have taken effect"
+    )]
+    ResponseTooLarge {
+        /// HTTP status of the response.
+        status: u16,
+        /// The limit in bytes.
+        limit: usize,
+    },
     /// The spec this crate was built from has no such operation (an older or
     /// different spec): the facade method cannot be used with it.
     #[error("the spec this client was built from has no {method} {path} operation")]
@@ -47,7 +59,9 @@ impl Error {
     pub fn status(&self) -> Option<u16> {
         match self {
             Error::Api(e) => Some(e.status),
-            Error::UndecodableResponse { status, .. } => Some(*status),
+            Error::UndecodableResponse { status, .. } | Error::ResponseTooLarge { status, .. } => {
+                Some(*status)
+            }
             _ => None,
         }
     }
@@ -136,6 +150,15 @@ impl TransportError {
             connect: e.is_connect(),
             timeout: e.is_timeout(),
             source: Some(Box::new(e)),
+        }
+    }
+
+    pub(crate) fn timed_out(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+            connect: false,
+            timeout: true,
+            source: None,
         }
     }
 

@@ -230,7 +230,8 @@ impl<'de> serde::Deserialize<'de> for ErrorCode {
             NumberOrText::Number(n) => Ok(ErrorCode::from_code(n)),
             NumberOrText::Text(t) => {
                 t.trim().parse().map(ErrorCode::from_code).map_err(|_| {
-                    serde::de::Error::custom(format!("error code {t:?} is not a number"))
+                    // The text is not quoted: it comes from the network.
+                    serde::de::Error::custom("an error code given as text must be a number")
                 })
             }
         }

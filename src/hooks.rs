@@ -1,5 +1,7 @@
 //! The pipeline every request goes through, generated or hand-written:
-//! credentials, headers, timeouts, then sending and recording the response.
+//! credentials, headers, timeouts, pacing, then sending, judging each attempt
+//! on its own answer, retrying as the policy allows, and reading the answer
+//! once, within bounds.
 
 use crate::error_body::ErrorBody;
 use crate::error_code::ErrorCode;
@@ -9,9 +11,10 @@ use crate::retry::{Decision, Outcome, RetryBudget, RetryPolicy, Sleeper, StopRea
 use bytes::{Bytes, BytesMut};
 use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
 use reqwest::Method;
-use reqwest::header::{AUTHORIZATION, HeaderValue, RETRY_AFTER};
+use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue};
 use std::fmt;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 /// The state the generated client carries for our hooks.
@@ -23,24 +26,55 @@ pub struct HookState(Arc<Shared>);
 struct Shared {
     authorization: HeaderValue,
     timeout: Option<Duration>,
+    read_timeout: Duration,
+    max_body: usize,
     retry: RetryPolicy,
     budget: Option<RetryBudget>,
     sleeper: Arc<dyn Sleeper>,
     pacer: Option<Pacer>,
+    /// Requests whose body is a stream (uploads): no read timeout of
+    /// reqwest's, which would end an upload after that long however well it
+    /// progresses; a progress watchdog instead.
+    streaming: reqwest::Client,
 }
 
 /// What the builder hands to the transport.
 pub(crate) struct TransportConfig {
     pub authorization: HeaderValue,
     pub timeout: Option<Duration>,
+    pub read_timeout: Duration,
+    pub max_body: usize,
     pub retry: RetryPolicy,
     pub sleeper: Arc<dyn Sleeper>,
     pub pacing: Option<Pacing>,
+    pub streaming: reqwest::Client,
 }
 
 /// Error bodies larger than this are cut: enough for any JSON error, and a
 /// hostile or broken server cannot make us buffer megabytes.
 const MAX_ERROR_BODY: usize = 64 * 1024;
+
+/// Which way a request came in. The facade's uploads are watched for
+/// progress; the generated code can only be handed reqwest's own errors, so
+/// its streamed bodies keep reqwest's read timeout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Door {
+    Facade,
+    Raw,
+}
+
+/// Why an attempt produced no response to hand on.
+#[derive(Debug)]
+pub(crate) enum AttemptError {
+    Http(reqwest::Error),
+    /// A streamed upload made no progress (or got no answer) for this long.
+    Stalled(Duration),
+    /// A success body longer than the limit; only its status was read.
+    TooLarge {
+        status: u16,
+        limit: usize,
+    },
+}
 
 impl HookState {
     pub(crate) fn new(config: TransportConfig) -> Self {
@@ -51,10 +85,13 @@ impl HookState {
         Self(Arc::new(Shared {
             authorization: config.authorization,
             timeout: config.timeout,
+            read_timeout: config.read_timeout,
+            max_body: config.max_body,
             budget: config.retry.new_budget(),
             retry: config.retry,
             sleeper: config.sleeper,
             pacer,
+            streaming: config.streaming,
         }))
     }
 
@@ -66,27 +103,31 @@ impl HookState {
         if !crate::spec::DECLARES_API_VERSION_HEADER {
             headers.remove("api-version");
         }
-        // An overall deadline would cut long media downloads; those rely on
-        // the client's connect and read timeouts instead.
-        let streams = crate::spec::operation(operation).is_some_and(|op| op.binary_response);
-        if request.timeout().is_none() && !streams {
+        // An overall deadline would cut long media transfers; downloads rely
+        // on the read timeout (to the answer's head, then between chunks),
+        // uploads on their progress.
+        if request.timeout().is_none() && !binary_response(operation) && !upload(request) {
             *request.timeout_mut() = self.0.timeout;
         }
     }
 
-    /// Sends the request, retrying as the policy allows, and records what the
-    /// facade needs of the final response.
+    /// Sends the request, retrying as the policy allows. Every attempt is
+    /// judged on its own answer: redirects are not followed (the client is
+    /// built so), and a POST is sent again only when its answer proves it was
+    /// not accepted.
     pub(crate) async fn execute(
         &self,
         client: &reqwest::Client,
         mut request: reqwest::Request,
         operation: &str,
-    ) -> reqwest::Result<reqwest::Response> {
+        door: Door,
+    ) -> Result<reqwest::Response, AttemptError> {
         let shared = &self.0;
         let idempotent = matches!(
             *request.method(),
             Method::GET | Method::HEAD | Method::OPTIONS | Method::PUT | Method::DELETE
         );
+        let streams_body = binary_response(operation);
         let pacing_keys = shared.pacer.as_ref().and_then(|_| PacingKeys::of(&request));
         let start = shared.sleeper.now();
         let mut attempt = 1u32;
@@ -95,11 +136,23 @@ impl HookState {
                 let recipients: Vec<&str> = keys.recipients.iter().map(String::as_str).collect();
                 pacer.wait(&keys.source, &recipients).await;
             }
+            // No attempt may outlast the overall deadline.
+            if let (Some(timeout), Some(deadline)) =
+                (request.timeout().copied(), shared.retry.deadline_value())
+            {
+                let left = deadline.saturating_sub(shared.sleeper.now().saturating_sub(start));
+                *request.timeout_mut() = Some(timeout.min(left.max(Duration::from_millis(1))));
+            }
             // A body that cannot be cloned (a stream) gets one attempt.
             let spare = (attempt < shared.retry.max_attempts_value())
                 .then(|| request.try_clone())
                 .flatten();
-            let (result, outcome) = observe(client.execute(request).await).await;
+            let sent = if door == Door::Facade && upload(&request) {
+                self.send_streamed(request).await
+            } else {
+                client.execute(request).await.map_err(AttemptError::Http)
+            };
+            let (result, outcome) = observe(sent, !streams_body, shared.max_body).await;
             let mut decision = match &spare {
                 Some(_) => {
                     let elapsed = shared.sleeper.now().saturating_sub(start);
@@ -134,6 +187,104 @@ impl HookState {
             }
         }
     }
+
+    /// Sends an upload, watching its progress: it fails when no chunk went out
+    /// for the read timeout, or when the answer's head does not come within
+    /// the read timeout of the body's end.
+    async fn send_streamed(
+        &self,
+        mut request: reqwest::Request,
+    ) -> Result<reqwest::Response, AttemptError> {
+        let limit = self.0.read_timeout;
+        let progress = Arc::new(Progress::new());
+        if let Some(body) = request.body_mut().take() {
+            let watched = Watched {
+                inner: http_body_util::BodyDataStream::new(body),
+                progress: progress.clone(),
+            };
+            *request.body_mut() = Some(reqwest::Body::wrap_stream(watched));
+        }
+        let watchdog = async {
+            loop {
+                let quiet = progress.quiet();
+                if quiet >= limit {
+                    return AttemptError::Stalled(limit);
+                }
+                tokio::time::sleep(limit - quiet).await;
+            }
+        };
+        tokio::select! {
+            response = self.0.streaming.execute(request) => response.map_err(AttemptError::Http),
+            stalled = watchdog => Err(stalled),
+        }
+    }
+}
+
+/// Whether the operation's success body is binary and streamed.
+fn binary_response(operation: &str) -> bool {
+    crate::spec::operation(operation).is_some_and(|op| op.binary_response)
+}
+
+/// Whether the request carries media up: a multipart body, or any streamed
+/// one. Its time depends on its size and the link, so no overall deadline
+/// applies; its progress is watched instead.
+fn upload(request: &reqwest::Request) -> bool {
+    let multipart = request
+        .headers()
+        .get(CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"multipart/"));
+    multipart || request.body().is_some_and(|b| b.as_bytes().is_none())
+}
+
+/// When a streamed body last made progress (a chunk went out, or it ended).
+struct Progress {
+    since: tokio::time::Instant,
+    last_ms: AtomicU64,
+}
+
+impl Progress {
+    fn new() -> Self {
+        Self {
+            since: tokio::time::Instant::now(),
+            last_ms: AtomicU64::new(0),
+        }
+    }
+
+    fn touch(&self) {
+        let ms = u64::try_from(self.since.elapsed().as_millis()).unwrap_or(u64::MAX);
+        self.last_ms.store(ms, Ordering::Relaxed);
+    }
+
+    /// Time since the last progress.
+    fn quiet(&self) -> Duration {
+        let last = Duration::from_millis(self.last_ms.load(Ordering::Relaxed));
+        self.since.elapsed().saturating_sub(last)
+    }
+}
+
+/// A body stream that records its progress.
+struct Watched<S> {
+    inner: S,
+    progress: Arc<Progress>,
+}
+
+impl<S> futures_core::Stream for Watched<S>
+where
+    S: futures_core::Stream<Item = Result<Bytes, reqwest::Error>> + Unpin,
+{
+    type Item = Result<Bytes, reqwest::Error>;
+
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        let polled = std::pin::Pin::new(&mut self.inner).poll_next(cx);
+        if polled.is_ready() {
+            // A chunk, or the end (the watchdog then waits for the answer).
+            self.progress.touch();
+        }
+        polled
+    }
 }
 
 fn trace_attempt(operation: &str, attempt: u32, outcome: &Outcome, decision: &Decision) {
@@ -152,13 +303,18 @@ fn trace_attempt(operation: &str, attempt: u32, outcome: &Outcome, decision: &De
     }
 }
 
-/// Classifies one attempt; buffers an error body so its WhatsApp code is seen.
+/// Classifies one attempt on its own answer. Reads an error body (bounded)
+/// so its WhatsApp code is seen, and a success body (bounded by `max_body`)
+/// unless it is streamed, so it is read once, here.
 async fn observe(
-    result: reqwest::Result<reqwest::Response>,
-) -> (reqwest::Result<reqwest::Response>, Outcome) {
-    let response = match result {
+    sent: Result<reqwest::Response, AttemptError>,
+    buffer_success: bool,
+    max_body: usize,
+) -> (Result<reqwest::Response, AttemptError>, Outcome) {
+    let response = match sent {
         Ok(response) => response,
-        Err(e) => {
+        Err(AttemptError::Http(e)) => {
+            // Only a failure to connect proves nothing was sent.
             let outcome = if e.is_connect() {
                 Outcome::ConnectFailed
             } else {
@@ -166,18 +322,28 @@ async fn observe(
                     timeout: e.is_timeout(),
                 }
             };
-            return (Err(e), outcome);
+            return (Err(AttemptError::Http(e)), outcome);
         }
+        Err(other) => return (Err(other), Outcome::Transport { timeout: true }),
     };
     let status = response.status();
-    let retry_after = response
-        .headers()
-        .get(RETRY_AFTER)
-        .and_then(|v| v.to_str().ok())
-        .and_then(crate::call::parse_retry_after);
     if status.is_success() {
-        return (Ok(response), Outcome::Success);
+        // The server accepted the request: whatever happens while reading its
+        // answer, it must not be sent again.
+        if !buffer_success {
+            return (Ok(response), Outcome::Success);
+        }
+        let result = match read_capped(response, max_body).await {
+            Ok(Ok(response)) => Ok(response),
+            Ok(Err(status)) => Err(AttemptError::TooLarge {
+                status,
+                limit: max_body,
+            }),
+            Err(e) => Err(AttemptError::Http(e)),
+        };
+        return (result, Outcome::Success);
     }
+    let retry_after = crate::call::retry_after_of(response.headers());
     match buffer_error(response).await {
         Ok((response, body)) => {
             let code = ErrorBody::parse(&body).code.map(ErrorCode::from_code);
@@ -188,7 +354,10 @@ async fn observe(
             };
             (Ok(response), outcome)
         }
-        Err(e) => (Err(e), Outcome::Transport { timeout: false }),
+        Err(e) => (
+            Err(AttemptError::Http(e)),
+            Outcome::Transport { timeout: false },
+        ),
     }
 }
 
@@ -218,8 +387,37 @@ impl PacingKeys {
     }
 }
 
-/// Reads an error body (bounded) and rebuilds the response around it, so the
-/// generated code still decodes it and the facade still has the bytes.
+/// Rebuilds a response around a body already read, so the generated code
+/// still decodes it and the facade still has the bytes.
+fn rebuilt(response: &reqwest::Response, body: impl Into<reqwest::Body>) -> reqwest::Response {
+    let mut rebuilt = http::Response::new(body.into());
+    *rebuilt.status_mut() = response.status();
+    *rebuilt.version_mut() = response.version();
+    *rebuilt.headers_mut() = response.headers().clone();
+    reqwest::Response::from(rebuilt)
+}
+
+/// Reads a success body whole, up to `limit` bytes. `Ok(Err(status))` when
+/// the body is longer (nothing past the limit is held).
+async fn read_capped(
+    mut response: reqwest::Response,
+    limit: usize,
+) -> reqwest::Result<Result<reqwest::Response, u16>> {
+    let status = response.status().as_u16();
+    if response.content_length().is_some_and(|n| n > limit as u64) {
+        return Ok(Err(status));
+    }
+    let mut body = BytesMut::new();
+    while let Some(chunk) = response.chunk().await? {
+        if body.len() + chunk.len() > limit {
+            return Ok(Err(status));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(Ok(rebuilt(&response, body.freeze())))
+}
+
+/// Reads an error body (bounded: cut, not refused) and rebuilds the response around it.
 async fn buffer_error(
     mut response: reqwest::Response,
 ) -> reqwest::Result<(reqwest::Response, Bytes)> {
@@ -232,11 +430,16 @@ async fn buffer_error(
         }
     }
     let body = body.freeze();
-    let mut rebuilt = http::Response::new(body.clone());
-    *rebuilt.status_mut() = response.status();
-    *rebuilt.version_mut() = response.version();
-    *rebuilt.headers_mut() = response.headers().clone();
-    Ok((reqwest::Response::from(rebuilt), body))
+    Ok((rebuilt(&response, body.clone()), body))
+}
+
+/// A response whose body fails to read with `error`: how the generated code
+/// is told of a failure that is not one of reqwest's own.
+fn failing_body(status: http::StatusCode, error: std::io::Error) -> reqwest::Response {
+    let body = reqwest::Body::wrap_stream(futures_util::stream::iter([Err::<Bytes, _>(error)]));
+    let mut response = http::Response::new(body);
+    *response.status_mut() = status;
+    reqwest::Response::from(response)
 }
 
 impl fmt::Debug for HookState {
@@ -265,8 +468,28 @@ impl ClientHooks<HookState> for raw::Client {
         request: reqwest::Request,
         info: &OperationInfo,
     ) -> reqwest::Result<reqwest::Response> {
-        self.inner()
-            .execute(self.client(), request, info.operation_id)
-            .await
+        let outcome = self
+            .inner()
+            .execute(self.client(), request, info.operation_id, Door::Raw)
+            .await;
+        match outcome {
+            Ok(response) => Ok(response),
+            Err(AttemptError::Http(e)) => Err(e),
+            Err(AttemptError::TooLarge { status, limit }) => {
+                let status = http::StatusCode::from_u16(status).unwrap_or(http::StatusCode::OK);
+                let error = std::io::Error::other(format!(
+                    "the response body is larger than the client's {limit}-byte limit (ClientBuilder::max_response_body)"
+                ));
+                Ok(failing_body(status, error))
+            }
+            // Only the facade's door watches uploads; kept for completeness.
+            Err(AttemptError::Stalled(quiet)) => {
+                let error = std::io::Error::new(
+                    std::io::ErrorKind::TimedOut,
+                    format!("the request made no progress for {quiet:?}"),
+                );
+                Ok(failing_body(http::StatusCode::GATEWAY_TIMEOUT, error))
+            }
+        }
     }
 }

@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 #![warn(missing_docs)]
 
+mod auth;
 mod broadcast;
 mod call;
 pub mod callback;
@@ -12,6 +13,8 @@ mod error;
 mod error_body;
 mod error_code;
 mod hooks;
+#[cfg(any(feature = "receiver", feature = "sandbox"))]
+mod http_server;
 mod interactive;
 mod media;
 mod message;
@@ -26,7 +29,7 @@ mod template;
 mod validate;
 
 pub use broadcast::{Broadcast, MAX_RECIPIENTS};
-pub use client::{Client, ClientBuilder, DEFAULT_BASE_URL};
+pub use client::{Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_MAX_RESPONSE_BODY};
 pub use contact::{Address, Contact, Email, Name, Org, Phone, Url};
 pub use error::{ApiError, Error, FieldError, TransportError, ValidationError};
 pub use error_code::{ErrorClass, ErrorCode};

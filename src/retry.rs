@@ -100,7 +100,15 @@ impl RetryPolicy {
     /// A token bucket shared by all requests of a client: `capacity` retries,
     /// refilled by `per_success` for each success. `None` for no budget.
     pub fn budget(mut self, budget: impl Into<Option<(u32, f64)>>) -> Self {
-        self.budget = budget.into();
+        // A refill that is not a finite, non-negative number refills nothing.
+        self.budget = budget.into().map(|(capacity, per_success)| {
+            let per_success = if per_success.is_finite() {
+                per_success.max(0.0)
+            } else {
+                0.0
+            };
+            (capacity, per_success)
+        });
         self
     }
 
@@ -135,11 +143,20 @@ impl RetryPolicy {
             None => {
                 let exp = self
                     .base_delay
-                    .saturating_mul(1u32 << (attempt - 1).min(20));
-                exp.min(self.max_delay).mul_f64(jitter.clamp(0.0, 1.0))
+                    .saturating_mul(1u32 << attempt.saturating_sub(1).min(20));
+                // A NaN or out-of-range jitter reads as the nearest bound, never a panic.
+                let jitter = if jitter.is_nan() {
+                    0.0
+                } else {
+                    jitter.clamp(0.0, 1.0)
+                };
+                exp.min(self.max_delay).mul_f64(jitter)
             }
         };
-        if self.deadline.is_some_and(|d| elapsed + wait > d) {
+        if self
+            .deadline
+            .is_some_and(|d| elapsed.saturating_add(wait) > d)
+        {
             return Decision::Stop(StopReason::DeadlineExceeded);
         }
         Decision::Retry { after: wait }
@@ -154,17 +171,22 @@ impl RetryPolicy {
             Outcome::Transport { .. } => ambiguous_ok,
             Outcome::Status { status, code, .. } => match code.and_then(ErrorCode::known_class) {
                 // WhatsApp refused this message with a code (a 4xx): it was not accepted.
-                // A 5xx stays ambiguous even with a code in its text.
-                Some(class) if *status < 500 => {
+                // A 5xx stays ambiguous even with a code in its text, and a 3xx
+                // (never followed) is not a refusal at all.
+                Some(class) if (400..500).contains(status) => {
                     matches!(class, ErrorClass::Transient | ErrorClass::RateLimited)
                 }
                 _ => match status {
                     429 => true,
-                    408 | 500..=599 => ambiguous_ok,
+                    408 | 425 | 500..=599 => ambiguous_ok,
                     _ => false,
                 },
             },
         }
+    }
+
+    pub(crate) fn deadline_value(&self) -> Option<Duration> {
+        self.deadline
     }
 
     pub(crate) fn max_attempts_value(&self) -> u32 {

@@ -460,3 +460,59 @@ async fn wab_listen_stops_without_acknowledging_when_its_output_is_closed() {
         .unwrap();
     assert!(status.success(), "{status:?}");
 }
+
+#[tokio::test]
+async fn wab_listen_stops_on_ctrl_c_despite_a_half_sent_request() {
+    use std::io::Write as _;
+    let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = free.local_addr().unwrap();
+    drop(free);
+    let url = format!("http://hooks:pw@{addr}/cb");
+    let interrupt = |child: &std::process::Child| {
+        Command::new("kill")
+            .args(["-INT", &child.id().to_string()])
+            .status()
+            .unwrap();
+    };
+    let exits_within = |mut child: std::process::Child, limit: Duration| {
+        let started = std::time::Instant::now();
+        while started.elapsed() < limit {
+            if let Some(status) = child.try_wait().unwrap() {
+                return Some(status);
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        child.kill().ok();
+        None
+    };
+    // Once: it stops within its bounds (the half-sent head times out).
+    // Twice: it exits at once.
+    for (signals, limit) in [(1, Duration::from_secs(20)), (2, Duration::from_secs(3))] {
+        let (child, _events, _) = spawn(&["listen", "--url", &url, "--bind", &addr.to_string()]);
+        let mut half = None;
+        for _ in 0..100 {
+            if let Ok(mut s) = std::net::TcpStream::connect(addr) {
+                s.write_all(b"POST /cb HTTP/1.1\r\nhost").unwrap();
+                half = Some(s);
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert!(half.is_some(), "wab listen did not start");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let exited = tokio::task::spawn_blocking(move || {
+            for _ in 0..signals {
+                interrupt(&child);
+                std::thread::sleep(Duration::from_millis(300));
+            }
+            exits_within(child, limit)
+        })
+        .await
+        .unwrap();
+        assert!(
+            exited.is_some(),
+            "{signals} Ctrl-C: wab listen still running after {limit:?}"
+        );
+        drop(half);
+    }
+}

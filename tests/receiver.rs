@@ -5,9 +5,7 @@
 #[macro_use]
 mod common;
 
-use modica_wab::callback::{
-    Callback, Claim, DedupStore, HandlerError, MemoryDedupStore, Receiver, ReceiverError,
-};
+use modica_wab::callback::{Callback, HandlerError, Receiver, ReceiverError};
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -16,10 +14,13 @@ use std::time::Duration;
 
 type Seen = Arc<Mutex<HashMap<String, usize>>>;
 
+/// A readable key per event (the receiver's own keys are digests).
 fn key_of(event: &Callback) -> String {
     match event {
-        Callback::Unknown(v) => format!("unknown:{v}"),
-        other => other.dedup_key().unwrap_or_default(),
+        Callback::Mo(mo) => format!("mo:{}", mo.id),
+        Callback::Dlr(dlr) => format!("dlr:{}:{}", dlr.id, dlr.status),
+        Callback::Malformed { raw, .. } => format!("malformed:{raw}"),
+        other => format!("unknown:{}", serde_json::to_string(other).unwrap()),
     }
 }
 
@@ -27,7 +28,7 @@ async fn serve(receiver: Receiver) -> SocketAddr {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move {
-        axum::serve(listener, receiver.router()).await.unwrap();
+        receiver.serve(listener, std::future::pending()).await;
     });
     addr
 }
@@ -222,14 +223,18 @@ async fn method_size_and_body_checks() {
     )
     .await;
     assert_eq!(odd.status(), 200);
-    // So does a known shape with a malformed field, as raw JSON.
+    // So does a known shape with a malformed field, with its typed error.
     let malformed = r#"{"id":"m","source":"+64","content":{"type":"image","image":{"id":5}}}"#;
     let response = post(&http, url.clone(), Some(("u", "p")), malformed.into()).await;
     assert_eq!(response.status(), 200);
 
     let seen = seen.lock().unwrap();
     assert_eq!(seen.len(), 2, "{seen:?}");
-    assert!(seen.keys().all(|k| k.starts_with("unknown:")));
+    assert_eq!(seen.keys().filter(|k| k.starts_with("unknown:")).count(), 1);
+    assert_eq!(
+        seen.keys().filter(|k| k.starts_with("malformed:")).count(),
+        1
+    );
 }
 
 #[tokio::test]
@@ -347,7 +352,7 @@ async fn a_failing_handler_gets_5xx_and_the_redelivery_is_handled() {
 }
 
 #[tokio::test]
-async fn a_slow_handler_times_out_with_503_and_is_retried() {
+async fn a_slow_handler_gets_503_but_runs_on_and_is_not_run_twice() {
     let calls = Arc::new(AtomicUsize::new(0));
     let c = calls.clone();
     let receiver = Receiver::builder()
@@ -356,9 +361,8 @@ async fn a_slow_handler_times_out_with_503_and_is_retried() {
         .handler(move |_event: Callback| {
             let c = c.clone();
             async move {
-                if c.fetch_add(1, Ordering::SeqCst) == 0 {
-                    tokio::time::sleep(Duration::from_secs(5)).await;
-                }
+                tokio::time::sleep(Duration::from_millis(400)).await;
+                c.fetch_add(1, Ordering::SeqCst);
                 Ok::<(), HandlerError>(())
             }
         })
@@ -367,38 +371,14 @@ async fn a_slow_handler_times_out_with_503_and_is_retried() {
     let addr = serve(receiver).await;
     let http = reqwest::Client::new();
     let url = format!("http://{addr}/mo");
-    assert_eq!(
-        post(&http, url.clone(), Some(("u", "p")), mo("slow"))
-            .await
-            .status(),
-        503
-    );
-    assert_eq!(
-        post(&http, url.clone(), Some(("u", "p")), mo("slow"))
-            .await
-            .status(),
-        200
-    );
-    assert_eq!(calls.load(Ordering::SeqCst), 2);
-}
-
-#[tokio::test]
-async fn memory_store_is_bounded_and_forgets_released_keys() {
-    let store = MemoryDedupStore::new(2);
-    assert_eq!(store.claim("a").await.unwrap(), Claim::New);
-    assert_eq!(store.claim("a").await.unwrap(), Claim::InFlight);
-    store.release("a").await.unwrap();
-    assert_eq!(store.claim("a").await.unwrap(), Claim::New);
-    store.complete("a").await.unwrap();
-    assert_eq!(store.claim("a").await.unwrap(), Claim::Done);
-    for key in ["b", "c"] {
-        assert_eq!(store.claim(key).await.unwrap(), Claim::New);
-        store.complete(key).await.unwrap();
-    }
-    assert_eq!(store.len(), 2);
-    // "a" was the oldest and has been forgotten.
-    assert_eq!(store.claim("a").await.unwrap(), Claim::New);
-    assert_eq!(store.claim("c").await.unwrap(), Claim::Done);
+    let deliver = || post(&http, url.clone(), Some(("u", "p")), mo("slow"));
+    // The wait ends, the handler does not: a redelivery meanwhile is deferred.
+    assert_eq!(deliver().await.status(), 503);
+    assert_eq!(deliver().await.status(), 503);
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    // Once it finished, the event is done.
+    assert_eq!(deliver().await.status(), 200);
+    assert_eq!(calls.load(Ordering::SeqCst), 1);
 }
 
 #[test]
@@ -489,4 +469,298 @@ async fn a_handler_outlives_a_caller_that_hangs_up() {
         1,
         "and the redelivery is not run twice"
     );
+}
+
+/// A receiver served with `Receiver::serve`, stopped when `stop` is notified;
+/// the returned task ends when `serve` returns.
+async fn serve_until(
+    receiver: Receiver,
+    stop: Arc<tokio::sync::Notify>,
+) -> (SocketAddr, tokio::task::JoinHandle<()>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let task = tokio::spawn(async move {
+        receiver
+            .serve(listener, async move { stop.notified().await })
+            .await;
+    });
+    (addr, task)
+}
+
+#[tokio::test]
+async fn a_handler_that_panics_before_its_future_exists_does_not_lock_the_event_out() {
+    struct PanicsFirst(AtomicUsize);
+    impl modica_wab::callback::CallbackHandler for PanicsFirst {
+        fn handle(
+            &self,
+            _event: Callback,
+        ) -> std::pin::Pin<
+            Box<dyn std::future::Future<Output = Result<(), HandlerError>> + Send + '_>,
+        > {
+            if self.0.fetch_add(1, Ordering::SeqCst) == 0 {
+                panic!("bug in the synchronous part of the handler");
+            }
+            Box::pin(async { Ok(()) })
+        }
+    }
+    let receiver = Receiver::builder()
+        .url("http://u:p@localhost/cb")
+        .handler(PanicsFirst(AtomicUsize::new(0)))
+        .build()
+        .unwrap();
+    let addr = serve(receiver).await;
+    let http = reqwest::Client::new();
+    let url = format!("http://{addr}/cb");
+    let statuses: Vec<u16> = {
+        let mut out = Vec::new();
+        for _ in 0..3 {
+            out.push(
+                post(&http, url.clone(), Some(("u", "p")), mo("sync-panic"))
+                    .await
+                    .status()
+                    .as_u16(),
+            );
+        }
+        out
+    };
+    // Before the fix: 500, then 503 "being handled" forever.
+    assert_eq!(statuses, [500, 200, 200]);
+}
+
+#[tokio::test]
+async fn events_of_unexpected_shape_are_deduplicated_and_reach_the_handler_typed() {
+    type Handled = Arc<Mutex<Vec<(String, Option<String>)>>>;
+    let seen: Handled = Arc::default();
+    let s = seen.clone();
+    let receiver = Receiver::builder()
+        .url("http://u:p@localhost/cb")
+        .handler(move |event: Callback| {
+            let s = s.clone();
+            async move {
+                let path = match &event {
+                    Callback::Malformed { error, .. } => error.path().map(str::to_owned),
+                    _ => None,
+                };
+                s.lock().unwrap().push((key_of(&event), path));
+                Ok::<(), HandlerError>(())
+            }
+        })
+        .build()
+        .unwrap();
+    let addr = serve(receiver).await;
+    let http = reqwest::Client::new();
+    let url = format!("http://{addr}/cb");
+    let bodies = [
+        (
+            r#"{"source":"+64211234567","content":{"type":"text","text":{"body":"no id"}}}"#,
+            "id",
+        ),
+        (
+            r#"{"id":42,"source":"+64211234567","content":{"type":"text","text":{"body":"number"}}}"#,
+            "id",
+        ),
+        (
+            r#"{"id":"n1","source":"+64211234567","content":{"type":"text","text":{"body":null}}}"#,
+            "content.text.body",
+        ),
+        (
+            r#"{"id":"b1","source":"+64211234567","encoding":"base64","content":"@@not base64@@"}"#,
+            "content",
+        ),
+        (
+            r#"{"id":"i1","source":"+64211234567","content":{"type":"image"}}"#,
+            "content.image",
+        ),
+    ];
+    for (body, _) in &bodies {
+        for _ in 0..3 {
+            let response = post(&http, url.clone(), Some(("u", "p")), (*body).to_owned()).await;
+            assert_eq!(response.status(), 200, "{body}");
+        }
+    }
+    let seen = seen.lock().unwrap();
+    assert_eq!(seen.len(), bodies.len(), "each handled once: {seen:?}");
+    for ((_, path), (body, expected)) in seen.iter().zip(&bodies) {
+        assert_eq!(path.as_deref(), Some(*expected), "{body}");
+    }
+}
+
+#[test]
+fn a_callback_url_without_credentials_is_refused_unless_asked_for() {
+    let handler = |_e: Callback| async { Ok::<(), HandlerError>(()) };
+    for open in [
+        "https://example.com/hook",
+        "https://:@example.com/hook",
+        "https://hooks@example.com/hook",
+        "https://hooks:1234/abcd@example.com/wab/mo",
+    ] {
+        let err = Receiver::builder()
+            .url(open)
+            .handler(handler)
+            .build()
+            .unwrap_err();
+        assert!(
+            matches!(err, ReceiverError::InvalidUrl { .. }),
+            "{open}: {err}"
+        );
+        assert!(!err.to_string().contains("1234/abcd"), "{err}");
+    }
+    let allowed = Receiver::builder()
+        .url("https://example.com/hook")
+        .allow_unauthenticated()
+        .handler(handler)
+        .build();
+    assert!(allowed.is_ok());
+    // Errors never show a secret, wherever it sits in the URL.
+    for (url, secret) in [
+        ("https://u:hunter2@x/cb?x=1", "hunter2"),
+        ("https://x/cb?token=t0ps3cret", "t0ps3cret"),
+        ("https://t0ps3cret@x/cb", "t0ps3cret"),
+        ("https://u:p@x/cb#t0ps3cret", "t0ps3cret"),
+    ] {
+        let err = Receiver::builder()
+            .url(url)
+            .handler(handler)
+            .build()
+            .unwrap_err();
+        assert!(!err.to_string().contains(secret), "{err}");
+    }
+}
+
+#[tokio::test]
+async fn an_id_over_the_limit_is_refused_and_never_stored() {
+    let (addr, seen) = counting(&["http://u:p@localhost/cb"]).await;
+    let http = reqwest::Client::new();
+    let url = format!("http://{addr}/cb");
+    let long = "x".repeat(modica_wab::callback::DEFAULT_MAX_ID_LEN + 1);
+    let response = post(&http, url.clone(), Some(("u", "p")), mo(&long)).await;
+    assert_eq!(response.status(), 400);
+    assert!(response.text().await.unwrap().contains("limit"));
+    let response = post(&http, url, Some(("u", "p")), dlr(&long, "sent")).await;
+    assert_eq!(response.status(), 400);
+    assert!(seen.lock().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn slow_clients_are_cut_off_and_the_connection_count_is_capped() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let receiver = Receiver::builder()
+        .url("http://u:p@localhost/cb")
+        .header_timeout(Duration::from_millis(300))
+        .body_timeout(Duration::from_millis(300))
+        .max_connections(8)
+        .handler(|_e: Callback| async { Ok::<(), HandlerError>(()) })
+        .build()
+        .unwrap();
+    let stop = Arc::new(tokio::sync::Notify::new());
+    let (addr, _task) = serve_until(receiver, stop.clone()).await;
+    // 50 clients that send one byte of a request head and nothing more.
+    let mut slow = Vec::new();
+    for _ in 0..50 {
+        let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+        s.write_all(b"P").await.unwrap();
+        slow.push(s);
+    }
+    // Each is closed once its head is late (those past the cap wait their turn).
+    let mut closed = 0;
+    for mut s in slow {
+        let mut buf = [0u8; 64];
+        let read = tokio::time::timeout(Duration::from_secs(10), s.read(&mut buf)).await;
+        if matches!(read, Ok(Ok(0)) | Ok(Err(_))) {
+            closed += 1;
+        }
+    }
+    assert_eq!(closed, 50, "every slow connection was closed");
+    // A body sent too slowly gets 408.
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    s.write_all(b"POST /cb HTTP/1.1\r\nhost: x\r\nauthorization: Basic dTpw\r\ncontent-length: 100\r\n\r\n{")
+        .await
+        .unwrap();
+    let mut answer = String::new();
+    let _ = tokio::time::timeout(Duration::from_secs(5), s.read_to_string(&mut answer)).await;
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    // And a well-behaved client is still served.
+    let ok = post(
+        &reqwest::Client::new(),
+        format!("http://{addr}/cb"),
+        Some(("u", "p")),
+        mo("fine"),
+    )
+    .await;
+    assert_eq!(ok.status(), 200);
+}
+
+#[tokio::test]
+async fn shutdown_ends_within_its_bound_and_releases_what_it_cuts() {
+    use tokio::io::AsyncWriteExt;
+    let store = Arc::new(modica_wab::callback::MemoryDedupStore::new(100));
+    let calls = Arc::new(AtomicUsize::new(0));
+    let c = calls.clone();
+    let receiver = Receiver::builder()
+        .url("http://u:p@localhost/cb")
+        .shutdown_timeout(Duration::from_millis(300))
+        .handler_timeout(Duration::from_millis(50))
+        .dedup_store(store.clone())
+        .handler(move |_e: Callback| {
+            let c = c.clone();
+            async move {
+                // The first delivery hangs; it is cut at shutdown.
+                if c.fetch_add(1, Ordering::SeqCst) == 0 {
+                    std::future::pending::<()>().await;
+                }
+                Ok::<(), HandlerError>(())
+            }
+        })
+        .build()
+        .unwrap();
+    let stop = Arc::new(tokio::sync::Notify::new());
+    let (addr, task) = serve_until(receiver, stop.clone()).await;
+    // A half-sent head, and a handler that never returns.
+    let mut half = tokio::net::TcpStream::connect(addr).await.unwrap();
+    half.write_all(b"POST /cb HTTP/1.1\r\nhost").await.unwrap();
+    let http = reqwest::Client::new();
+    let first = post(
+        &http,
+        format!("http://{addr}/cb"),
+        Some(("u", "p")),
+        mo("cut"),
+    )
+    .await;
+    assert_eq!(first.status(), 503, "still being handled");
+    let started = std::time::Instant::now();
+    stop.notify_one();
+    tokio::time::timeout(Duration::from_secs(5), task)
+        .await
+        .expect("serve returned within its bound")
+        .unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+    // The cut handler's claim was released: another receiver on the same
+    // store handles the redelivery.
+    let c = calls.clone();
+    let next = Receiver::builder()
+        .url("http://u:p@localhost/cb")
+        .dedup_store(store)
+        .handler(move |_e: Callback| {
+            let c = c.clone();
+            async move {
+                c.fetch_add(1, Ordering::SeqCst);
+                Ok::<(), HandlerError>(())
+            }
+        })
+        .build()
+        .unwrap();
+    let addr = serve(next).await;
+    let again = post(
+        &http,
+        format!("http://{addr}/cb"),
+        Some(("u", "p")),
+        mo("cut"),
+    )
+    .await;
+    assert_eq!(again.status(), 200);
+    assert_eq!(calls.load(Ordering::SeqCst), 2);
 }

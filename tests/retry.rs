@@ -4,6 +4,7 @@
 mod common;
 
 use common::*;
+use futures_util::StreamExt as _;
 use modica_wab::retry::{Decision, Outcome, Sleeper, StopReason};
 use modica_wab::*;
 use std::future::Future;
@@ -631,4 +632,273 @@ async fn retry_after_as_an_http_date_is_understood() {
         "{wait:?}"
     );
     assert_eq!(count(&server).await, 1, "beyond the 60 s cap: not retried");
+}
+
+// ---------- every attempt judged on its own answer ----------
+
+#[tokio::test]
+async fn a_redirected_post_is_never_sent_again() {
+    // reqwest would follow a 303 with a GET; a 429 (or a refused port) there
+    // once made the retry loop POST the message again, four times in all.
+    let refused = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        drop(listener);
+        format!("http://127.0.0.1:{port}/gone")
+    };
+    for location in ["/elsewhere".to_owned(), refused] {
+        for status in [301, 302, 303, 307, 308] {
+            let server = server().await;
+            Mock::given(method("POST"))
+                .and(path("/messages"))
+                .respond_with(
+                    ResponseTemplate::new(status).insert_header("Location", location.as_str()),
+                )
+                .mount(&server)
+                .await;
+            Mock::given(method("GET"))
+                .and(path("/elsewhere"))
+                .respond_with(ResponseTemplate::new(429))
+                .expect(0)
+                .mount(&server)
+                .await;
+            let (client, _) = client_with(&server.uri(), RetryPolicy::standard());
+            let err = client.send(&text()).await.unwrap_err();
+            assert_eq!(err.status(), Some(status), "{status} to {location}");
+            assert!(matches!(err, Error::Api(_)), "{err}");
+            assert_eq!(
+                count(&server).await,
+                1,
+                "{status} to {location}: one POST, nothing else"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_redirect_is_not_retried_even_with_a_throttling_code_in_its_body() {
+    let server = server().await;
+    Mock::given(method("POST"))
+        .and(path("/messages"))
+        .respond_with(
+            ResponseTemplate::new(302)
+                .insert_header("Location", "/x")
+                .set_body_json(serde_json::json!({"error": "(#130429) Rate limit hit"})),
+        )
+        .mount(&server)
+        .await;
+    let (client, _) = client_with(&server.uri(), RetryPolicy::standard());
+    assert_eq!(client.send(&text()).await.unwrap_err().status(), Some(302));
+    assert_eq!(count(&server).await, 1);
+}
+
+#[tokio::test]
+async fn no_server_answer_and_no_builder_value_makes_the_retry_arithmetic_panic() {
+    for retry_after in [
+        "18446744073709551615",
+        "99999999999999999999999",
+        "-1",
+        "soon",
+        "",
+    ] {
+        let server = server().await;
+        Mock::given(method("POST"))
+            .and(path("/messages"))
+            .respond_with(ResponseTemplate::new(429).insert_header("Retry-After", retry_after))
+            .mount(&server)
+            .await;
+        let policy = RetryPolicy::standard()
+            .max_retry_after(Duration::MAX)
+            .backoff(Duration::MAX, Duration::MAX)
+            .max_attempts(u32::MAX)
+            .budget((u32::MAX, f64::NAN));
+        let (client, _) = client_with(&server.uri(), policy);
+        let err = client.send(&text()).await.unwrap_err();
+        assert_eq!(err.status(), Some(429), "Retry-After {retry_after:?}");
+    }
+    // The pure decision, with hostile inputs of every kind.
+    let policy = RetryPolicy::standard()
+        .max_retry_after(Duration::MAX)
+        .deadline(Duration::MAX);
+    for jitter in [f64::NAN, f64::INFINITY, -1.0, 2.0] {
+        for attempt in [0, 1, 40, u32::MAX - 1] {
+            let _ = policy.decide(
+                &Outcome::ConnectFailed,
+                attempt,
+                true,
+                Duration::MAX,
+                jitter,
+            );
+            let ra = Outcome::Status {
+                status: 429,
+                code: None,
+                retry_after: Some(Duration::MAX),
+            };
+            let _ = policy.decide(&ra, attempt, false, Duration::MAX, jitter);
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_success_body_over_the_limit_is_a_typed_error_and_not_a_resend() {
+    let server = server().await;
+    let huge = format!(
+        r#"[{{"id":"{}","status":"accepted"}}]"#,
+        "x".repeat(5 << 20)
+    );
+    Mock::given(method("POST"))
+        .and(path("/messages"))
+        .respond_with(ResponseTemplate::new(202).set_body_raw(huge.clone(), "application/json"))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/status"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(huge, "application/json"))
+        .mount(&server)
+        .await;
+    let (client, _) = client_with(&server.uri(), RetryPolicy::standard());
+    let err = client.send(&text()).await.unwrap_err();
+    assert!(
+        matches!(err, Error::ResponseTooLarge { status: 202, limit } if limit == DEFAULT_MAX_RESPONSE_BODY),
+        "{err}"
+    );
+    assert_eq!(count(&server).await, 1);
+    // The limit is the builder's, and raw calls keep it too.
+    let small = Client::builder()
+        .credentials(USER, PASS)
+        .base_url(server.uri())
+        .max_response_body(1024)
+        .build()
+        .unwrap();
+    assert!(matches!(
+        small.status().await,
+        Err(Error::ResponseTooLarge { limit: 1024, .. })
+    ));
+    assert!(small.raw().get_status().await.is_err());
+}
+
+/// A stream of `n` chunks, one every `every`.
+fn trickle(
+    n: usize,
+    every: Duration,
+) -> impl futures_core::Stream<Item = Result<bytes::Bytes, std::io::Error>> + Send + Sync + 'static
+{
+    futures_util::stream::unfold(0usize, move |i| async move {
+        if i == n {
+            return None;
+        }
+        tokio::time::sleep(every).await;
+        Some((Ok(bytes::Bytes::from(vec![b'x'; 1024])), i + 1))
+    })
+}
+
+#[tokio::test]
+async fn an_upload_that_progresses_outlives_the_overall_timeout() {
+    let server = server().await;
+    Mock::given(method("POST"))
+        .and(path("/media"))
+        .respond_with(respond(200, "PostMedia.200.json"))
+        .mount(&server)
+        .await;
+    let client = Client::builder()
+        .credentials(USER, PASS)
+        .base_url(server.uri())
+        .default_source(SOURCE)
+        .timeout(Duration::from_millis(300))
+        .read_timeout(Duration::from_secs(2))
+        .build()
+        .unwrap();
+    // 1.2 s of steady progress: four times the overall timeout.
+    let upload = MediaUpload::stream(
+        "slow.bin",
+        "application/octet-stream",
+        trickle(12, Duration::from_millis(100)),
+        None,
+    );
+    client.upload_media(upload).await.unwrap();
+    // In memory too: an upload is never cut by the overall deadline.
+    let server2 = self::server().await;
+    Mock::given(method("POST"))
+        .and(path("/media"))
+        .respond_with(respond(200, "PostMedia.200.json").set_delay(Duration::from_millis(600)))
+        .mount(&server2)
+        .await;
+    let client2 = Client::builder()
+        .credentials(USER, PASS)
+        .base_url(server2.uri())
+        .default_source(SOURCE)
+        .timeout(Duration::from_millis(300))
+        .read_timeout(Duration::from_secs(2))
+        .build()
+        .unwrap();
+    client2
+        .upload_media(MediaUpload::bytes("a.png", "image/png", &b"x"[..]))
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn an_upload_that_stalls_fails_after_the_read_timeout() {
+    let server = server().await;
+    Mock::given(method("POST"))
+        .and(path("/media"))
+        .respond_with(respond(200, "PostMedia.200.json"))
+        .mount(&server)
+        .await;
+    let client = Client::builder()
+        .credentials(USER, PASS)
+        .base_url(server.uri())
+        .default_source(SOURCE)
+        .read_timeout(Duration::from_millis(300))
+        .build()
+        .unwrap();
+    let stalls =
+        futures_util::stream::iter([Ok::<_, std::io::Error>(bytes::Bytes::from_static(b"start"))])
+            .chain(futures_util::stream::pending());
+    let started = std::time::Instant::now();
+    let err = client
+        .upload_media(MediaUpload::stream(
+            "stuck.bin",
+            "application/octet-stream",
+            stalls,
+            None,
+        ))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Transport(t) if t.is_timeout()),
+        "{err}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn no_attempt_outlasts_the_overall_deadline() {
+    let server = server().await;
+    Mock::given(method("GET"))
+        .and(path("/status"))
+        .respond_with(respond(200, "GetStatus.200.json").set_delay(Duration::from_secs(3)))
+        .mount(&server)
+        .await;
+    let client = Client::builder()
+        .credentials(USER, PASS)
+        .base_url(server.uri())
+        .retry(RetryPolicy::standard().deadline(Duration::from_millis(300)))
+        .build()
+        .unwrap();
+    let started = std::time::Instant::now();
+    let err = client.status().await.unwrap_err();
+    assert!(
+        matches!(&err, Error::Transport(t) if t.is_timeout()),
+        "{err}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
 }

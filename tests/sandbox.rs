@@ -39,7 +39,7 @@ async fn receiver(fail_first: usize) -> (String, Events) {
         })
         .build()
         .unwrap();
-    tokio::spawn(async move { axum::serve(listener, receiver.router()).await });
+    tokio::spawn(async move { receiver.serve(listener, std::future::pending()).await });
     (url, events)
 }
 
@@ -321,4 +321,106 @@ async fn requests_that_break_the_spec_or_lack_credentials_are_refused() {
         .unwrap();
     assert_eq!(wrong.status().await.unwrap_err().status(), Some(401));
     assert!(sandbox.sent().is_empty());
+}
+
+#[tokio::test]
+async fn the_sandbox_follows_the_spec_and_strictness_is_opt_in() {
+    let http = reqwest::Client::new();
+    // An undeclared field: the spec leaves the object open.
+    let body = serde_json::json!({"to": TO, "type": "text", "source": "6421000001", "text": {"body": "x", "extra": 1}, "extra": true});
+    for (strict, expected) in [(false, 202), (true, 400)] {
+        let sandbox = Sandbox::builder().strict(strict).start().await.unwrap();
+        let answer = http
+            .post(format!("{}/messages", sandbox.base_url()))
+            .basic_auth(sandbox.username(), Some(sandbox.password()))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), expected, "strict={strict}");
+    }
+}
+
+#[tokio::test]
+async fn undeclared_methods_get_405_with_allow_and_unknown_paths_404() {
+    let sandbox = Sandbox::builder().start().await.unwrap();
+    let http = reqwest::Client::new();
+    let call = |method: reqwest::Method, path: &str| {
+        http.request(method, format!("{}{path}", sandbox.base_url()))
+            .basic_auth(sandbox.username(), Some(sandbox.password()))
+            .send()
+    };
+    let put = call(reqwest::Method::PUT, "/messages").await.unwrap();
+    assert_eq!(put.status(), 405);
+    assert_eq!(put.headers()["allow"], "GET, POST");
+    let delete = call(reqwest::Method::DELETE, "/status").await.unwrap();
+    assert_eq!(delete.status(), 405);
+    assert_eq!(delete.headers()["allow"], "GET");
+    assert_eq!(
+        call(reqwest::Method::GET, "/nowhere")
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+}
+
+#[tokio::test]
+async fn the_sandbox_bounds_bodies_and_records_and_keeps_media_on_disk() {
+    let sandbox = Sandbox::builder()
+        .body_limits(4096, 10_000)
+        .record_limit(5)
+        .start()
+        .await
+        .unwrap();
+    let client = client(&sandbox);
+    // JSON over the limit: 413, nothing accepted.
+    let http = reqwest::Client::new();
+    let big = serde_json::json!({"to": TO, "type": "text", "source": "6421000001", "text": {"body": "x".repeat(5000)}});
+    let answer = http
+        .post(format!("{}/messages", sandbox.base_url()))
+        .basic_auth(sandbox.username(), Some(sandbox.password()))
+        .json(&big)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 413);
+    // Media over the limit: 413 too; under it, stored and served back.
+    let err = client
+        .upload_media(MediaUpload::bytes(
+            "big.bin",
+            "application/octet-stream",
+            vec![0u8; 20_000],
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(413), "{err}");
+    let small = client
+        .upload_media(MediaUpload::bytes("a.png", "image/png", vec![7u8; 9_000]))
+        .await
+        .unwrap();
+    let back = client.download_media(&small.id).await.unwrap();
+    assert_eq!(back.content_length(), Some(9_000));
+    assert_eq!(back.bytes().await.unwrap(), vec![7u8; 9_000]);
+    // Records are a ring: the oldest go.
+    for i in 0..12 {
+        client
+            .send(&Message::text(TO, format!("n{i}")))
+            .await
+            .unwrap();
+    }
+    assert_eq!(sandbox.sent().len(), 5);
+    assert_eq!(sandbox.requests().len(), 5);
+    // And its Debug output holds no secret.
+    let secret = Sandbox::builder()
+        .credentials("sandbox", "hunter2")
+        .dlr_url("http://hooks:t0ps3cret@127.0.0.1:9/dlr")
+        .start()
+        .await
+        .unwrap();
+    let shown = format!("{secret:?}");
+    assert!(
+        !shown.contains("hunter2") && !shown.contains("t0ps3cret"),
+        "{shown}"
+    );
 }

@@ -20,32 +20,31 @@
 mod dedup;
 mod dlr;
 mod error;
+mod key;
 mod mo;
 mod parse;
 #[cfg(feature = "receiver")]
 mod receiver;
 
 #[cfg(feature = "receiver")]
-pub use dedup::{Claim, DedupStore, MemoryDedupStore, StoreFuture};
+pub use dedup::{Claim, ClaimToken, DedupStore, MemoryDedupStore, StoreError, StoreFuture};
 pub use dlr::{DeliveryReport, DlrStatus};
 pub use error::{CallbackError, ErrorData, ParseError};
+pub use key::DedupKey;
 pub use mo::{
     ButtonPress, Context, Identity, InboundLocation, InboundMedia, InboundMessage, InboundReaction,
     InboundTemplate, InboundText, InteractiveReply, MoContent, MoMessage, Referral,
     ReferredProduct, SystemNotice,
 };
-pub use parse::{parse, parse_dlr, parse_mo};
+pub use parse::{parse, parse_dlr, parse_lenient, parse_mo};
 #[cfg(feature = "receiver")]
 pub use receiver::{
-    CallbackHandler, DEFAULT_BODY_LIMIT, HandlerError, Receiver, ReceiverBuilder, ReceiverError,
+    CallbackHandler, DEFAULT_BODY_LIMIT, DEFAULT_MAX_ID_LEN, HandlerError, Receiver,
+    ReceiverBuilder, ReceiverError,
 };
 
 /// Base64 as senders write it: standard alphabet, padding optional.
-pub(crate) const BASE64: base64::engine::GeneralPurpose = base64::engine::GeneralPurpose::new(
-    &base64::alphabet::STANDARD,
-    base64::engine::GeneralPurposeConfig::new()
-        .with_decode_padding_mode(base64::engine::DecodePaddingMode::Indifferent),
-);
+pub(crate) use crate::auth::BASE64;
 
 /// One callback body, classified.
 #[derive(Debug, Clone, PartialEq)]
@@ -57,16 +56,42 @@ pub enum Callback {
     Dlr(DeliveryReport),
     /// JSON of a shape this crate does not recognise, kept as received.
     Unknown(serde_json::Value),
+    /// An MO or DLR with a field of the wrong shape (an `id` that is a number,
+    /// a `text.body` that is null, bad base64…): the typed error, and the body
+    /// as received. Only [`parse_lenient`] (and so the receiver) gives these;
+    /// [`parse`] returns the error instead.
+    Malformed {
+        /// What is wrong, with its JSON path.
+        error: ParseError,
+        /// The body as received.
+        raw: serde_json::Value,
+    },
 }
 
 impl Callback {
-    /// The key redeliveries of this event share: MO by id, DLR by id and status.
-    /// `None` for unknown shapes, which cannot be de-duplicated.
-    pub fn dedup_key(&self) -> Option<String> {
+    /// The key redeliveries of this event share: an MO by its id, a DLR by its
+    /// id and status; any other body by its envelope's `id` (any JSON scalar),
+    /// else by the body itself. Every event has one.
+    pub fn dedup_key(&self) -> DedupKey {
         match self {
-            Callback::Mo(mo) => Some(format!("mo:{}", mo.id)),
-            Callback::Dlr(dlr) => Some(format!("dlr:{}:{}", dlr.id, dlr.status)),
-            Callback::Unknown(_) => None,
+            Callback::Mo(mo) => DedupKey::mo(&mo.id),
+            Callback::Dlr(dlr) => DedupKey::dlr(&dlr.id, dlr.status.as_str()),
+            Callback::Unknown(raw) | Callback::Malformed { raw, .. } => DedupKey::of_value(raw),
+        }
+    }
+
+    /// The length in bytes of the envelope's `id` (0 when there is none).
+    pub(crate) fn id_len(&self) -> usize {
+        match self {
+            Callback::Mo(mo) => mo.id.len(),
+            Callback::Dlr(dlr) => dlr.id.len(),
+            Callback::Unknown(raw) | Callback::Malformed { raw, .. } => match raw.get("id") {
+                Some(serde_json::Value::String(s)) => s.len(),
+                Some(v @ (serde_json::Value::Number(_) | serde_json::Value::Bool(_))) => {
+                    v.to_string().len()
+                }
+                _ => 0,
+            },
         }
     }
 }
@@ -77,7 +102,7 @@ impl serde::Serialize for Callback {
         match self {
             Callback::Mo(mo) => mo.serialize(s),
             Callback::Dlr(dlr) => dlr.serialize(s),
-            Callback::Unknown(v) => v.serialize(s),
+            Callback::Unknown(v) | Callback::Malformed { raw: v, .. } => v.serialize(s),
         }
     }
 }

@@ -76,6 +76,31 @@ pub fn parse(body: &[u8]) -> Result<Callback, ParseError> {
     }
 }
 
+/// Reads a callback body the way the receiver does: like [`parse`], but a
+/// known shape with a bad field is kept as [`Callback::Malformed`] (the typed
+/// error and the body) rather than returned as an error. Fails only on a body
+/// that is not JSON.
+///
+/// ```
+/// use modica_wab::callback::{parse_lenient, Callback};
+/// let event = parse_lenient(br#"{"id":7,"source":"+64211234567","content":{"type":"text"}}"#)?;
+/// match event {
+///     Callback::Malformed { error, .. } => assert_eq!(error.path(), Some("id")),
+///     other => panic!("{other:?}"),
+/// }
+/// # Ok::<(), modica_wab::callback::ParseError>(())
+/// ```
+pub fn parse_lenient(body: &[u8]) -> Result<Callback, ParseError> {
+    match parse(body) {
+        Ok(event) => Ok(event),
+        Err(error @ ParseError::Invalid { .. }) => Ok(Callback::Malformed {
+            error,
+            raw: json(body)?,
+        }),
+        Err(not_json) => Err(not_json),
+    }
+}
+
 /// Reads an MO (inbound message) callback body.
 pub fn parse_mo(body: &[u8]) -> Result<InboundMessage, ParseError> {
     require_object(body)?;
@@ -292,9 +317,26 @@ fn content_from_field(
 
 fn decode_base64(text: &str, path: &str) -> Result<Vec<u8>, ParseError> {
     let compact: String = text.chars().filter(|c| !c.is_ascii_whitespace()).collect();
-    super::BASE64
-        .decode(compact.as_bytes())
-        .map_err(|e| ParseError::invalid(path, format!("not valid base64: {e}")))
+    // The decoder's message quotes the offending byte: name only the place.
+    super::BASE64.decode(compact.as_bytes()).map_err(|e| {
+        let at = match e {
+            base64::DecodeError::InvalidByte(offset, _)
+            | base64::DecodeError::InvalidLastSymbol(offset, _) => format!(" at offset {offset}"),
+            _ => String::new(),
+        };
+        ParseError::invalid(path, format!("not valid base64{at}"))
+    })
+}
+
+/// A type name from the wire, cut short: error messages name it, and it is
+/// the sender's text.
+fn clipped(kind: &str) -> String {
+    let cut: String = kind.chars().take(32).collect();
+    if cut.len() < kind.len() {
+        format!("{cut}…")
+    } else {
+        cut
+    }
 }
 
 /// The wire shape of Meta's inbound message object; also the source of its JSON Schema.
@@ -410,7 +452,7 @@ fn content_from_wire(wire: ContentWire, raw: RawSource) -> Result<MoContent, Par
     let missing = |key: &str| {
         ParseError::invalid(
             format!("content.{key}"),
-            format!("missing for type `{kind}`"),
+            format!("missing for type `{}`", clipped(&kind)),
         )
     };
     let message = match kind.as_str() {
@@ -454,7 +496,7 @@ fn interactive(wire: InteractiveWire, raw: &RawSource) -> Result<InteractiveRepl
     let missing = |key: &str| {
         ParseError::invalid(
             format!("content.interactive.{key}"),
-            format!("missing for interactive type `{kind}`"),
+            format!("missing for interactive type `{}`", clipped(&kind)),
         )
     };
     Ok(match kind.as_str() {
@@ -519,7 +561,7 @@ fn typed<T: DeserializeOwned>(bytes: &[u8], prefix: &str) -> Result<T, ParseErro
             None if inner_path == "." && message.contains("expected") && prefix.is_empty() => {
                 ParseError::invalid("$", "expected a JSON object")
             }
-            None => ParseError::invalid(path, strip_position(&message)),
+            None => ParseError::invalid(path, shape_only(&strip_position(&message))),
         }
     })?;
     de.end().map_err(not_json)?;
@@ -546,6 +588,54 @@ fn join(prefix: &str, inner: &str, field: Option<&str>) -> String {
     } else {
         path
     }
+}
+
+/// serde's message without the values it quotes: `invalid type: string "+6421…",
+/// expected u64` becomes `invalid type: a string, expected u64`. Callback
+/// values are customers' content and addresses; errors and logs carry the
+/// shape of what was wrong, never the value.
+fn shape_only(message: &str) -> String {
+    // serde::de::Unexpected as serde displays it: a kind, then the value in
+    // backticks (or, for strings, in quotes with escapes).
+    const KINDS: [(&str, &str); 6] = [
+        ("string \"", "a string"),
+        ("boolean `", "a boolean"),
+        ("integer `", "an integer"),
+        ("floating point `", "a number"),
+        ("character `", "a character"),
+        ("variant `", "variant"),
+    ];
+    let mut out = String::with_capacity(message.len());
+    let mut rest = message;
+    'scan: while !rest.is_empty() {
+        for (prefix, replacement) in KINDS {
+            if let Some(after) = rest.strip_prefix(prefix) {
+                let close = if prefix.ends_with('"') { '"' } else { '`' };
+                out.push_str(replacement);
+                rest = skip_quoted(after, close);
+                continue 'scan;
+            }
+        }
+        let mut chars = rest.chars();
+        if let Some(c) = chars.next() {
+            out.push(c);
+        }
+        rest = chars.as_str();
+    }
+    out
+}
+
+/// The text after the closing `close`, skipping backslash escapes.
+fn skip_quoted(text: &str, close: char) -> &str {
+    let mut escaped = false;
+    for (i, c) in text.char_indices() {
+        match c {
+            '\\' if !escaped => escaped = true,
+            c if c == close && !escaped => return &text[i + c.len_utf8()..],
+            _ => escaped = false,
+        }
+    }
+    ""
 }
 
 /// serde_json appends " at line 1 column 42", which means nothing for a nested document.
@@ -625,5 +715,65 @@ impl JsonSchema for MoContent {
             })),
             ..Default::default()
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_keep_the_shape_and_drop_the_value() {
+        for (message, shape) in [
+            (
+                r#"invalid type: string "+64211234567", expected u64"#,
+                "invalid type: a string, expected u64",
+            ),
+            (
+                r#"invalid type: string "a \"quoted\" `tick`", expected a map"#,
+                "invalid type: a string, expected a map",
+            ),
+            (
+                "invalid type: integer `42`, expected a string",
+                "invalid type: an integer, expected a string",
+            ),
+            (
+                "invalid value: floating point `1.5`, expected i64",
+                "invalid value: a number, expected i64",
+            ),
+            (
+                "unknown variant `secret`, expected `a` or `b`",
+                "unknown variant, expected `a` or `b`",
+            ),
+            (
+                "invalid type: null, expected a string",
+                "invalid type: null, expected a string",
+            ),
+            (
+                "invalid length 3, expected 2",
+                "invalid length 3, expected 2",
+            ),
+        ] {
+            assert_eq!(shape_only(message), shape, "{message}");
+        }
+    }
+
+    #[test]
+    fn errors_never_quote_callback_values() {
+        let secret = "Flat 4, 12 Queen St";
+        let bodies = [
+            format!(
+                r#"{{"id":"m","source":"+64","content":{{"type":"location","location":{{"latitude":"{secret}"}}}}}}"#
+            ),
+            format!(
+                r#"{{"id":"m","source":"+64","content":{{"type":"text","text":{{"body":["{secret}"]}}}}}}"#
+            ),
+            format!(r#"{{"id":"m","source":"+64","encoding":"base64","content":"{secret}"}}"#),
+            format!(r#"{{"id":"d","status":"sent","errors":[{{"code":"{secret}"}}]}}"#),
+        ];
+        for body in bodies {
+            let err = parse(body.as_bytes()).expect_err(&body);
+            assert!(!err.to_string().contains("Queen"), "{err}");
+        }
     }
 }

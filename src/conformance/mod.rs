@@ -379,6 +379,26 @@ impl Validator {
         }
     }
 
+    /// The methods (upper case) the spec declares at `path` (below the base
+    /// URL, or with the spec's base path); empty for an unknown path.
+    pub fn methods_at(&self, path: &str) -> Vec<String> {
+        let mut methods: Vec<String> = self
+            .operations
+            .iter()
+            .filter(|o| {
+                o.matches_path(path)
+                    || (!self.base_path.is_empty()
+                        && path
+                            .strip_prefix(&self.base_path)
+                            .is_some_and(|rest| o.matches_path(rest)))
+            })
+            .map(|o| o.method.to_ascii_uppercase())
+            .collect();
+        methods.sort();
+        methods.dedup();
+        methods
+    }
+
     fn find(&self, method: &str, path: &str) -> Option<&Operation> {
         self.operations
             .iter()

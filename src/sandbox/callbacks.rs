@@ -109,7 +109,7 @@ pub(crate) fn inject_mo(shared: &Arc<Shared>, from: &str, content: Value) -> Str
         "Destination": shared.config.business_number,
         "content": Value::Object(content),
     });
-    shared.records().inbound.insert(id.clone(), body.clone());
+    shared.records().inbound.push((id.clone(), body.clone()));
     if let Some(url) = shared.config.mo_url.clone() {
         let shared = shared.clone();
         begin(&shared);
@@ -133,35 +133,35 @@ fn end(shared: &Shared) {
 
 /// POSTs `body` until a 2xx or the attempts run out, backing off between tries.
 async fn deliver(shared: &Shared, url: &str, kind: DeliveryKind, body: Value) {
-    let index = {
-        let mut records = shared.records();
-        records.deliveries.push(Delivery {
-            kind,
-            body: body.clone(),
-            attempts: Vec::new(),
-            delivered: false,
-        });
-        records.deliveries.len() - 1
+    let index = shared.records().add_delivery(Delivery {
+        kind,
+        body: body.clone(),
+        attempts: Vec::new(),
+        delivered: false,
+    });
+    // Checked at start; a URL that does not parse has no attempt to make.
+    let Ok(url) = url::Url::parse(url) else {
+        return;
     };
-    let (target, auth) = split_credentials(url);
+    let (target, credentials) = crate::auth::split_credentials(&url);
+    let authorization =
+        credentials.and_then(|(user, password)| crate::auth::basic_header(&user, &password));
     let mut backoff = shared.config.callback_backoff;
     for attempt in 1..=shared.config.callback_attempts {
         let mut request = shared
             .http
-            .post(&target)
+            .post(target.clone())
             .timeout(Duration::from_secs(10))
             .json(&body);
-        if let Some((user, pass)) = &auth {
-            request = request.basic_auth(user, Some(pass));
+        if let Some(authorization) = &authorization {
+            request = request.header(reqwest::header::AUTHORIZATION, authorization.clone());
         }
         let status = match request.send().await {
             Ok(r) => r.status().as_u16(),
             Err(_) => 0,
         };
         let delivered = (200..300).contains(&status);
-        {
-            let mut records = shared.records();
-            let d = &mut records.deliveries[index];
+        if let Some(d) = shared.records().delivery_mut(index) {
             d.attempts.push(status);
             d.delivered = delivered;
         }
@@ -171,21 +171,4 @@ async fn deliver(shared: &Shared, url: &str, kind: DeliveryKind, body: Value) {
         tokio::time::sleep(backoff).await;
         backoff = backoff.saturating_mul(2);
     }
-}
-
-/// The URL without its userinfo, and the percent-decoded credentials.
-fn split_credentials(raw: &str) -> (String, Option<(String, String)>) {
-    let Ok(mut url) = url::Url::parse(raw) else {
-        return (raw.to_owned(), None);
-    };
-    let decode = |s: &str| {
-        percent_encoding::percent_decode_str(s)
-            .decode_utf8_lossy()
-            .into_owned()
-    };
-    let auth = (!url.username().is_empty() || url.password().is_some())
-        .then(|| (decode(url.username()), decode(url.password().unwrap_or(""))));
-    let _ = url.set_username("");
-    let _ = url.set_password(None);
-    (url.to_string(), auth)
 }

@@ -26,14 +26,16 @@
 
 mod callbacks;
 mod fault;
+mod gateway;
+mod records;
 mod server;
 
 pub use callbacks::{Delivery, DeliveryKind};
 pub use fault::Fault;
 
 use crate::conformance::Validator;
-use bytes::Bytes;
-use fault::{RandomFaults, Script, Throughput};
+use fault::{RandomFaults, Throughput};
+use records::Records;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -59,6 +61,9 @@ pub enum SandboxError {
     /// A callback URL is not a valid URL.
     #[error("callback URL is not valid: {0}")]
     CallbackUrl(String),
+    /// The temporary directory for uploaded media could not be made.
+    #[error("cannot make a directory for uploaded media: {0}")]
+    MediaDir(std::io::Error),
 }
 
 /// A message the sandbox accepted.
@@ -79,27 +84,6 @@ pub struct SentMessage {
     pub body: Value,
 }
 
-/// An uploaded media file.
-#[derive(Debug, Clone)]
-pub(crate) struct StoredMedia {
-    pub(crate) content_type: String,
-    pub(crate) bytes: Bytes,
-}
-
-/// Everything the sandbox remembers.
-#[derive(Debug, Default)]
-pub(crate) struct Records {
-    pub(crate) sent: Vec<SentMessage>,
-    pub(crate) inbound: HashMap<String, Value>,
-    pub(crate) media: HashMap<String, StoredMedia>,
-    pub(crate) sources: Vec<Value>,
-    pub(crate) requests: Vec<(String, String, u16)>,
-    pub(crate) deliveries: Vec<Delivery>,
-    pub(crate) faults: Vec<(Option<String>, Fault)>,
-    pub(crate) script: Script,
-}
-
-#[derive(Debug)]
 pub(crate) struct Config {
     pub(crate) username: String,
     pub(crate) password: String,
@@ -109,6 +93,29 @@ pub(crate) struct Config {
     pub(crate) dlr_delay: Duration,
     pub(crate) callback_attempts: u32,
     pub(crate) callback_backoff: Duration,
+    pub(crate) strict: bool,
+    pub(crate) json_limit: usize,
+    pub(crate) media_limit: u64,
+    pub(crate) record_limit: usize,
+}
+
+impl std::fmt::Debug for Config {
+    /// Never shows the password, nor the credentials in the callback URLs.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let url = |u: &Option<String>| u.as_deref().map(crate::auth::redact);
+        f.debug_struct("Config")
+            .field("username", &self.username)
+            .field("password", &"<redacted>")
+            .field("business_number", &self.business_number)
+            .field("mo_url", &url(&self.mo_url))
+            .field("dlr_url", &url(&self.dlr_url))
+            .field("dlr_delay", &self.dlr_delay)
+            .field("strict", &self.strict)
+            .field("json_limit", &self.json_limit)
+            .field("media_limit", &self.media_limit)
+            .field("record_limit", &self.record_limit)
+            .finish_non_exhaustive()
+    }
 }
 
 /// State shared by the server, the callback tasks and the [`Sandbox`] handle.
@@ -117,6 +124,8 @@ pub(crate) struct Shared {
     pub(crate) config: Config,
     pub(crate) validator: Validator,
     pub(crate) records: Mutex<Records>,
+    /// Uploaded media; removed with the sandbox.
+    pub(crate) media_dir: tempfile::TempDir,
     pub(crate) http: reqwest::Client,
     pub(crate) pending: AtomicUsize,
     pub(crate) idle: tokio::sync::Notify,
@@ -128,6 +137,13 @@ impl Shared {
         self.records.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
+
+/// Largest JSON request body the sandbox reads (larger: 413).
+pub const DEFAULT_JSON_LIMIT: usize = 1 << 20;
+/// Largest media upload the sandbox stores (WhatsApp's largest, documents: 100 MB).
+pub const DEFAULT_MEDIA_LIMIT: u64 = 100 * 1024 * 1024;
+/// How many of each kind of record (sends, requests, deliveries, media…) the sandbox keeps.
+pub const DEFAULT_RECORD_LIMIT: usize = 10_000;
 
 /// Configures a [`Sandbox`].
 #[derive(Debug)]
@@ -167,6 +183,10 @@ impl Sandbox {
                 dlr_delay: Duration::from_millis(20),
                 callback_attempts: 5,
                 callback_backoff: Duration::from_millis(50),
+                strict: false,
+                json_limit: DEFAULT_JSON_LIMIT,
+                media_limit: DEFAULT_MEDIA_LIMIT,
+                record_limit: DEFAULT_RECORD_LIMIT,
             },
             spec: None,
         }
@@ -199,7 +219,7 @@ impl Sandbox {
 
     /// Every message accepted so far, in order.
     pub fn sent(&self) -> Vec<SentMessage> {
-        self.shared.records().sent.clone()
+        self.shared.records().sent.to_vec()
     }
 
     /// How many messages were accepted with this `reference` (a retry that sent
@@ -216,7 +236,7 @@ impl Sandbox {
     /// Accepted messages per reference.
     pub fn accepted_by_reference(&self) -> HashMap<String, usize> {
         let mut out = HashMap::new();
-        for m in &self.shared.records().sent {
+        for m in self.shared.records().sent.iter() {
             if let Some(r) = &m.reference {
                 *out.entry(r.clone()).or_default() += 1;
             }
@@ -227,18 +247,18 @@ impl Sandbox {
     /// Every request received: method, path with query, status answered
     /// (0 when the connection was dropped).
     pub fn requests(&self) -> Vec<(String, String, u16)> {
-        self.shared.records().requests.clone()
+        self.shared.records().requests.to_vec()
     }
 
     /// Every fault played, in order, with the `reference` of the send it hit
     /// (throughput refusals show as `WhatsAppError(130429)`).
     pub fn faults_applied(&self) -> Vec<(Option<String>, Fault)> {
-        self.shared.records().faults.clone()
+        self.shared.records().faults.to_vec()
     }
 
     /// Every callback delivery (DLR and MO), with its attempts.
     pub fn deliveries(&self) -> Vec<Delivery> {
-        self.shared.records().deliveries.clone()
+        self.shared.records().deliveries.to_vec()
     }
 
     /// Scripts `fault` for every send to `recipient` (e.g. a number that always gets 131047).
@@ -354,6 +374,29 @@ impl SandboxBuilder {
         self
     }
 
+    /// Refuses what the spec leaves open: an object that lists its properties
+    /// accepts no others (a misspelt optional field gets 400). Off by default,
+    /// where the sandbox accepts whatever the spec allows.
+    pub fn strict(mut self, strict: bool) -> Self {
+        self.config.strict = strict;
+        self
+    }
+
+    /// Largest JSON body read (default [`DEFAULT_JSON_LIMIT`]) and largest media
+    /// upload stored (default [`DEFAULT_MEDIA_LIMIT`]); larger ones get 413.
+    pub fn body_limits(mut self, json: usize, media: u64) -> Self {
+        self.config.json_limit = json;
+        self.config.media_limit = media;
+        self
+    }
+
+    /// How many of each kind of record it keeps, oldest forgotten first
+    /// (default [`DEFAULT_RECORD_LIMIT`]). Uploaded media beyond it are deleted.
+    pub fn record_limit(mut self, records: usize) -> Self {
+        self.config.record_limit = records;
+        self
+    }
+
     /// Validates against this OpenAPI document (JSON) instead of the built spec.
     pub fn spec_json(mut self, spec: impl Into<String>) -> Self {
         self.spec = Some(spec.into());
@@ -366,12 +409,16 @@ impl SandboxBuilder {
             .into_iter()
             .flatten()
         {
-            url::Url::parse(url).map_err(|e| SandboxError::CallbackUrl(format!("{url}: {e}")))?;
+            url::Url::parse(url).map_err(|e| {
+                SandboxError::CallbackUrl(format!("{}: {e}", crate::auth::redact(url)))
+            })?;
         }
-        let validator = match &self.spec {
-            Some(spec) => Validator::from_json(spec, true)?,
-            None => Validator::for_built_spec()?,
-        };
+        let spec = self.spec.as_deref().unwrap_or(crate::spec::SPEC_JSON);
+        let validator = Validator::from_json(spec, self.config.strict)?;
+        let media_dir = tempfile::Builder::new()
+            .prefix("modica-wab-sandbox-")
+            .tempdir()
+            .map_err(SandboxError::MediaDir)?;
         let listener = tokio::net::TcpListener::bind(&self.addr)
             .await
             .map_err(|source| SandboxError::Bind {
@@ -383,9 +430,10 @@ impl SandboxBuilder {
             source,
         })?;
         let shared = Arc::new(Shared {
+            records: Mutex::new(Records::new(self.config.record_limit)),
             config: self.config,
             validator,
-            records: Mutex::new(Records::default()),
+            media_dir,
             http: reqwest::Client::new(),
             pending: AtomicUsize::new(0),
             idle: tokio::sync::Notify::new(),

@@ -1,68 +1,38 @@
-//! The sandbox's HTTP side: an accept loop that can drop a connection on
-//! purpose, and one handler that checks auth and the spec, then plays the gateway.
+//! The sandbox's HTTP side: credentials, routing (404, 405 with `Allow`),
+//! bounded bodies, validation against the spec, then the gateway's answer.
 
-use super::callbacks::{self, Outcome};
-use super::fault::Fault;
-use super::{SentMessage, Shared, StoredMedia};
+use super::Shared;
+use super::gateway::{self, Reply, error, field_errors};
 use crate::conformance::{RecordedRequest, Violations};
+use crate::http_server::{self, ConnectionKill, Limits};
 use axum::Router;
-use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
-use base64::Engine as _;
-use bytes::Bytes;
+use axum::response::Response;
+use bytes::{Bytes, BytesMut};
+use futures_util::{StreamExt as _, TryStreamExt as _};
 use serde_json::{Value, json};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
-use tower::ServiceExt as _;
+use std::time::Duration;
 
-/// Lets a handler close its own connection without answering.
-#[derive(Clone)]
-struct Killer(Arc<tokio::sync::Notify>);
-
-/// Largest body read (media uploads included).
-const BODY_LIMIT: usize = 1 << 30;
-/// Multipart bodies are validated on their first part names only.
+/// Multipart bodies are validated on their first bytes (the part names).
 const MULTIPART_PEEK: usize = 64 * 1024;
+
+const LIMITS: Limits = Limits {
+    header_timeout: Duration::from_secs(10),
+    max_connections: 1024,
+    shutdown_grace: Duration::from_secs(1),
+};
 
 pub(crate) async fn serve(listener: tokio::net::TcpListener, shared: Arc<Shared>) {
     let router = Router::new().fallback(handle).with_state(shared);
-    loop {
-        let stream = match listener.accept().await {
-            Ok((stream, _)) => stream,
-            Err(_) => {
-                // Out of file descriptors, say: back off instead of spinning.
-                tokio::time::sleep(Duration::from_millis(10)).await;
-                continue;
-            }
-        };
-        let kill = Arc::new(tokio::sync::Notify::new());
-        let killer = Killer(kill.clone());
-        let router = router.clone();
-        let service =
-            hyper::service::service_fn(move |mut request: Request<hyper::body::Incoming>| {
-                request.extensions_mut().insert(killer.clone());
-                router.clone().oneshot(request.map(Body::new))
-            });
-        tokio::spawn(async move {
-            let connection = hyper::server::conn::http1::Builder::new()
-                .serve_connection(hyper_util::rt::TokioIo::new(stream), service);
-            tokio::select! {
-                _ = connection => {}
-                _ = kill.notified() => {} // dropping the connection closes the socket
-            }
-        });
-    }
-}
-
-enum Reply {
-    Answer(Response),
-    Drop,
+    // Runs until the sandbox is dropped (its task is aborted).
+    let forever = std::future::pending();
+    http_server::serve(listener, router, LIMITS, forever, |_| async {}).await;
 }
 
 async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response {
-    let killer = request.extensions().get::<Killer>().cloned();
+    let kill = request.extensions().get::<ConnectionKill>().cloned();
     let method = request.method().as_str().to_owned();
     let target = request
         .uri()
@@ -78,86 +48,115 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
     match reply {
         Reply::Answer(response) => response,
         Reply::Drop => {
-            if let Some(Killer(kill)) = killer {
-                kill.notify_one();
+            if let Some(kill) = kill {
+                kill.kill();
             }
             std::future::pending().await
         }
     }
 }
 
-fn error(status: StatusCode, error: &str, message: &str) -> Reply {
-    let body = json!({ "error": error, "message": message, "statusCode": status.as_u16() });
-    Reply::Answer(json_response(status, &body))
-}
-
-fn json_response(status: StatusCode, body: &Value) -> Response {
-    (
-        status,
-        [(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json"),
-        )],
-        body.to_string(),
-    )
-        .into_response()
-}
-
-fn whatsapp_error(code: i64) -> Reply {
-    let meaning = crate::ErrorCode::from_code(code).meaning();
-    error(
-        StatusCode::BAD_REQUEST,
-        &format!("(#{code}) {meaning}"),
-        "Whatsapp Cloud API error",
-    )
+fn authorized(shared: &Shared, authorization: Option<&HeaderValue>) -> bool {
+    let Some(given) = authorization.and_then(|v| crate::auth::parse_basic(v.as_bytes())) else {
+        return false;
+    };
+    let config = &shared.config;
+    let mut expected = config.username.as_bytes().to_vec();
+    expected.push(b':');
+    expected.extend_from_slice(config.password.as_bytes());
+    given == expected
 }
 
 async fn play(shared: &Arc<Shared>, request: Request) -> Reply {
     let (parts, body) = request.into_parts();
-    // Credentials first: nobody gets to make the sandbox buffer a body without them.
-    let given = parts
-        .headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok());
-    if !authorized(shared, given) {
+    // Credentials first: nobody gets to make the sandbox read a body without them.
+    if !authorized(shared, parts.headers.get(header::AUTHORIZATION)) {
         return error(
             StatusCode::UNAUTHORIZED,
             "Unauthorized",
             "Invalid credentials",
         );
     }
-    let Ok(body) = axum::body::to_bytes(body, BODY_LIMIT).await else {
-        return error(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "Payload Too Large",
-            "body over the limit",
-        );
-    };
     let target = parts
         .uri
         .path_and_query()
         .map(|p| p.as_str())
         .unwrap_or("/");
-    let content_type = parts
-        .headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_owned();
-    let multipart = content_type.starts_with("multipart/");
-    let peek = if multipart && body.len() > MULTIPART_PEEK {
-        body.slice(..MULTIPART_PEEK)
-    } else {
-        body.clone()
-    };
-    let mut recorded = RecordedRequest::new(parts.method.as_str(), target).body(peek.to_vec());
+    let mut recorded = RecordedRequest::new(parts.method.as_str(), target);
+    let (path, query) = recorded.path_and_query();
+    let allowed = shared.validator.methods_at(&path);
+    if allowed.is_empty() {
+        return error(StatusCode::NOT_FOUND, "Not Found", "no such operation");
+    }
+    if !allowed
+        .iter()
+        .any(|m| m.eq_ignore_ascii_case(parts.method.as_str()))
+    {
+        let mut reply = error(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "Method Not Allowed",
+            &format!("{} is not an operation of {path}", parts.method),
+        );
+        if let (Reply::Answer(response), Ok(allow)) =
+            (&mut reply, HeaderValue::from_str(&allowed.join(", ")))
+        {
+            response.headers_mut().insert(header::ALLOW, allow);
+        }
+        return reply;
+    }
     for (name, value) in &parts.headers {
         recorded = recorded.header(name.as_str(), value.to_str().unwrap_or_default());
     }
-    if let Err(v) = shared.validator.check_request(&recorded) {
-        return rejected(&v, multipart);
+    let content_type = recorded
+        .header_value("content-type")
+        .unwrap_or("")
+        .to_owned();
+    let mut body = body.into_data_stream().map_err(std::io::Error::other);
+    if content_type.starts_with("multipart/") {
+        // Validate on the first bytes, then stream the whole body to disk.
+        let peek = match read_up_to(&mut body, MULTIPART_PEEK).await {
+            Ok((peek, _)) => peek,
+            Err(_) => {
+                return error(
+                    StatusCode::BAD_REQUEST,
+                    "Bad Request",
+                    "the body could not be read",
+                );
+            }
+        };
+        let recorded = recorded.body(peek.to_vec());
+        if let Err(v) = shared.validator.check_request(&recorded) {
+            return rejected(&v, true);
+        }
+        let Ok(boundary) = multer::parse_boundary(&content_type) else {
+            let e = json!({ "field": "file", "code": "invalid", "description": "multipart without a boundary" });
+            return field_errors(StatusCode::UNPROCESSABLE_ENTITY, vec![e]);
+        };
+        let whole = futures_util::stream::iter([Ok(peek)]).chain(body);
+        return gateway::upload(shared, boundary, whole, shared.config.media_limit).await;
     }
-    let (path, query) = recorded.path_and_query();
+    let limit = shared.config.json_limit;
+    let body = match read_up_to(&mut body, limit).await {
+        Ok((body, false)) => body,
+        Ok((_, true)) => {
+            return error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "Payload Too Large",
+                &format!("the body is over the sandbox's {limit}-byte limit"),
+            );
+        }
+        Err(_) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                "Bad Request",
+                "the body could not be read",
+            );
+        }
+    };
+    let recorded = recorded.body(body.to_vec());
+    if let Err(v) = shared.validator.check_request(&recorded) {
+        return rejected(&v, false);
+    }
     let q = |name: &str| {
         query
             .iter()
@@ -167,20 +166,13 @@ async fn play(shared: &Arc<Shared>, request: Request) -> Reply {
     };
     let json_body = || serde_json::from_slice::<Value>(&body).unwrap_or(Value::Null);
     match (parts.method.as_str(), path.as_str()) {
-        ("POST", "/messages") => send(shared, json_body()).await,
-        ("POST", "/messages/broadcast") => broadcast(shared, json_body()).await,
-        ("GET", "/messages") => lookup(shared, &q("id")),
-        ("POST", "/media") => upload(shared, &content_type, body).await,
-        ("GET", "/media") => download(shared, &q("media_id")),
-        ("POST", "/source") => register(shared, json_body()),
-        ("GET", "/source") => {
-            let sources = Value::Array(shared.records().sources.clone());
-            Reply::Answer(json_response(StatusCode::OK, &sources))
-        }
-        ("GET", "/status") => Reply::Answer(json_response(
-            StatusCode::OK,
-            &json!({ "status": "ok", "version": crate::spec::SPEC_VERSION }),
-        )),
+        ("POST", "/messages") => gateway::send(shared, json_body()).await,
+        ("POST", "/messages/broadcast") => gateway::broadcast(shared, json_body()).await,
+        ("GET", "/messages") => gateway::lookup(shared, &q("id")),
+        ("GET", "/media") => gateway::download(shared, &q("media_id")).await,
+        ("POST", "/source") => gateway::register(shared, json_body()),
+        ("GET", "/source") => gateway::sources(shared),
+        ("GET", "/status") => gateway::status(),
         _ => error(
             StatusCode::NOT_IMPLEMENTED,
             "Not Implemented",
@@ -189,18 +181,21 @@ async fn play(shared: &Arc<Shared>, request: Request) -> Reply {
     }
 }
 
-fn authorized(shared: &Shared, authorization: Option<&str>) -> bool {
-    let Some(value) = authorization else {
-        return false;
-    };
-    let Some((scheme, token)) = value.split_once(' ') else {
-        return false;
-    };
-    let expected = format!("{}:{}", shared.config.username, shared.config.password);
-    scheme.eq_ignore_ascii_case("basic")
-        && base64::engine::general_purpose::STANDARD
-            .decode(token.trim())
-            .is_ok_and(|given| given == expected.as_bytes())
+/// Reads until the body ends or passes `limit` bytes; `true` when it passed
+/// them (what was read is returned either way, so it can be chained back).
+async fn read_up_to<S>(body: &mut S, limit: usize) -> Result<(Bytes, bool), std::io::Error>
+where
+    S: futures_core::Stream<Item = Result<Bytes, std::io::Error>> + Unpin,
+{
+    let mut out = BytesMut::new();
+    while out.len() <= limit {
+        match body.next().await {
+            Some(chunk) => out.extend_from_slice(&chunk?),
+            None => return Ok((out.freeze(), false)),
+        }
+    }
+    let over = out.len() > limit;
+    Ok((out.freeze(), over))
 }
 
 /// The gateway's answer to a request that breaks the spec.
@@ -213,245 +208,8 @@ fn rejected(v: &Violations, multipart: bool) -> Reply {
             .iter()
             .map(|x| json!({ "field": x.location, "code": x.rule, "description": x.message }))
             .collect();
-        return Reply::Answer(json_response(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &json!({ "errors": errors }),
-        ));
+        return field_errors(StatusCode::UNPROCESSABLE_ENTITY, errors);
     }
     let text: Vec<String> = v.iter().map(ToString::to_string).collect();
     error(StatusCode::BAD_REQUEST, &text.join("; "), "Invalid request")
-}
-
-/// Plays the scripted fault for a send, if any. `Ok(outcome)`: accept with that DLR ending.
-async fn fault_for(
-    shared: &Shared,
-    recipients: &[String],
-    reference: Option<&str>,
-) -> Result<Outcome, Reply> {
-    let fault = {
-        let mut records = shared.records();
-        let fault = records.script.next(recipients);
-        if let Some(f) = &fault {
-            records
-                .faults
-                .push((reference.map(str::to_owned), f.clone()));
-        }
-        fault
-    };
-    let outcome = match fault {
-        None => Outcome::Received,
-        Some(Fault::Slow(delay)) => {
-            tokio::time::sleep(delay).await;
-            Outcome::Received
-        }
-        Some(Fault::DlrRejected(code)) => Outcome::Rejected(code),
-        Some(Fault::DlrExpired) => Outcome::Expired,
-        Some(Fault::WhatsAppError(code)) => return Err(whatsapp_error(code)),
-        Some(Fault::TooManyRequests(wait)) => {
-            let secs = wait
-                .as_secs()
-                .saturating_add(u64::from(wait.subsec_nanos() > 0));
-            let mut response = error(
-                StatusCode::TOO_MANY_REQUESTS,
-                "Too Many Requests",
-                "slow down",
-            );
-            if let Reply::Answer(r) = &mut response
-                && let Ok(v) = HeaderValue::from_str(&secs.to_string())
-            {
-                r.headers_mut().insert(header::RETRY_AFTER, v);
-            }
-            return Err(response);
-        }
-        Some(Fault::ServerError(status)) => {
-            // Only a 5xx is a server error; anything else asked for becomes a 500.
-            let status = StatusCode::from_u16(status)
-                .ok()
-                .filter(StatusCode::is_server_error)
-                .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-            return Err(error(status, "Internal Server Error", "scripted failure"));
-        }
-        Some(Fault::DropConnection) => return Err(Reply::Drop),
-    };
-    let admitted = match &mut shared.records().script.throughput {
-        Some(limit) => {
-            let now = Instant::now();
-            recipients.iter().all(|_| limit.admit(now))
-        }
-        None => true,
-    };
-    if admitted {
-        Ok(outcome)
-    } else {
-        shared
-            .records()
-            .faults
-            .push((reference.map(str::to_owned), Fault::WhatsAppError(130429)));
-        Err(whatsapp_error(130429))
-    }
-}
-
-fn text(v: &Value, key: &str) -> String {
-    v.get(key)
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_owned()
-}
-
-fn accept(shared: &Arc<Shared>, body: &Value, to: &str, outcome: Outcome) -> SentMessage {
-    let mut body = body.clone();
-    if body.get("destination").is_some() {
-        body["destination"] = json!(to);
-    } else {
-        body["to"] = json!(to);
-    }
-    let message = SentMessage {
-        id: uuid::Uuid::new_v4().to_string(),
-        to: to.to_owned(),
-        source: text(&body, "source"),
-        kind: text(&body, "type"),
-        reference: body
-            .get("reference")
-            .and_then(Value::as_str)
-            .map(str::to_owned),
-        body,
-    };
-    shared.records().sent.push(message.clone());
-    callbacks::schedule_dlrs(shared, &message, outcome);
-    message
-}
-
-async fn send(shared: &Arc<Shared>, body: Value) -> Reply {
-    let to = text(&body, "to");
-    let reference = body.get("reference").and_then(Value::as_str);
-    let outcome = match fault_for(shared, std::slice::from_ref(&to), reference).await {
-        Ok(outcome) => outcome,
-        Err(reply) => return reply,
-    };
-    let m = accept(shared, &body, &to, outcome);
-    let answer =
-        json!([{ "id": m.id, "status": "accepted", "reference": m.reference.unwrap_or_default() }]);
-    Reply::Answer(json_response(StatusCode::ACCEPTED, &answer))
-}
-
-async fn broadcast(shared: &Arc<Shared>, body: Value) -> Reply {
-    let recipients: Vec<String> = body
-        .get("destination")
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(|v| v.as_str().map(str::to_owned))
-                .collect()
-        })
-        .unwrap_or_default();
-    let mut outcomes = Vec::new();
-    for r in &recipients {
-        let reference = body.get("reference").and_then(Value::as_str);
-        match fault_for(shared, std::slice::from_ref(r), reference).await {
-            Ok(o) => outcomes.push(o),
-            Err(reply) => return reply,
-        }
-    }
-    let mut answer = Vec::new();
-    for (to, outcome) in recipients.iter().zip(outcomes) {
-        let m = accept(shared, &body, to, outcome);
-        let mut item = json!({ "destination": to, "id": m.id, "status": "accepted" });
-        if let Some(r) = m.reference {
-            item["reference"] = json!(r);
-        }
-        answer.push(item);
-    }
-    Reply::Answer(json_response(StatusCode::ACCEPTED, &Value::Array(answer)))
-}
-
-fn lookup(shared: &Shared, id: &str) -> Reply {
-    let records = shared.records();
-    if let Some(m) = records.sent.iter().find(|m| m.id == id) {
-        let mut details = json!({
-            "id": m.id, "source": m.source, "destination": m.to, "direction": "mt",
-            "type": m.kind, "status": "accepted",
-        });
-        if let Some(r) = &m.reference {
-            details["reference"] = json!(r);
-        }
-        if let Some(content) = m.body.get(&m.kind).filter(|c| c.is_object()) {
-            details["content"] = content.clone();
-        }
-        return Reply::Answer(json_response(StatusCode::OK, &details));
-    }
-    if let Some(mo) = records.inbound.get(id) {
-        let details = json!({
-            "id": id, "source": mo["source"], "destination": mo["Destination"], "direction": "mo",
-            "type": mo["content"]["type"], "content": mo["content"],
-        });
-        return Reply::Answer(json_response(StatusCode::OK, &details));
-    }
-    error(
-        StatusCode::NOT_FOUND,
-        "Not Found",
-        "no message with this id",
-    )
-}
-
-async fn upload(shared: &Shared, content_type: &str, body: Bytes) -> Reply {
-    let invalid = |description: String| {
-        Reply::Answer(json_response(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &json!({ "errors": [{ "field": "file", "code": "invalid", "description": description }] }),
-        ))
-    };
-    let boundary = match multer::parse_boundary(content_type) {
-        Ok(b) => b,
-        Err(e) => return invalid(e.to_string()),
-    };
-    let stream = futures_util::stream::once(async move { Ok::<_, std::io::Error>(body) });
-    let mut form = multer::Multipart::new(stream, boundary);
-    loop {
-        match form.next_field().await {
-            Ok(Some(field)) if field.name() == Some("file") => {
-                let media_type = field
-                    .content_type()
-                    .map(ToString::to_string)
-                    .unwrap_or_else(|| "application/octet-stream".into());
-                let bytes = match field.bytes().await {
-                    Ok(b) => b,
-                    Err(e) => return invalid(e.to_string()),
-                };
-                let id = uuid::Uuid::new_v4().simple().to_string();
-                shared.records().media.insert(
-                    id.clone(),
-                    StoredMedia {
-                        content_type: media_type,
-                        bytes,
-                    },
-                );
-                return Reply::Answer(json_response(StatusCode::OK, &json!([{ "id": id }])));
-            }
-            Ok(Some(_)) => {}
-            Ok(None) => return invalid("no `file` part".into()),
-            Err(e) => return invalid(e.to_string()),
-        }
-    }
-}
-
-fn download(shared: &Shared, media_id: &str) -> Reply {
-    let Some(media) = shared.records().media.get(media_id).cloned() else {
-        return error(StatusCode::NOT_FOUND, "Not Found", "no media with this id");
-    };
-    let content_type = HeaderValue::from_str(&media.content_type)
-        .unwrap_or_else(|_| HeaderValue::from_static("application/octet-stream"));
-    Reply::Answer(
-        (
-            StatusCode::OK,
-            [(header::CONTENT_TYPE, content_type)],
-            media.bytes,
-        )
-            .into_response(),
-    )
-}
-
-fn register(shared: &Shared, body: Value) -> Reply {
-    let source = json!({ "source": text(&body, "source"), "status": "registered" });
-    shared.records().sources.push(source.clone());
-    Reply::Answer(json_response(StatusCode::CREATED, &source))
 }

@@ -62,6 +62,10 @@ pub enum Command {
         /// Address to listen on.
         #[arg(long, default_value = "127.0.0.1:8080")]
         bind: String,
+        /// Serve a URL without credentials: anyone who can reach it can post
+        /// forged events. Only behind something else that authenticates.
+        #[arg(long)]
+        allow_unauthenticated: bool,
     },
     /// Run a local emulator of the API (credentials from --username/--password, default sandbox/sandbox).
     Sandbox {
@@ -74,6 +78,9 @@ pub enum Command {
         /// Where to POST delivery reports.
         #[arg(long)]
         dlr_url: Option<String>,
+        /// Refuse what the spec leaves open (an undeclared field in a body).
+        #[arg(long)]
+        strict: bool,
     },
 }
 

@@ -111,12 +111,17 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
                 "id": id, "file": output, "bytes": written, "content_type": download.content_type(),
             }));
         }
-        Command::Listen { url, bind } => listen(url, bind).await?,
+        Command::Listen {
+            url,
+            bind,
+            allow_unauthenticated,
+        } => listen(url, bind, *allow_unauthenticated).await?,
         Command::Sandbox {
             bind,
             mo_url,
             dlr_url,
-        } => sandbox(&cli, bind, mo_url.as_deref(), dlr_url.as_deref()).await?,
+            strict,
+        } => sandbox(&cli, bind, mo_url.as_deref(), dlr_url.as_deref(), *strict).await?,
     }
     Ok(())
 }
@@ -251,22 +256,30 @@ fn message(send: &Send) -> Result<Message, Failure> {
     })
 }
 
-async fn listen(url: &str, bind: &str) -> Result<(), Failure> {
+async fn listen(url: &str, bind: &str, allow_unauthenticated: bool) -> Result<(), Failure> {
     // When stdout closes, the event is not acknowledged (Modica will redeliver
     // it) and the command ends.
     let stdout_closed = std::sync::Arc::new(tokio::sync::Notify::new());
     let closed = stdout_closed.clone();
-    let receiver = Receiver::builder()
-        .url(url)
+    let mut builder = Receiver::builder().url(url);
+    if allow_unauthenticated {
+        builder = builder.allow_unauthenticated();
+    }
+    let receiver = builder
         .handler(move |event: Callback| {
             let closed = closed.clone();
             async move {
                 let kind = match &event {
                     Callback::Mo(_) => "mo",
                     Callback::Dlr(_) => "dlr",
+                    Callback::Malformed { .. } => "malformed",
                     _ => "unknown",
                 };
-                print(&serde_json::json!({ "kind": kind, "event": event })).map_err(|e| {
+                let mut line = serde_json::json!({ "kind": kind, "event": event });
+                if let Callback::Malformed { error, .. } = &event {
+                    line["error"] = serde_json::json!(error.to_string());
+                }
+                print(&line).map_err(|e| {
                     closed.notify_one();
                     HandlerError::from(e)
                 })
@@ -281,18 +294,23 @@ async fn listen(url: &str, bind: &str) -> Result<(), Failure> {
         .local_addr()
         .map_err(|e| Failure::Api(Error::Config(e.to_string())))?;
     let paths: Vec<&str> = receiver.paths().collect();
-    eprintln!("listening on http://{addr} for {paths:?}");
-    // On Ctrl-C or a closed stdout, stop accepting and finish the answers in flight.
+    eprintln!("listening on http://{addr} for {paths:?}; Ctrl-C stops it");
+    // The first Ctrl-C (or a closed stdout) stops accepting and lets the
+    // answers in flight finish; a second one exits at once.
     let stop = async move {
         tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
+            _ = tokio::signal::ctrl_c() => {
+                eprintln!("stopping: finishing the callbacks in flight (Ctrl-C again to exit now)");
+                tokio::spawn(async {
+                    if tokio::signal::ctrl_c().await.is_ok() {
+                        std::process::exit(130);
+                    }
+                });
+            }
             _ = stdout_closed.notified() => {}
         }
     };
-    axum::serve(listener, receiver.router())
-        .with_graceful_shutdown(stop)
-        .await
-        .map_err(|e| Failure::Api(Error::Config(e.to_string())))?;
+    receiver.serve(listener, stop).await;
     Ok(())
 }
 
@@ -301,8 +319,9 @@ async fn sandbox(
     bind: &str,
     mo_url: Option<&str>,
     dlr_url: Option<&str>,
+    strict: bool,
 ) -> Result<(), Failure> {
-    let mut builder = Sandbox::builder().bind(bind);
+    let mut builder = Sandbox::builder().bind(bind).strict(strict);
     if let (Some(u), Some(p)) = (&cli.username, &cli.password) {
         builder = builder.credentials(u.clone(), p.clone());
     }

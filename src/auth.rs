@@ -1,0 +1,148 @@
+//! Credentials in their forms: a Basic `Authorization` header, the userinfo of
+//! a URL, and a URL shown with every secret masked. The client, the receiver
+//! and the sandbox all go through these.
+
+use base64::Engine as _;
+use http::HeaderValue;
+
+/// Base64 as senders write it: standard alphabet, padding optional.
+pub(crate) const BASE64: base64::engine::GeneralPurpose = base64::engine::GeneralPurpose::new(
+    &base64::alphabet::STANDARD,
+    base64::engine::GeneralPurposeConfig::new()
+        .with_decode_padding_mode(base64::engine::DecodePaddingMode::Indifferent),
+);
+
+/// `Basic base64(user:password)`, marked sensitive so it is never logged.
+pub(crate) fn basic_header(user: &[u8], password: &[u8]) -> Option<HeaderValue> {
+    let mut pair = Vec::with_capacity(user.len() + 1 + password.len());
+    pair.extend_from_slice(user);
+    pair.push(b':');
+    pair.extend_from_slice(password);
+    let token = base64::engine::general_purpose::STANDARD.encode(pair);
+    let mut value = HeaderValue::from_str(&format!("Basic {token}")).ok()?;
+    value.set_sensitive(true);
+    Some(value)
+}
+
+/// The decoded `user:password` bytes of a Basic `Authorization` header value:
+/// the scheme in any case, one or more spaces, base64 with or without padding.
+pub(crate) fn parse_basic(value: &[u8]) -> Option<Vec<u8>> {
+    let value = std::str::from_utf8(value).ok()?.trim_matches(' ');
+    let (scheme, token) = value.split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return None;
+    }
+    BASE64.decode(token.trim_start_matches(' ')).ok()
+}
+
+/// A user and a password, as bytes (percent-decoding may give any bytes).
+pub(crate) type Credentials = (Vec<u8>, Vec<u8>);
+
+/// The percent-decoded user and password of a URL's userinfo, if it has any.
+pub(crate) fn url_credentials(url: &url::Url) -> Option<Credentials> {
+    let decode = |s: &str| percent_encoding::percent_decode_str(s).collect::<Vec<u8>>();
+    match (url.username(), url.password()) {
+        ("", None) => None,
+        (user, password) => Some((decode(user), decode(password.unwrap_or("")))),
+    }
+}
+
+/// The URL without its userinfo, and the percent-decoded credentials.
+pub(crate) fn split_credentials(url: &url::Url) -> (url::Url, Option<Credentials>) {
+    let credentials = url_credentials(url);
+    let mut bare = url.clone();
+    let _ = bare.set_username("");
+    let _ = bare.set_password(None);
+    (bare, credentials)
+}
+
+/// A URL to show in errors and logs: user, password, query and fragment
+/// masked (a token may sit in any of them).
+pub(crate) fn redact(raw: &str) -> String {
+    let Ok(mut url) = url::Url::parse(raw) else {
+        return "<unparsable URL>".to_owned();
+    };
+    if url.path().contains('@') {
+        // `https://user:12/34@host/p`: the password spilled into port and path.
+        return format!("{}://***", url.scheme());
+    }
+    if !url.username().is_empty() {
+        let _ = url.set_username("***");
+    }
+    if url.password().is_some() {
+        let _ = url.set_password(Some("***"));
+    }
+    if url.query().is_some() {
+        url.set_query(Some("***"));
+    }
+    if url.fragment().is_some() {
+        url.set_fragment(Some("***"));
+    }
+    url.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn basic_headers_round_trip_and_tolerate_their_spelling() {
+        let header = basic_header(b"acme-app", b"s3cr:et p@ss").unwrap();
+        assert!(header.is_sensitive());
+        assert_eq!(header, "Basic YWNtZS1hcHA6czNjcjpldCBwQHNz");
+        for spelling in [
+            "Basic YWNtZS1hcHA6czNjcjpldCBwQHNz",
+            "basic YWNtZS1hcHA6czNjcjpldCBwQHNz",
+            "BASIC   YWNtZS1hcHA6czNjcjpldCBwQHNz",
+        ] {
+            assert_eq!(
+                parse_basic(spelling.as_bytes()).as_deref(),
+                Some(&b"acme-app:s3cr:et p@ss"[..]),
+                "{spelling}"
+            );
+        }
+        for bad in [
+            "Bearer YTpi",
+            "Basic",
+            "Basic YT pi",
+            "Basic ****",
+            "BasicYTpi",
+        ] {
+            assert_eq!(parse_basic(bad.as_bytes()), None, "{bad}");
+        }
+        assert_eq!(parse_basic(b"Basic YTpi\xff"), None);
+    }
+
+    #[test]
+    fn redaction_masks_every_secret_form() {
+        for (raw, shown) in [
+            (
+                "https://u:hunter2@x.example/cb",
+                "https://***:***@x.example/cb",
+            ),
+            ("https://tok3n@x.example/cb", "https://***@x.example/cb"),
+            ("https://x.example/cb?token=abc", "https://x.example/cb?***"),
+            ("https://x.example/cb#abc", "https://x.example/cb#***"),
+            ("https://x.example/cb", "https://x.example/cb"),
+            ("https://hooks:1234/abcd@x.example/cb", "https://***"),
+            ("not a url hunter2", "<unparsable URL>"),
+        ] {
+            assert_eq!(redact(raw), shown, "{raw}");
+        }
+    }
+
+    #[test]
+    fn url_credentials_are_percent_decoded_bytes() {
+        let url = url::Url::parse("https://hooks:p%40ss%3A%FF@x/cb").unwrap();
+        let (bare, credentials) = split_credentials(&url);
+        assert_eq!(bare.as_str(), "https://x/cb");
+        assert_eq!(
+            credentials,
+            Some((b"hooks".to_vec(), b"p@ss:\xff".to_vec()))
+        );
+        assert_eq!(
+            url_credentials(&url::Url::parse("https://x/cb").unwrap()),
+            None
+        );
+    }
+}
