@@ -40,8 +40,17 @@ struct Body {
 struct Media {
     media_type: String,
     schema: Option<Compiled>,
-    /// Part names of a multipart body: (declared, required).
-    parts: Option<(Vec<String>, Vec<String>)>,
+    /// The parts of a multipart body.
+    parts: Option<Parts>,
+}
+
+/// The part names a multipart body declares and requires.
+#[derive(Debug)]
+struct Parts {
+    declared: Vec<String>,
+    required: Vec<String>,
+    /// Undeclared parts are refused (strict mode, or `additionalProperties: false`).
+    closed: bool,
 }
 
 /// Alternatives (any one satisfies), each a list of schemes (all needed).
@@ -180,7 +189,13 @@ fn media_list(
                     _ => Vec::new(),
                 }
             };
-            Some((names("properties"), names("required")))
+            let declared = names("properties");
+            let open = s.and_then(|s| s.get("additionalProperties")) != Some(&Value::Bool(false));
+            Some(Parts {
+                closed: !declared.is_empty() && (converter.strict() || !open),
+                declared,
+                required: names("required"),
+            })
         } else {
             None
         };
@@ -440,8 +455,8 @@ impl Operation {
                 Err(e) => vec![violation("body", "media-type", &format!("not JSON: {e}"))],
             };
         }
-        if let Some((declared, required)) = &media.parts {
-            return multipart_violations(content_type, &request.body, declared, required);
+        if let Some(parts) = &media.parts {
+            return multipart_violations(content_type, &request.body, parts);
         }
         Vec::new()
     }
@@ -552,12 +567,7 @@ fn coerce(kind: &str, values: &[String]) -> Value {
     }
 }
 
-fn multipart_violations(
-    content_type: &str,
-    body: &[u8],
-    declared: &[String],
-    required: &[String],
-) -> Vec<Violation> {
+fn multipart_violations(content_type: &str, body: &[u8], parts: &Parts) -> Vec<Violation> {
     let Some(boundary) = content_type
         .split(';')
         .filter_map(|p| p.trim().strip_prefix("boundary="))
@@ -585,7 +595,7 @@ fn multipart_violations(
         })
         .collect();
     let mut out = Vec::new();
-    for r in required {
+    for r in &parts.required {
         if !names.contains(r) {
             out.push(violation(
                 &format!("body.{r}"),
@@ -595,7 +605,7 @@ fn multipart_violations(
         }
     }
     for n in &names {
-        if !declared.is_empty() && !declared.contains(n) {
+        if parts.closed && !parts.declared.contains(n) {
             out.push(violation(
                 &format!("body.{n}"),
                 "additionalProperties",

@@ -1,11 +1,13 @@
 //! OpenAPI 3.0 schema objects → JSON Schema 2020-12, compiled with the `jsonschema` crate.
 //!
 //! The rules: `$ref` into `#/components/schemas` → `#/$defs`; `nullable` → a
-//! `null` type; boolean `exclusiveMinimum`/`exclusiveMaximum` → numeric; a regex
-//! written under `format:` → `pattern:` (a mistake in Modica's 1.3.1 spec);
-//! `byte` checked as base64; extensions (`x-…`) and `example` dropped. In strict
-//! mode, objects that list `properties` without saying `additionalProperties`
-//! are closed, so a misspelt optional field is caught.
+//! `null` type; boolean `exclusiveMinimum`/`exclusiveMaximum` → numeric;
+//! `int32`/`int64` → their ranges; `byte` checked as base64; extensions
+//! (`x-…`) and `example` dropped. In strict mode, also: objects that list
+//! `properties` without saying `additionalProperties` are closed, so a
+//! misspelt optional field is caught; and a regex written under `format:` (a
+//! mistake in Modica's 1.3.1 spec) is checked as the `pattern` it was meant to
+//! be. Read literally, the spec leaves both open, and so does the lax mode.
 
 use base64::Engine as _;
 use serde_json::{Map, Value, json};
@@ -38,7 +40,7 @@ impl Converter {
         {
             for (name, schema) in schemas {
                 let close = strict && !open.contains(name);
-                defs.insert(name.clone(), convert(schema, close));
+                defs.insert(name.clone(), convert(schema, close, strict));
             }
         }
         Self {
@@ -47,9 +49,14 @@ impl Converter {
         }
     }
 
+    /// Whether what the spec leaves open is closed (see the module docs).
+    pub(crate) fn strict(&self) -> bool {
+        self.strict
+    }
+
     /// The JSON Schema for an OpenAPI schema object of this spec.
     pub(crate) fn json_schema(&self, schema: &Value) -> Value {
-        let mut root = match convert(schema, self.strict) {
+        let mut root = match convert(schema, self.strict, self.strict) {
             Value::Object(map) => map,
             other => {
                 let mut m = Map::new();
@@ -72,9 +79,43 @@ impl Converter {
             .should_validate_formats(true)
             .should_ignore_unknown_formats(true)
             .with_format("byte", is_base64)
+            .with_keyword(INT64, |_, _, _| Ok(Box::new(Int64)))
             .build(&json_schema)
             .map(|validator| Compiled { validator })
             .map_err(|e| e.to_string())
+    }
+}
+
+/// Our keyword for an `int64`: the number must be a 64-bit signed integer.
+const INT64: &str = "x-modica-wab-int64";
+
+struct Int64;
+
+impl<'i> jsonschema::Keyword<'i> for Int64 {
+    fn validate(&self, instance: &'i Value) -> Result<(), jsonschema::ValidationError<'i>> {
+        if self.is_valid(instance) {
+            Ok(())
+        } else {
+            Err(jsonschema::ValidationError::custom(
+                "not a 64-bit signed integer",
+            ))
+        }
+    }
+
+    fn is_valid(&self, instance: &'i Value) -> bool {
+        let Value::Number(n) = instance else {
+            return true;
+        };
+        if n.is_i64() {
+            return true;
+        }
+        if n.is_u64() {
+            return false;
+        }
+        // A float: a whole number strictly inside the range (i64::MIN as f64
+        // is where everything below it rounds to).
+        n.as_f64()
+            .is_some_and(|f| f.fract() == 0.0 && f > i64::MIN as f64 && f < i64::MAX as f64)
     }
 }
 
@@ -133,7 +174,9 @@ fn looks_like_regex(format: &str) -> bool {
     format.chars().any(|c| "^$[]()*+?\\{}|".contains(c))
 }
 
-fn convert(schema: &Value, close: bool) -> Value {
+/// `close`: close this object (strict mode, not under `allOf`); `strict`: the
+/// spec-wide mode.
+fn convert(schema: &Value, close: bool, strict: bool) -> Value {
     let Value::Object(map) = schema else {
         return schema.clone();
     };
@@ -154,8 +197,19 @@ fn convert(schema: &Value, close: bool) -> Value {
                 Some(f) if JSON_SCHEMA_FORMATS.contains(&f) => {
                     out.insert(key.clone(), value.clone());
                 }
-                Some(f) if looks_like_regex(f) && !map.contains_key("pattern") => {
+                Some(f) if strict && looks_like_regex(f) && !map.contains_key("pattern") => {
                     out.insert("pattern".into(), value.clone());
+                }
+                Some("int32") => {
+                    out.entry("minimum").or_insert(json!(i32::MIN));
+                    out.entry("maximum").or_insert(json!(i32::MAX));
+                }
+                Some("int64") => {
+                    out.entry("minimum").or_insert(json!(i64::MIN));
+                    out.entry("maximum").or_insert(json!(i64::MAX));
+                    // Below i64::MIN, JSON numbers parse as floats that round
+                    // to i64::MIN, so `minimum` alone would let them through.
+                    out.insert(INT64.into(), Value::Bool(true));
                 }
                 // int32, int64, float, double, binary, password and the like: annotations.
                 _ => {}
@@ -165,18 +219,18 @@ fn convert(schema: &Value, close: bool) -> Value {
                     .as_object()
                     .map(|p| {
                         p.iter()
-                            .map(|(name, s)| (name.clone(), convert(s, close)))
+                            .map(|(name, s)| (name.clone(), convert(s, close, strict)))
                             .collect::<Map<_, _>>()
                     })
                     .unwrap_or_default();
                 out.insert(key.clone(), Value::Object(props));
             }
             "items" | "not" => {
-                out.insert(key.clone(), convert(value, close));
+                out.insert(key.clone(), convert(value, close, strict));
             }
             "additionalProperties" => {
                 let converted = if value.is_object() {
-                    convert(value, close)
+                    convert(value, close, strict)
                 } else {
                     value.clone()
                 };
@@ -186,14 +240,14 @@ fn convert(schema: &Value, close: bool) -> Value {
                 // Members of an allOf are never closed: each sees only part of the object.
                 let members = value
                     .as_array()
-                    .map(|a| a.iter().map(|s| convert(s, false)).collect())
+                    .map(|a| a.iter().map(|s| convert(s, false, strict)).collect())
                     .unwrap_or_default();
                 out.insert(key.clone(), Value::Array(members));
             }
             "oneOf" | "anyOf" => {
                 let members = value
                     .as_array()
-                    .map(|a| a.iter().map(|s| convert(s, close)).collect())
+                    .map(|a| a.iter().map(|s| convert(s, close, strict)).collect())
                     .unwrap_or_default();
                 out.insert(key.clone(), Value::Array(members));
             }
@@ -234,5 +288,49 @@ fn nullable(mut out: Map<String, Value>) -> Value {
             Value::Object(out)
         }
         _ => json!({ "anyOf": [Value::Object(out), { "type": "null" }] }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn valid(strict: bool, schema: Value, instance: &str) -> bool {
+        let converter = Converter::new(&json!({}), strict);
+        let compiled = converter.compile(&schema).unwrap();
+        compiled
+            .validator
+            .is_valid(&serde_json::from_str(instance).unwrap())
+    }
+
+    #[test]
+    fn int64_means_a_64_bit_signed_integer_even_past_float_precision() {
+        let schema = json!({"type": "integer", "format": "int64"});
+        for (number, ok) in [
+            ("9223372036854775807", true),
+            ("-9223372036854775808", true),
+            ("1e3", true),
+            ("9223372036854775808", false),
+            ("-9223372036854775809", false),
+            ("-1e30", false),
+        ] {
+            assert_eq!(valid(false, schema.clone(), number), ok, "{number}");
+        }
+        let int32 = json!({"type": "integer", "format": "int32"});
+        assert!(!valid(false, int32.clone(), "2147483648"));
+        assert!(valid(false, int32, "-2147483648"));
+    }
+
+    #[test]
+    fn a_regex_under_format_and_closed_objects_only_when_strict() {
+        let source = json!({"type": "string", "format": "^[1-9]{1}[0-9]*$"});
+        assert!(
+            valid(false, source.clone(), r#""000""#),
+            "read literally: an unknown format"
+        );
+        assert!(!valid(true, source, r#""000""#));
+        let object = json!({"type": "object", "properties": {"a": {"type": "string"}}});
+        assert!(valid(false, object.clone(), r#"{"a":"x","extra":1}"#));
+        assert!(!valid(true, object, r#"{"a":"x","extra":1}"#));
     }
 }

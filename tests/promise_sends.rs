@@ -1,0 +1,598 @@
+//! "A message is never sent twice by a retry", as a property over generated
+//! cases: `send`, `broadcast`, `upload_media` (in memory and streamed), a raw
+//! POST and a GET, each against a scripted server on 127.0.0.1 whose answers
+//! are drawn from every status class (3xx with and without `Location`, 408,
+//! 409, 425, 429 with `Retry-After` as seconds, a date, garbage or a huge
+//! number, 5xx with JSON, HTML and empty bodies, WhatsApp codes in the text
+//! and in `error.code`), connections dropped before and after the body,
+//! answers slower than the timeouts, truncated bodies and oversized ones.
+//!
+//! For every case: a POST reaches the server a second time only when every
+//! earlier attempt was answered with a proof that nothing was accepted (a 429,
+//! or a 4xx carrying a throttling or transient WhatsApp code); the call ends
+//! within its deadline; nothing panics.
+//!
+//! `PROMISE_CASES=100000 cargo test --all-features --test promise_sends` runs
+//! more cases (default 10,000; seeded: `PROMISE_SEED`).
+
+#[macro_use]
+mod common;
+
+use modica_wab::{Broadcast, Client, Content, Error, MediaUpload, Message, RetryPolicy};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpStream;
+
+const TIMEOUT: Duration = Duration::from_millis(300);
+const DEADLINE: Duration = Duration::from_millis(900);
+const MAX_BODY: usize = 64 * 1024;
+
+fn env(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// What the server does with one attempt.
+#[derive(Debug, Clone)]
+enum Action {
+    Answer {
+        status: u16,
+        headers: Vec<(&'static str, String)>,
+        body: Vec<u8>,
+        /// The answer proves the message was not accepted (the oracle's own
+        /// judgement, from the reference table of WhatsApp codes).
+        refused: bool,
+    },
+    /// Close after the head, without reading the body.
+    DropBeforeBody,
+    /// Read everything, close without answering.
+    DropAfterBody,
+    /// Answer well after the client's timeouts.
+    Stall,
+    /// Promise a longer body than is sent, then close.
+    Truncated,
+}
+
+impl Action {
+    fn refused(&self) -> bool {
+        matches!(self, Action::Answer { refused: true, .. })
+    }
+
+    fn kind(&self) -> String {
+        match self {
+            Action::Answer { status, .. } => format!("{status}"),
+            other => format!("{other:?}"),
+        }
+    }
+}
+
+fn answer(status: u16, body: &str, refused: bool) -> Action {
+    Action::Answer {
+        status,
+        headers: vec![("content-type", "application/json".into())],
+        body: body.as_bytes().to_vec(),
+        refused,
+    }
+}
+
+/// One attempt's scripted action, drawn from every class of answer.
+fn draw(rng: &mut StdRng, refused_port: u16) -> Action {
+    let whatsapp = |code: i64, nested: bool| {
+        if nested {
+            format!(
+                r#"{{"error":{{"message":"WhatsApp says no","code":{code}}},"statusCode":400}}"#
+            )
+        } else {
+            format!(
+                r#"{{"error":"(#{code}) WhatsApp says no","message":"Whatsapp Cloud API error","statusCode":400}}"#
+            )
+        }
+    };
+    match rng.random_range(0..22) {
+        0 => {
+            let status = [301, 302, 303, 307, 308][rng.random_range(0..5)];
+            let location = match rng.random_range(0..3) {
+                0 => Some("/elsewhere".to_owned()),
+                1 => Some(format!("http://127.0.0.1:{refused_port}/gone")),
+                _ => None,
+            };
+            Action::Answer {
+                status,
+                headers: location.into_iter().map(|l| ("location", l)).collect(),
+                body: Vec::new(),
+                refused: false,
+            }
+        }
+        1 => answer(
+            [408, 409, 425][rng.random_range(0..3)],
+            r#"{"error":"try later"}"#,
+            false,
+        ),
+        2..=4 => {
+            let retry_after = match rng.random_range(0..6) {
+                0 => Some("0".to_owned()),
+                1 => Some("1".to_owned()),
+                2 => Some(httpdate::fmt_http_date(
+                    std::time::SystemTime::now() + Duration::from_secs(1),
+                )),
+                3 => Some("soon".to_owned()),
+                4 => Some("18446744073709551615".to_owned()),
+                _ => None,
+            };
+            Action::Answer {
+                status: 429,
+                headers: retry_after
+                    .into_iter()
+                    .map(|v| ("retry-after", v))
+                    .collect(),
+                body: Vec::new(),
+                refused: true,
+            }
+        }
+        5..=7 => {
+            let status = [500, 502, 503, 504][rng.random_range(0..4)];
+            let (body, kind) = match rng.random_range(0..4) {
+                0 => (
+                    r#"{"error":"(#131000) Something went wrong","statusCode":500}"#.to_owned(),
+                    "application/json",
+                ),
+                1 => (
+                    r#"{"error":{"code":2,"message":"temporarily unavailable"}}"#.to_owned(),
+                    "application/json",
+                ),
+                2 => (
+                    "<html><body>Bad Gateway</body></html>".to_owned(),
+                    "text/html",
+                ),
+                _ => (String::new(), "text/plain"),
+            };
+            Action::Answer {
+                status,
+                headers: vec![("content-type", kind.into())],
+                body: body.into_bytes(),
+                refused: false,
+            }
+        }
+        8..=11 => {
+            // Throttling and transient codes refuse the message; others end the call.
+            let (code, refused) = [
+                (130429, true),
+                (131056, true),
+                (131000, true),
+                (131047, false),
+                (131026, false),
+                (100, false),
+            ][rng.random_range(0..6)];
+            answer(400, &whatsapp(code, rng.random_bool(0.5)), refused)
+        }
+        12 => answer(
+            [400, 401, 404][rng.random_range(0..3)],
+            r#"{"error":"Bad Request","message":"nope","statusCode":400}"#,
+            false,
+        ),
+        13 | 14 => Action::DropBeforeBody,
+        15 | 16 => Action::DropAfterBody,
+        17 => Action::Stall,
+        18 => Action::Truncated,
+        19 => Action::Answer {
+            status: 202,
+            headers: vec![("content-type", "application/json".into())],
+            body: format!(
+                r#"[{{"id":"{}","status":"accepted"}}]"#,
+                "x".repeat(MAX_BODY)
+            )
+            .into_bytes(),
+            refused: false,
+        },
+        _ => success_marker(),
+    }
+}
+
+/// "Answer as the API would on success" (filled in per path by the server).
+fn success_marker() -> Action {
+    Action::Answer {
+        status: 0,
+        headers: Vec::new(),
+        body: Vec::new(),
+        refused: false,
+    }
+}
+
+fn success_for(path: &str) -> Action {
+    let body = match path {
+        "/messages/broadcast" => {
+            r#"[{"destination":"+64211234567","id":"b1","status":"accepted"}]"#
+        }
+        "/media" => r#"[{"id":"m1"}]"#,
+        p if p.starts_with("/messages?") => r#"{"id":"x","direction":"mt"}"#,
+        _ => r#"[{"id":"6f1c","status":"accepted","reference":""}]"#,
+    };
+    let status = match path {
+        "/media" => 200,
+        p if p.starts_with("/messages?") => 200,
+        _ => 202,
+    };
+    answer(status, body, false)
+}
+
+/// What the server saw of one attempt.
+#[derive(Debug, Clone)]
+struct Seen {
+    method: String,
+    action: Action,
+}
+
+#[derive(Default)]
+struct Script {
+    plans: HashMap<u64, Vec<Action>>,
+    seen: HashMap<u64, Vec<Seen>>,
+}
+
+type Shared = Arc<Mutex<Script>>;
+
+/// The case a request belongs to: `case-<n>-` in its target or body.
+fn case_of(bytes: &[u8]) -> Option<u64> {
+    let text = String::from_utf8_lossy(bytes);
+    let start = text.find("case-")? + 5;
+    let digits: String = text[start..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    digits.parse().ok()
+}
+
+async fn read_line(reader: &mut BufReader<TcpStream>, out: &mut Vec<u8>) -> Option<()> {
+    use tokio::io::AsyncBufReadExt;
+    out.clear();
+    let n = reader.read_until(b'\n', out).await.ok()?;
+    (n > 0).then_some(())
+}
+
+/// Serves one connection: requests until the client closes or an action drops it.
+async fn connection(stream: TcpStream, script: Shared) {
+    let mut reader = BufReader::new(stream);
+    let mut line = Vec::new();
+    loop {
+        // Head.
+        if read_line(&mut reader, &mut line).await.is_none() {
+            return;
+        }
+        let request_line = String::from_utf8_lossy(&line).trim().to_owned();
+        let mut parts = request_line.split(' ');
+        let method = parts.next().unwrap_or_default().to_owned();
+        let target = parts.next().unwrap_or_default().to_owned();
+        let (mut length, mut chunked) = (0usize, false);
+        loop {
+            if read_line(&mut reader, &mut line).await.is_none() {
+                return;
+            }
+            let header = String::from_utf8_lossy(&line).trim().to_ascii_lowercase();
+            if header.is_empty() {
+                break;
+            }
+            if let Some(v) = header.strip_prefix("content-length:") {
+                length = v.trim().parse().unwrap_or(0);
+            }
+            if header.starts_with("transfer-encoding:") && header.contains("chunked") {
+                chunked = true;
+            }
+        }
+        // Which case, and which attempt of it? The target names GETs; the
+        // body names the rest, so peek at it before deciding to read it.
+        let mut body = Vec::new();
+        let read_body =
+            async |reader: &mut BufReader<TcpStream>, body: &mut Vec<u8>| -> Option<()> {
+                if chunked {
+                    let mut size_line = Vec::new();
+                    loop {
+                        read_line(reader, &mut size_line).await?;
+                        let hex = String::from_utf8_lossy(&size_line);
+                        let size = usize::from_str_radix(hex.trim().split(';').next()?, 16).ok()?;
+                        let mut chunk = vec![0u8; size + 2];
+                        reader.read_exact(&mut chunk).await.ok()?;
+                        body.extend_from_slice(&chunk[..size]);
+                        if size == 0 {
+                            return Some(());
+                        }
+                    }
+                } else {
+                    let mut all = vec![0u8; length];
+                    reader.read_exact(&mut all).await.ok()?;
+                    body.extend(all);
+                    Some(())
+                }
+            };
+        let case = case_of(target.as_bytes());
+        let body_read = if case.is_none() {
+            read_body(&mut reader, &mut body).await.is_some()
+        } else {
+            false
+        };
+        let case = match case.or_else(|| case_of(&body)) {
+            Some(case) => case,
+            None => return, // not ours (a redirect followed?): drop it
+        };
+        let action = {
+            let mut s = script.lock().unwrap();
+            let attempt = s.seen.get(&case).map_or(0, Vec::len);
+            let action = s
+                .plans
+                .get(&case)
+                .and_then(|plan| plan.get(attempt))
+                .cloned()
+                .unwrap_or_else(success_marker);
+            s.seen.entry(case).or_default().push(Seen {
+                method: method.clone(),
+                action: action.clone(),
+            });
+            action
+        };
+        if matches!(action, Action::DropBeforeBody) {
+            return;
+        }
+        if !body_read && read_body(&mut reader, &mut body).await.is_none() {
+            return;
+        }
+        let path = target.split_once('?').map_or(target.as_str(), |(p, _)| p);
+        let path = if method == "GET" {
+            target.as_str()
+        } else {
+            path
+        };
+        let action = match action {
+            Action::Answer { status: 0, .. } => success_for(path),
+            other => other,
+        };
+        let stream = reader.get_mut();
+        match action {
+            Action::Answer {
+                status,
+                headers,
+                body,
+                ..
+            } => {
+                let mut head = format!("HTTP/1.1 {status} X\r\ncontent-length: {}\r\n", body.len());
+                for (name, value) in headers {
+                    head.push_str(&format!("{name}: {value}\r\n"));
+                }
+                head.push_str("\r\n");
+                if stream.write_all(head.as_bytes()).await.is_err()
+                    || stream.write_all(&body).await.is_err()
+                {
+                    return;
+                }
+            }
+            Action::DropAfterBody | Action::DropBeforeBody => return,
+            Action::Stall => {
+                tokio::time::sleep(TIMEOUT * 3).await;
+                let _ = stream
+                    .write_all(b"HTTP/1.1 202 X\r\ncontent-length: 2\r\n\r\n[]")
+                    .await;
+                return;
+            }
+            Action::Truncated => {
+                let _ = stream
+                    .write_all(b"HTTP/1.1 202 X\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n[{\"id\":")
+                    .await;
+                return;
+            }
+        }
+    }
+}
+
+async fn server(script: Shared) -> SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            tokio::spawn(connection(stream, script.clone()));
+        }
+    });
+    addr
+}
+
+/// The operations under test.
+#[derive(Debug, Clone, Copy)]
+enum Operation {
+    Send,
+    Broadcast,
+    UploadInMemory,
+    UploadStreamed,
+    RawPost,
+    Get,
+}
+
+impl Operation {
+    fn posts(self) -> bool {
+        !matches!(self, Operation::Get)
+    }
+}
+
+async fn call(client: &Client, op: Operation, case: u64) -> Result<(), Error> {
+    let reference = format!("case-{case}-");
+    match op {
+        Operation::Send => client
+            .send(&Message::text("+64211234567", "hi").reference(reference))
+            .await
+            .map(drop),
+        Operation::Broadcast => client
+            .broadcast(&Broadcast::new(["+64211234567"], Content::text("hi")).reference(reference))
+            .await
+            .map(drop),
+        Operation::UploadInMemory => client
+            .upload_media(MediaUpload::bytes(
+                format!("{reference}.bin"),
+                "image/png",
+                &b"PNG"[..],
+            ))
+            .await
+            .map(drop),
+        Operation::UploadStreamed => {
+            let chunks = futures_util::stream::iter([Ok::<_, std::io::Error>(
+                bytes::Bytes::from_static(b"PNG"),
+            )]);
+            client
+                .upload_media(MediaUpload::stream(
+                    format!("{reference}.bin"),
+                    "image/png",
+                    chunks,
+                    None,
+                ))
+                .await
+                .map(drop)
+        }
+        Operation::RawPost => {
+            let body: modica_wab::raw::types::MessageRequest =
+                serde_json::from_value(serde_json::json!({
+                    "to": "+64211234567", "type": "text", "source": "6421000001",
+                    "text": {"body": "hi"}, "reference": reference,
+                }))
+                .unwrap();
+            match client.raw().post_messages(&body).await {
+                Ok(_) => Ok(()),
+                // Counted by status; the promise is judged on what the server saw.
+                Err(e) => Err(Error::Unsupported {
+                    method: "raw".into(),
+                    path: e
+                        .status()
+                        .map_or("no status".into(), |s| s.as_u16().to_string()),
+                }),
+            }
+        }
+        Operation::Get => client.message(&format!("{reference}x")).await.map(drop),
+    }
+}
+
+fn outcome_name(result: &Result<(), Error>) -> String {
+    match result {
+        Ok(()) => "ok".into(),
+        Err(Error::Api(e)) => format!("api {}", e.status),
+        Err(Error::Transport(t)) if t.is_timeout() => "transport timeout".into(),
+        Err(Error::Transport(_)) => "transport".into(),
+        Err(Error::ResponseTooLarge { .. }) => "too large".into(),
+        Err(Error::UndecodableResponse { .. }) => "undecodable".into(),
+        Err(Error::Unsupported { method, path }) if method == "raw" => format!("raw error {path}"),
+        Err(other) => format!("{other:?}").chars().take(30).collect(),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_post_reaches_the_server_twice_unless_proven_refused() {
+    let cases = env("PROMISE_CASES", 10_000);
+    let seed = env("PROMISE_SEED", 7);
+    let script: Shared = Arc::default();
+    let addr = server(script.clone()).await;
+    let refused_port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let client = Client::builder()
+        .credentials("acme-app", "secret")
+        .base_url(format!("http://{addr}"))
+        .default_source("6421000001")
+        .timeout(TIMEOUT)
+        .read_timeout(TIMEOUT)
+        .connect_timeout(TIMEOUT)
+        .max_response_body(MAX_BODY)
+        .retry(
+            RetryPolicy::standard()
+                .max_attempts(4)
+                .backoff(Duration::from_millis(1), Duration::from_millis(20))
+                .max_retry_after(Duration::from_secs(2))
+                .deadline(DEADLINE)
+                .budget(None),
+        )
+        .build()
+        .unwrap();
+    let mut rng = StdRng::seed_from_u64(seed);
+    let operations = [
+        Operation::Send,
+        Operation::Broadcast,
+        Operation::UploadInMemory,
+        Operation::UploadStreamed,
+        Operation::RawPost,
+        Operation::Get,
+    ];
+    let mut plans = Vec::new();
+    for case in 0..cases {
+        let op = operations[rng.random_range(0..operations.len())];
+        let plan: Vec<Action> = (0..rng.random_range(1..5))
+            .map(|_| draw(&mut rng, refused_port))
+            .collect();
+        script.lock().unwrap().plans.insert(case, plan);
+        plans.push(op);
+    }
+    let outcomes: Arc<Mutex<HashMap<String, usize>>> = Arc::default();
+    let slowest = Arc::new(Mutex::new(Duration::ZERO));
+    let mut tasks = tokio::task::JoinSet::new();
+    let mut finished = Vec::new();
+    for (case, op) in plans.into_iter().enumerate() {
+        while tasks.len() >= 64 {
+            finished.push(tasks.join_next().await.unwrap().unwrap());
+        }
+        let (client, outcomes, slowest) = (client.clone(), outcomes.clone(), slowest.clone());
+        tasks.spawn(async move {
+            let started = Instant::now();
+            let result = call(&client, op, case as u64).await;
+            let took = started.elapsed();
+            let mut s = slowest.lock().unwrap();
+            *s = (*s).max(took);
+            *outcomes
+                .lock()
+                .unwrap()
+                .entry(format!("{op:?}: {}", outcome_name(&result)))
+                .or_default() += 1;
+            (case, op, took)
+        });
+    }
+    while let Some(done) = tasks.join_next().await {
+        finished.push(done.unwrap());
+    }
+    // Judge every case on what the server saw.
+    let script = script.lock().unwrap();
+    assert_eq!(finished.len() as u64, cases);
+    let (mut attempts, mut resent_after_refusal) = (0, 0);
+    for (case, op, took) in finished {
+        let seen = script.seen.get(&(case as u64)).cloned().unwrap_or_default();
+        attempts += seen.len();
+        if op.posts() {
+            for (k, attempt) in seen.iter().enumerate().skip(1) {
+                assert_eq!(
+                    attempt.method, "POST",
+                    "case {case}: {op:?} reached the server as {}",
+                    attempt.method
+                );
+                let earlier: Vec<String> = seen[..k].iter().map(|s| s.action.kind()).collect();
+                assert!(
+                    seen[..k].iter().all(|s| s.action.refused()),
+                    "case {case}: {op:?} sent again after {earlier:?} (plan {:?})",
+                    script.plans.get(&(case as u64))
+                );
+                resent_after_refusal += 1;
+            }
+        }
+        // Streamed uploads are exempt from the overall deadline (by design:
+        // they run on their progress); the bound holds for them too here.
+        let bound = DEADLINE + TIMEOUT + Duration::from_millis(1500);
+        assert!(
+            took <= bound,
+            "case {case}: {op:?} took {took:?}, bound {bound:?}"
+        );
+    }
+    let mut outcomes: Vec<_> = outcomes.lock().unwrap().clone().into_iter().collect();
+    outcomes.sort();
+    report!(
+        "send property: {cases} cases, {attempts} attempts; {resent_after_refusal} resends, all after a proven refusal; slowest call {:?}",
+        *slowest.lock().unwrap()
+    );
+    for (outcome, n) in outcomes {
+        report!("  {outcome}: {n}");
+    }
+}
