@@ -4,8 +4,9 @@
 //! `MODICA_WAB_SPEC` environment variable, normalizes it (build/normalize.rs),
 //! runs progenitor and writes everything into `OUT_DIR`:
 //! - `codegen.rs`: the bindings, included by `src/raw.rs`;
-//! - `spec_meta.rs`: the spec's title, version, operations and normalizer report;
-//! - `spec.json` / `spec.normalized.json`: the spec as read, and as generated from.
+//! - `spec_meta.rs`: the spec's path, title, version and operations;
+//! - `spec.json`: the spec as read (the conformance validator's and the sandbox's);
+//! - `spec.normalized.json`, `normalize-report.txt`: what progenitor was given, and why.
 //!
 //! Set `MODICA_WAB_BUILD_REPORT=1` to see the normalizer's rewrites as warnings.
 
@@ -15,6 +16,14 @@ mod generate;
 #[path = "build/normalize.rs"]
 #[allow(dead_code)] // parts are used only by the tests
 mod normalize;
+#[path = "build/report.rs"]
+#[allow(dead_code)]
+mod report;
+#[path = "build/responses.rs"]
+mod responses;
+#[path = "src/spec/walk.rs"]
+#[allow(dead_code)]
+mod walk;
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -58,15 +67,6 @@ fn run() -> Result<(), String> {
     let _ = writeln!(w, "pub const SPEC_TITLE: &str = {:?};", generated.title);
     let _ = writeln!(w, "/// `info.version` of the spec.");
     let _ = writeln!(w, "pub const SPEC_VERSION: &str = {:?};", generated.version);
-    let _ = writeln!(
-        w,
-        "/// Whether the spec declares an `api-version` header parameter."
-    );
-    let _ = writeln!(
-        w,
-        "pub const DECLARES_API_VERSION_HEADER: bool = {};",
-        report.declares_api_version_header
-    );
     let _ = writeln!(w, "/// Every operation in the spec.");
     let _ = writeln!(w, "pub const OPERATIONS: &[Operation] = &[");
     for op in &report.operations {
@@ -78,13 +78,6 @@ fn run() -> Result<(), String> {
         );
     }
     let _ = writeln!(w, "];");
-    let _ = writeln!(w, "/// What the normalizer rewrote, one line per rewrite.");
-    let _ = writeln!(
-        w,
-        "pub const NORMALIZER_REPORT: &str = {:?};",
-        report.to_string()
-    );
-
     let write = |name: &str, contents: &str| {
         std::fs::write(out.join(name), contents)
             .map_err(|e| format!("cannot write {name} in OUT_DIR: {e}"))

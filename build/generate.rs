@@ -116,8 +116,13 @@ pub fn generate(mut spec: Value, origin: &str) -> Result<Generated, String> {
             ));
         }
     };
-    let file: syn::File = syn::parse2(tokens)
+    let mut file: syn::File = syn::parse2(tokens)
         .map_err(|e| format!("{origin}: progenitor produced code that does not parse: {e}"))?;
+    if !report.declares_api_version_header {
+        // progenitor sends `api-version: <info.version>` on every request; the
+        // WAB API declares no such header, so the generated code sends none.
+        syn::visit_mut::VisitMut::visit_file_mut(&mut WithoutApiVersion, &mut file);
+    }
     Ok(Generated {
         code: prettyplease::unparse(&file),
         report,
@@ -127,8 +132,32 @@ pub fn generate(mut spec: Value, origin: &str) -> Result<Generated, String> {
     })
 }
 
+/// Removes `header_map.append(HeaderName::from_static("api-version"), …);`.
+struct WithoutApiVersion;
+
+impl syn::visit_mut::VisitMut for WithoutApiVersion {
+    fn visit_block_mut(&mut self, block: &mut syn::Block) {
+        block.stmts.retain(|stmt| !appends_api_version(stmt));
+        syn::visit_mut::visit_block_mut(self, block);
+    }
+}
+
+fn appends_api_version(stmt: &syn::Stmt) -> bool {
+    let syn::Stmt::Expr(syn::Expr::MethodCall(call), _) = stmt else {
+        return false;
+    };
+    let Some(syn::Expr::Call(name)) = call.args.first() else {
+        return false;
+    };
+    call.method == "append"
+        && matches!(
+            name.args.first(),
+            Some(syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. })) if s.value() == "api-version"
+        )
+}
+
 fn quote_inner() -> proc_macro2::TokenStream {
-    "crate::hooks::HookState"
+    "crate::transport::Transport"
         .parse()
         .expect("a fixed, valid Rust path")
 }

@@ -6,96 +6,11 @@
 //! Each rewrite is recorded in a [`Report`]; a construct no rule can make
 //! acceptable is a [`NormalizeError`] naming the JSON path and what to change.
 
+use crate::report::fail;
+pub use crate::report::{NormalizeError, OperationSummary, Report};
+use crate::responses::{normalize_responses, status_class};
+use crate::walk::{is_json_media, looks_like_regex, resolve};
 use serde_json::{Map, Value, json};
-use std::fmt;
-
-/// One rewrite applied to the spec.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Rewrite {
-    /// The rule that fired (see [`RULES`]).
-    pub rule: &'static str,
-    /// JSON path (RFC 6901 pointer) of the place it changed.
-    pub path: String,
-    /// What was done.
-    pub detail: String,
-}
-
-/// Every rewrite, plus facts about the spec the facade needs.
-#[derive(Debug, Default, Clone)]
-pub struct Report {
-    pub rewrites: Vec<Rewrite>,
-    /// Operations left out of generation and written by hand: `(operation id, method, path, why)`.
-    pub hand_written: Vec<(String, String, String, String)>,
-    /// Every operation in the spec.
-    pub operations: Vec<OperationSummary>,
-    /// Whether any operation declares an `api-version` header parameter.
-    pub declares_api_version_header: bool,
-}
-
-impl Report {
-    fn add(&mut self, rule: &'static str, path: impl Into<String>, detail: impl Into<String>) {
-        self.rewrites.push(Rewrite {
-            rule,
-            path: path.into(),
-            detail: detail.into(),
-        });
-    }
-
-    /// The rule names that fired, in order, without repeats.
-    pub fn rules_fired(&self) -> Vec<&'static str> {
-        let mut seen = Vec::new();
-        for r in &self.rewrites {
-            if !seen.contains(&r.rule) {
-                seen.push(r.rule);
-            }
-        }
-        seen
-    }
-}
-
-impl fmt::Display for Report {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for r in &self.rewrites {
-            writeln!(f, "[{}] {}: {}", r.rule, r.path, r.detail)?;
-        }
-        for (id, method, path, why) in &self.hand_written {
-            writeln!(f, "[hand-written] {method} {path} ({id}): {why}")?;
-        }
-        Ok(())
-    }
-}
-
-/// One operation of the spec, as the facade needs to know it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OperationSummary {
-    pub id: String,
-    pub method: String,
-    pub path: String,
-    /// Its success body is binary (streamed, so no overall timeout applies).
-    pub binary_response: bool,
-}
-
-/// A spec the build cannot use, with where and what to change.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NormalizeError {
-    pub path: String,
-    pub message: String,
-}
-
-impl fmt::Display for NormalizeError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "at `{}`: {}", self.path, self.message)
-    }
-}
-
-impl std::error::Error for NormalizeError {}
-
-fn fail<T>(path: impl Into<String>, message: impl Into<String>) -> Result<T, NormalizeError> {
-    Err(NormalizeError {
-        path: path.into(),
-        message: message.into(),
-    })
-}
 
 /// The rules, in the order they run, with what each does.
 pub const RULES: &[(&str, &str)] = &[
@@ -153,29 +68,6 @@ pub const RULES: &[(&str, &str)] = &[
     ),
 ];
 
-const KNOWN_FORMATS: &[&str] = &[
-    "int32",
-    "int64",
-    "float",
-    "double",
-    "byte",
-    "binary",
-    "date",
-    "date-time",
-    "password",
-    "email",
-    "uuid",
-    "uri",
-    "uri-reference",
-    "hostname",
-    "ipv4",
-    "ipv6",
-    "ip",
-    "time",
-    "duration",
-    "regex",
-    "url",
-];
 const METHODS: &[&str] = &[
     "get", "put", "post", "delete", "options", "head", "patch", "trace",
 ];
@@ -189,18 +81,10 @@ pub fn normalize(spec: &mut Value) -> Result<Report, NormalizeError> {
     fix_colliding_properties(spec, String::new(), &mut report);
     fix_media_types(spec, String::new(), &mut report);
 
-    let components_responses = spec
-        .pointer("/components/responses")
-        .cloned()
-        .unwrap_or(Value::Null);
-    let components_bodies = spec
-        .pointer("/components/requestBodies")
-        .cloned()
-        .unwrap_or(Value::Null);
-    let components_schemas = spec
-        .pointer("/components/schemas")
-        .cloned()
-        .unwrap_or(Value::Null);
+    // The components, as they stand before the paths are rewritten, for
+    // following `$ref`s while the paths are borrowed mutably.
+    let components =
+        json!({ "components": spec.get("components").cloned().unwrap_or(Value::Null) });
     let mut new_schemas: Vec<(String, Value)> = Vec::new();
 
     let Some(paths) = spec.get_mut("paths").and_then(Value::as_object_mut) else {
@@ -234,7 +118,7 @@ pub fn normalize(spec: &mut Value) -> Result<Report, NormalizeError> {
                     .is_some_and(|rs| {
                         rs.iter().any(|(code, r)| {
                             status_class(code) == Some('2')
-                                && resolve(r, &components_responses)
+                                && resolve(&components, r)
                                     .get("content")
                                     .and_then(Value::as_object)
                                     .is_some_and(|c| {
@@ -254,7 +138,7 @@ pub fn normalize(spec: &mut Value) -> Result<Report, NormalizeError> {
             {
                 report.declares_api_version_header = true;
             }
-            if let Some(why) = unsupported_body(op, &components_bodies) {
+            if let Some(why) = unsupported_body(op, &components) {
                 report.add(
                     "hand-written-body",
                     &op_ptr,
@@ -266,8 +150,7 @@ pub fn normalize(spec: &mut Value) -> Result<Report, NormalizeError> {
                 removed.push(*method);
                 continue;
             }
-            let components = (&components_responses, &components_schemas);
-            normalize_responses(op, &id, &op_ptr, components, &mut new_schemas, &mut report)?;
+            normalize_responses(op, &id, &op_ptr, &components, &mut new_schemas, &mut report)?;
         }
         for method in removed {
             item.remove(method);
@@ -342,11 +225,6 @@ fn check_refs(value: &Value, ptr: &str) -> Result<(), NormalizeError> {
         _ => {}
     }
     Ok(())
-}
-
-fn looks_like_regex(s: &str) -> bool {
-    !KNOWN_FORMATS.contains(&s)
-        && (s.starts_with('^') || s.ends_with('$') || s.contains(['[', '(', '\\', '*', '+', '{']))
 }
 
 fn fix_regex_formats(value: &mut Value, ptr: String, report: &mut Report) {
@@ -444,11 +322,6 @@ fn fix_colliding_properties(value: &mut Value, ptr: String, report: &mut Report)
         }
         _ => {}
     }
-}
-
-fn is_json_media(m: &str) -> bool {
-    let m = m.split(';').next().unwrap_or(m).trim();
-    m == "application/json" || (m.starts_with("application/") && m.ends_with("+json"))
 }
 
 /// Rewrites every `content` map (request bodies and responses, anywhere).
@@ -552,28 +425,9 @@ fn declares_api_version(params: Option<&Value>) -> bool {
     })
 }
 
-/// Follows one local `$ref` inside a components section.
-fn resolve<'a>(value: &'a Value, section: &'a Value) -> &'a Value {
-    let mut v = value;
-    for _ in 0..16 {
-        match v.get("$ref").and_then(Value::as_str) {
-            Some(r) => match r
-                .rsplit('/')
-                .next()
-                .and_then(|name| section.get(unescape(name)))
-            {
-                Some(target) => v = target,
-                None => return v,
-            },
-            None => return v,
-        }
-    }
-    v
-}
-
 /// Why the request body cannot be generated, if it cannot.
-fn unsupported_body(op: &Map<String, Value>, bodies: &Value) -> Option<String> {
-    let body = resolve(op.get("requestBody")?, bodies);
+fn unsupported_body(op: &Map<String, Value>, components: &Value) -> Option<String> {
+    let body = resolve(components, op.get("requestBody")?);
     let content = body.get("content")?.as_object()?;
     let media = content.keys().next()?;
     let ok = is_json_media(media)
@@ -583,168 +437,6 @@ fn unsupported_body(op: &Map<String, Value>, bodies: &Value) -> Option<String> {
     (!ok).then(|| format!("request body `{media}` is not supported by progenitor"))
 }
 
-fn status_class(code: &str) -> Option<char> {
-    code.chars().next().filter(|c| ('1'..='5').contains(c))
-}
-
-fn normalize_responses(
-    op: &mut Map<String, Value>,
-    id: &str,
-    op_ptr: &str,
-    (components_responses, components_schemas): (&Value, &Value),
-    new_schemas: &mut Vec<(String, Value)>,
-    report: &mut Report,
-) -> Result<(), NormalizeError> {
-    let ptr = format!("{op_ptr}/responses");
-    let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) else {
-        return fail(ptr, "an operation needs a `responses` object");
-    };
-
-    // `default` means "any other status": split it into the error ranges.
-    let has_success = responses.keys().any(|k| status_class(k) == Some('2'));
-    if has_success && let Some(default) = responses.remove("default") {
-        for range in ["4XX", "5XX"] {
-            if !responses.contains_key(range) {
-                responses.insert(range.into(), default.clone());
-            }
-        }
-        report.add(
-            "default-response",
-            &ptr,
-            "`default` split into `4XX` and `5XX`",
-        );
-    }
-
-    for (code, response) in responses.iter_mut() {
-        if let Some(r) = response
-            .get("$ref")
-            .and_then(Value::as_str)
-            .map(str::to_owned)
-        {
-            let target = resolve(response, components_responses);
-            if target.get("$ref").is_some() {
-                return fail(
-                    format!("{ptr}/{code}"),
-                    format!("`$ref: {r}` does not resolve in `components/responses`"),
-                );
-            }
-            *response = target.clone();
-            report.add(
-                "inline-response-ref",
-                format!("{ptr}/{code}"),
-                format!("inlined `{r}`"),
-            );
-        }
-    }
-
-    let error_codes: Vec<String> = responses
-        .keys()
-        .filter(|k| matches!(status_class(k), Some('4' | '5')))
-        .cloned()
-        .collect();
-    for code in &error_codes {
-        if responses.get(code).and_then(|r| r.get("content")).is_none() {
-            responses.remove(code);
-            report.add(
-                "bodyless-error",
-                format!("{ptr}/{code}"),
-                "dropped: no body to decode",
-            );
-        }
-    }
-
-    for (group, is_group) in [
-        (
-            "Success",
-            (|c: Option<char>| c == Some('2')) as fn(Option<char>) -> bool,
-        ),
-        ("Error", |c: Option<char>| matches!(c, Some('4' | '5'))),
-    ] {
-        let codes: Vec<String> = responses
-            .keys()
-            .filter(|k| is_group(status_class(k)))
-            .cloned()
-            .collect();
-        let mut distinct: Vec<Value> = Vec::new();
-        for code in &codes {
-            if let Some(schema) = body_schema(&responses[code.as_str()])
-                && !distinct.contains(schema)
-            {
-                distinct.push(schema.clone());
-            }
-        }
-        if distinct.len() < 2 {
-            continue;
-        }
-        // untagged decoding tries variants in order: the most specific first.
-        distinct.sort_by_key(|s| std::cmp::Reverse(required_count(resolve(s, components_schemas))));
-        let name = format!("{}{group}Body", pascal(id));
-        new_schemas.push((
-            name.clone(),
-            json!({ "oneOf": distinct, "x-normalized": "union of the operation's response schemas" }),
-        ));
-        for code in &codes {
-            if let Some(Value::Object(content)) = responses
-                .get_mut(code.as_str())
-                .and_then(|r| r.get_mut("content"))
-            {
-                for media in content.values_mut() {
-                    if let Some(m) = media.as_object_mut() {
-                        m.insert(
-                            "schema".into(),
-                            json!({ "$ref": format!("#/components/schemas/{name}") }),
-                        );
-                    }
-                }
-            }
-        }
-        report.add(
-            "union-responses",
-            &ptr,
-            format!(
-                "{} {} schemas joined as `{name}`",
-                distinct.len(),
-                group.to_lowercase()
-            ),
-        );
-    }
-    Ok(())
-}
-
-fn body_schema(response: &Value) -> Option<&Value> {
-    let content = response.get("content")?.as_object()?;
-    content.values().next()?.get("schema")
-}
-
-fn required_count(schema: &Value) -> usize {
-    schema
-        .get("required")
-        .and_then(Value::as_array)
-        .map_or(0, Vec::len)
-}
-
-fn pascal(id: &str) -> String {
-    let mut out = String::new();
-    let mut upper = true;
-    for c in id.chars() {
-        if c.is_ascii_alphanumeric() {
-            if upper {
-                out.push(c.to_ascii_uppercase());
-            } else {
-                out.push(c);
-            }
-            upper = false;
-        } else {
-            upper = true;
-        }
-    }
-    out
-}
-
 fn escape(s: &str) -> String {
     s.replace('~', "~0").replace('/', "~1")
-}
-
-fn unescape(s: &str) -> String {
-    s.replace("~1", "/").replace("~0", "~")
 }

@@ -9,6 +9,7 @@
 //! set, it sends one text through Modica for real instead.
 
 use modica_wab::callback::{Callback, HandlerError, MoMessage, Receiver};
+use modica_wab::message::*;
 use modica_wab::sandbox::Sandbox;
 use modica_wab::*;
 use std::sync::{Arc, Mutex};

@@ -2,43 +2,60 @@
 #![warn(missing_docs)]
 
 mod auth;
-mod broadcast;
-mod call;
 pub mod callback;
 mod client;
 #[cfg(feature = "conformance")]
 pub mod conformance;
-mod contact;
-mod error;
-mod error_body;
-mod error_code;
-mod hooks;
+pub mod error;
 #[cfg(any(feature = "receiver", feature = "sandbox"))]
 mod http_server;
-mod interactive;
-mod media;
-mod message;
-mod pacing;
+mod outbound;
 pub mod raw;
-mod response;
-pub mod retry;
 #[cfg(feature = "sandbox")]
 pub mod sandbox;
 pub mod spec;
-mod template;
-mod validate;
+mod transport;
 
-pub use broadcast::{Broadcast, MAX_RECIPIENTS};
-pub use client::{Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_MAX_RESPONSE_BODY};
-pub use contact::{Address, Contact, Email, Name, Org, Phone, Url};
-pub use error::{ApiError, Error, FieldError, TransportError, ValidationError};
-pub use error_code::{ErrorClass, ErrorCode};
-pub use interactive::{Header, Interactive, ReplyButton, Row, Section};
-pub use media::{MediaDownload, MediaUpload};
-pub use message::{Content, Location, Media, Message, Reaction, Text};
-pub use pacing::Pacing;
-pub use response::{
-    Accepted, BroadcastAccepted, MessageRecord, ServiceStatus, Source, UploadedMedia,
-};
-pub use retry::RetryPolicy;
-pub use template::{ButtonKind, Component, ComponentKind, Language, Parameter, Template};
+pub use client::{Client, ClientBuilder};
+pub use error::{Error, ErrorClass, ErrorCode};
+pub use outbound::{Broadcast, Content, Media, MediaUpload, Message};
+pub use transport::{Pacing, RetryPolicy};
+
+/// Everything a message is made of: contents, templates, interactive parts,
+/// contacts, and broadcasts.
+///
+/// ```
+/// use modica_wab::message::{Interactive, Parameter, ReplyButton, Template};
+/// use modica_wab::Message;
+/// let order = Template::new("order_update", "en").body([Parameter::text("Aroha")]);
+/// let ask = Interactive::buttons("Deliver tomorrow?", [ReplyButton::new("yes", "Yes")]);
+/// let messages = [Message::template("+64211234567", order), Message::interactive("+64211234567", ask)];
+/// # let _ = messages;
+/// ```
+pub mod message {
+    pub use crate::outbound::{
+        Address, Broadcast, ButtonKind, Component, ComponentKind, Contact, Content, Email, Header,
+        Interactive, Language, Location, MAX_RECIPIENTS, Media, Message, Name, Org, Parameter,
+        Phone, Reaction, ReplyButton, Row, Section, Template, Text, Url,
+    };
+}
+
+/// Media files up and down: [`media::MediaUpload`] streams a file
+/// to the gateway, [`media::MediaDownload`] streams one back.
+pub mod media {
+    pub use crate::client::MediaDownload;
+    pub use crate::outbound::MediaUpload;
+}
+
+/// What the API answers, as the facade's types.
+pub mod response {
+    pub use crate::client::response::{
+        Accepted, BroadcastAccepted, MessageRecord, ServiceStatus, Source, UploadedMedia,
+    };
+}
+
+/// The client's clock and sleep, for retries and pacing: replace them with a
+/// virtual clock to test or simulate without waiting.
+pub mod clock {
+    pub use crate::transport::{Sleeper, TokioSleeper};
+}

@@ -2,12 +2,55 @@
 //!
 //! This module tracks the spec exactly: one method per operation on
 //! [`Client`], one type per schema in [`types`]. Reach it through
-//! [`crate::Client::raw`], which carries the same credentials, hooks and
-//! retries as the facade. Operations whose body progenitor cannot generate
-//! (the multipart media upload) are absent here and hand-written in the facade.
+//! [`crate::Client::raw`]: its requests go through the same pipeline as the
+//! facade's (credentials, timeouts, pacing, retries), plugged in below
+//! through progenitor's `ClientHooks`. Operations whose body progenitor
+//! cannot generate (the multipart media upload) are absent here and
+//! hand-written in the facade.
 //!
 //! Unlike the facade, this module exposes progenitor's `ResponseValue` and
-//! `Error`: it is the escape hatch for operations the facade does not wrap yet.
-#![allow(missing_docs, clippy::all, unused_imports, unreachable_patterns)]
+//! `Error`: it is the way to operations the facade does not wrap (yet), and
+//! to a newer spec's additions the moment the crate is rebuilt against it.
+#![allow(
+    missing_docs,
+    clippy::all,
+    unused_imports,
+    unused_mut,
+    unreachable_patterns
+)]
+
+pub use crate::transport::Transport;
+use crate::transport::{Failure, Prepared, failing_body};
 
 include!(concat!(env!("OUT_DIR"), "/codegen.rs"));
+
+impl ClientHooks<Transport> for Client {
+    async fn exec(
+        &self,
+        request: reqwest::Request,
+        info: &OperationInfo,
+    ) -> reqwest::Result<reqwest::Response> {
+        let transport = self.inner();
+        let prepared = Prepared::generated(request, info.operation_id, transport.paces());
+        match transport.send(prepared).await {
+            Ok(answer) => Ok(answer.into_response()),
+            Err(Failure::Http(e)) => Err(e),
+            // The generated code can only be given reqwest's errors: these
+            // reach it as a body that fails to read, naming the cause.
+            Err(Failure::TooLarge { status, limit }) => {
+                let status = http::StatusCode::from_u16(status).unwrap_or(http::StatusCode::OK);
+                let error = std::io::Error::other(format!(
+                    "the response body is larger than the client's {limit}-byte limit (ClientBuilder::max_response_body)"
+                ));
+                Ok(failing_body(status, error))
+            }
+            Err(Failure::Stalled(quiet)) => {
+                let error = std::io::Error::new(
+                    std::io::ErrorKind::TimedOut,
+                    format!("the upload made no progress, or got no answer, for {quiet:?}"),
+                );
+                Ok(failing_body(http::StatusCode::GATEWAY_TIMEOUT, error))
+            }
+        }
+    }
+}

@@ -5,6 +5,7 @@ mod common;
 
 use common::cases::{TO, cases};
 use common::*;
+use modica_wab::message::*;
 use modica_wab::*;
 use wiremock::Mock;
 use wiremock::matchers::{body_json, method, path};

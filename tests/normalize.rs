@@ -6,6 +6,13 @@
 mod generate;
 #[path = "../build/normalize.rs"]
 mod normalize;
+#[path = "../build/report.rs"]
+mod report;
+#[path = "../build/responses.rs"]
+mod responses;
+#[path = "../src/spec/walk.rs"]
+#[allow(dead_code)]
+mod walk;
 
 use normalize::{RULES, normalize};
 use serde_json::{Value, json};
@@ -33,11 +40,37 @@ fn generates(s: Value) -> String {
 }
 
 #[test]
-fn every_rule_is_documented_once() {
+fn every_rule_is_documented_once_and_every_documented_rule_exists() {
     let mut names: Vec<&str> = RULES.iter().map(|(n, _)| *n).collect();
     names.sort_unstable();
     names.dedup();
-    assert_eq!(names.len(), RULES.len());
+    assert_eq!(names.len(), RULES.len(), "a rule is documented twice");
+    // The rules the code applies: every `report.add("<rule>", …)` of the build.
+    let source = [
+        include_str!("../build/normalize.rs"),
+        include_str!("../build/responses.rs"),
+    ]
+    .concat();
+    let mut applied: Vec<&str> = source
+        .split(".add(")
+        .skip(1)
+        .filter_map(|rest| rest.trim_start().strip_prefix('"')?.split('"').next())
+        .collect();
+    applied.sort_unstable();
+    applied.dedup();
+    // The others are checks that fail the build rather than rewrite.
+    let checks: Vec<&str> = RULES
+        .iter()
+        .filter(|(_, what)| what.contains("fails the build"))
+        .map(|(n, _)| *n)
+        .collect();
+    assert_eq!(checks, ["openapi-version", "external-ref"]);
+    let mut documented: Vec<&str> = names.into_iter().filter(|n| !checks.contains(n)).collect();
+    documented.sort_unstable();
+    assert_eq!(
+        applied, documented,
+        "rules applied in build/ vs. rules documented in RULES"
+    );
 }
 
 #[test]

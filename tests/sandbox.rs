@@ -2,9 +2,10 @@
 //! the sandbox calling back into the receiver.
 #![cfg(all(feature = "sandbox", feature = "receiver"))]
 
+use modica_wab::RetryPolicy;
 use modica_wab::callback::{Callback, DlrStatus, HandlerError, MoMessage, Receiver};
 use modica_wab::conformance::Validator;
-use modica_wab::retry::RetryPolicy;
+use modica_wab::message::*;
 use modica_wab::sandbox::{DeliveryKind, Fault, Sandbox};
 use modica_wab::*;
 use std::sync::atomic::{AtomicUsize, Ordering};

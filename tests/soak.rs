@@ -6,8 +6,8 @@
 #[macro_use]
 mod common;
 
+use modica_wab::RetryPolicy;
 use modica_wab::callback::{Callback, DlrStatus, HandlerError, Receiver};
-use modica_wab::retry::RetryPolicy;
 use modica_wab::sandbox::{Fault, Sandbox};
 use modica_wab::{Client, Error, Message};
 use std::collections::HashMap;

@@ -1,6 +1,6 @@
 //! Errors attached to callbacks (`errors[]`), and the error for a callback that cannot be read.
 
-use crate::error_code::ErrorCode;
+use crate::error::ErrorCode;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 

@@ -1,9 +1,12 @@
 //! Inbound (MO) message types: Modica's envelope around Meta's inbound message object.
 
 use super::error::CallbackError;
-use crate::contact::Contact;
+use crate::outbound::Contact;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use serde_json::value::RawValue;
+use std::sync::Arc;
 
 /// An inbound WhatsApp message (MO callback).
 ///
@@ -79,7 +82,7 @@ pub struct MoContent {
     pub message: MoMessage,
     /// Where the content's JSON text is (read only when asked for: building a
     /// `Value` on every callback would cost more than the typed parse).
-    pub(crate) raw: super::parse::RawSource,
+    pub(crate) raw: RawSource,
 }
 
 impl MoContent {
@@ -390,4 +393,46 @@ pub struct Identity {
     /// The identity hash.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hash: Option<String>,
+}
+
+/// Where the content's JSON text is: inside the envelope as received, or the
+/// whole of a decoded string. Extracted only when asked for, so the typed parse
+/// reads the body once.
+#[derive(Debug, Clone)]
+pub(crate) enum RawSource {
+    /// The whole callback body (UTF-8 checked only when the text is asked for).
+    Envelope(Arc<[u8]>),
+    Content(Arc<str>),
+}
+
+impl RawSource {
+    pub(crate) fn json(&self) -> String {
+        match self {
+            RawSource::Content(text) => text.to_string(),
+            RawSource::Envelope(body) => {
+                #[derive(Deserialize)]
+                struct Only<'a> {
+                    #[serde(borrow)]
+                    content: &'a RawValue,
+                }
+                serde_json::from_slice::<Only<'_>>(body)
+                    .map(|o| o.content.get().to_owned())
+                    .unwrap_or_default()
+            }
+        }
+    }
+
+    pub(crate) fn value(&self) -> Value {
+        serde_json::from_str(&self.json()).unwrap_or(Value::Null)
+    }
+}
+
+impl serde::Serialize for MoContent {
+    /// Writes the content object as received (after whole-content base64 decoding).
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match RawValue::from_string(self.raw.json()) {
+            Ok(raw) => raw.serialize(s),
+            Err(_) => Value::Null.serialize(s),
+        }
+    }
 }

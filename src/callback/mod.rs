@@ -25,6 +25,8 @@ mod mo;
 mod parse;
 #[cfg(feature = "receiver")]
 mod receiver;
+mod typed;
+mod wire;
 
 #[cfg(feature = "receiver")]
 pub use dedup::{Claim, ClaimToken, DedupStore, MemoryDedupStore, StoreError, StoreFuture};

@@ -6,15 +6,11 @@
 use super::Callback;
 use super::dlr::{DeliveryReport, DlrStatus};
 use super::error::{CallbackError, ParseError};
-use super::mo::{
-    ButtonPress, Context, Identity, InboundLocation, InboundMedia, InboundMessage, InboundReaction,
-    InboundTemplate, InboundText, InteractiveReply, MoContent, MoMessage, Referral, SystemNotice,
-};
-use crate::contact::Contact;
+use super::mo::{InboundMessage, InteractiveReply, MoContent, MoMessage, RawSource};
+use super::typed::{not_json, typed};
+use super::wire::{ContentWire, InteractiveWire};
 use base64::Engine as _;
-use schemars::JsonSchema;
 use serde::Deserialize;
-use serde::de::DeserializeOwned;
 use serde::de::IgnoredAny;
 use serde_json::Value;
 use serde_json::value::RawValue;
@@ -157,26 +153,6 @@ fn require_object(body: &[u8]) -> Result<(), ParseError> {
 
 fn json(body: &[u8]) -> Result<Value, ParseError> {
     serde_json::from_slice(body).map_err(not_json)
-}
-
-fn not_json(e: serde_json::Error) -> ParseError {
-    ParseError::NotJson {
-        message: e.to_string(),
-    }
-}
-
-impl Callback {
-    /// Classifies an already-parsed JSON value: `content` → MO, `status` → DLR, else unknown.
-    pub fn from_value(value: Value) -> Result<Callback, ParseError> {
-        if !value.is_object() {
-            return Ok(Callback::Unknown(value));
-        }
-        let bytes = serde_json::to_vec(&value).map_err(not_json)?;
-        match parse(&bytes)? {
-            Callback::Unknown(_) => Ok(Callback::Unknown(value)),
-            known => Ok(known),
-        }
-    }
 }
 
 /// Declares an envelope struct: Modica's MO fields, plus any others given.
@@ -339,114 +315,6 @@ fn clipped(kind: &str) -> String {
     }
 }
 
-/// The wire shape of Meta's inbound message object; also the source of its JSON Schema.
-#[derive(Deserialize, JsonSchema)]
-#[schemars(rename = "MoContentObject")]
-struct ContentWire {
-    #[serde(default)]
-    from: Option<String>,
-    #[serde(default)]
-    id: Option<String>,
-    #[serde(default, deserialize_with = "string_or_number")]
-    #[schemars(with = "Option<String>")]
-    timestamp: Option<String>,
-    #[serde(rename = "type", default)]
-    kind: Option<String>,
-    #[serde(default)]
-    context: Option<Context>,
-    #[serde(default)]
-    referral: Option<Referral>,
-    #[serde(default)]
-    identity: Option<Identity>,
-    #[serde(default)]
-    errors: Option<Vec<CallbackError>>,
-    #[serde(default)]
-    text: Option<InboundText>,
-    #[serde(default)]
-    image: Option<InboundMedia>,
-    #[serde(default)]
-    audio: Option<InboundMedia>,
-    #[serde(default)]
-    video: Option<InboundMedia>,
-    #[serde(default)]
-    document: Option<InboundMedia>,
-    #[serde(default)]
-    sticker: Option<InboundMedia>,
-    #[serde(default)]
-    location: Option<InboundLocation>,
-    #[serde(default)]
-    contacts: Option<Vec<Contact>>,
-    #[serde(default)]
-    button: Option<ButtonPress>,
-    #[serde(default)]
-    interactive: Option<InteractiveWire>,
-    #[serde(default)]
-    reaction: Option<InboundReaction>,
-    #[serde(default)]
-    system: Option<SystemNotice>,
-    #[serde(default)]
-    template: Option<InboundTemplate>,
-}
-
-#[derive(Deserialize, JsonSchema)]
-struct InteractiveWire {
-    #[serde(rename = "type", default)]
-    kind: Option<String>,
-    #[serde(default)]
-    button_reply: Option<ChoiceWire>,
-    #[serde(default)]
-    list_reply: Option<ChoiceWire>,
-    #[serde(default)]
-    nfm_reply: Option<FlowWire>,
-}
-
-#[derive(Deserialize, JsonSchema)]
-struct ChoiceWire {
-    #[serde(default)]
-    id: String,
-    #[serde(default)]
-    title: String,
-    #[serde(default)]
-    description: Option<String>,
-}
-
-#[derive(Deserialize, JsonSchema)]
-struct FlowWire {
-    #[serde(default)]
-    name: Option<String>,
-    #[serde(default)]
-    body: Option<String>,
-    #[serde(default)]
-    response_json: String,
-}
-
-/// A Unix timestamp sent as a string (as WhatsApp does) or as a number.
-fn string_or_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    struct Visitor;
-    impl serde::de::Visitor<'_> for Visitor {
-        type Value = Option<String>;
-        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str("a string or a number")
-        }
-        fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
-            Ok(Some(v.to_owned()))
-        }
-        fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
-            Ok(Some(v.to_string()))
-        }
-        fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
-            Ok(Some(v.to_string()))
-        }
-        fn visit_f64<E>(self, v: f64) -> Result<Self::Value, E> {
-            Ok(Some(v.to_string()))
-        }
-        fn visit_unit<E>(self) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-    }
-    d.deserialize_any(Visitor)
-}
-
 fn content_from_wire(wire: ContentWire, raw: RawSource) -> Result<MoContent, ParseError> {
     let kind = wire.kind.clone().unwrap_or_default();
     let missing = |key: &str| {
@@ -534,150 +402,6 @@ fn interactive(wire: InteractiveWire, raw: &RawSource) -> Result<InteractiveRepl
     })
 }
 
-/// Deserializes `bytes` with the JSON path of any error, prefixed by where they sit.
-fn typed<T: DeserializeOwned>(bytes: &[u8], prefix: &str) -> Result<T, ParseError> {
-    // Fast path without path tracking; on failure, read again to name the path.
-    if let Ok(value) = serde_json::from_slice(bytes) {
-        return Ok(value);
-    }
-    let mut de = serde_json::Deserializer::from_slice(bytes);
-    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
-        let inner_path = e.path().to_string();
-        let inner = e.into_inner();
-        if matches!(
-            inner.classify(),
-            serde_json::error::Category::Syntax | serde_json::error::Category::Eof
-        ) {
-            return not_json(inner);
-        }
-        let message = inner.to_string();
-        // serde reports a missing field at its parent; name the field itself.
-        let missing = message
-            .strip_prefix("missing field `")
-            .and_then(|rest| rest.split('`').next());
-        let path = join(prefix, &inner_path, missing);
-        match missing {
-            Some(_) => ParseError::invalid(path, "missing"),
-            None if inner_path == "." && message.contains("expected") && prefix.is_empty() => {
-                ParseError::invalid("$", "expected a JSON object")
-            }
-            None => ParseError::invalid(path, shape_only(&strip_position(&message))),
-        }
-    })?;
-    de.end().map_err(not_json)?;
-    Ok(value)
-}
-
-/// `prefix` + serde's path (`.` for the root) + the missing field, as `a.b[0].c`.
-fn join(prefix: &str, inner: &str, field: Option<&str>) -> String {
-    let mut path = prefix.to_owned();
-    if inner != "." {
-        if !path.is_empty() && !inner.starts_with('[') {
-            path.push('.');
-        }
-        path.push_str(inner);
-    }
-    if let Some(f) = field {
-        if !path.is_empty() {
-            path.push('.');
-        }
-        path.push_str(f);
-    }
-    if path.is_empty() {
-        "$".to_owned()
-    } else {
-        path
-    }
-}
-
-/// serde's message without the values it quotes: `invalid type: string "+6421…",
-/// expected u64` becomes `invalid type: a string, expected u64`. Callback
-/// values are customers' content and addresses; errors and logs carry the
-/// shape of what was wrong, never the value.
-fn shape_only(message: &str) -> String {
-    // serde::de::Unexpected as serde displays it: a kind, then the value in
-    // backticks (or, for strings, in quotes with escapes).
-    const KINDS: [(&str, &str); 6] = [
-        ("string \"", "a string"),
-        ("boolean `", "a boolean"),
-        ("integer `", "an integer"),
-        ("floating point `", "a number"),
-        ("character `", "a character"),
-        ("variant `", "variant"),
-    ];
-    let mut out = String::with_capacity(message.len());
-    let mut rest = message;
-    'scan: while !rest.is_empty() {
-        for (prefix, replacement) in KINDS {
-            if let Some(after) = rest.strip_prefix(prefix) {
-                let close = if prefix.ends_with('"') { '"' } else { '`' };
-                out.push_str(replacement);
-                rest = skip_quoted(after, close);
-                continue 'scan;
-            }
-        }
-        let mut chars = rest.chars();
-        if let Some(c) = chars.next() {
-            out.push(c);
-        }
-        rest = chars.as_str();
-    }
-    out
-}
-
-/// The text after the closing `close`, skipping backslash escapes.
-fn skip_quoted(text: &str, close: char) -> &str {
-    let mut escaped = false;
-    for (i, c) in text.char_indices() {
-        match c {
-            '\\' if !escaped => escaped = true,
-            c if c == close && !escaped => return &text[i + c.len_utf8()..],
-            _ => escaped = false,
-        }
-    }
-    ""
-}
-
-/// serde_json appends " at line 1 column 42", which means nothing for a nested document.
-fn strip_position(message: &str) -> String {
-    match message.rfind(" at line ") {
-        Some(i) => message[..i].to_owned(),
-        None => message.to_owned(),
-    }
-}
-
-/// Where the content's JSON text is: inside the envelope as received, or the
-/// whole of a decoded string. Extracted only when asked for, so the typed parse
-/// reads the body once.
-#[derive(Debug, Clone)]
-pub(crate) enum RawSource {
-    /// The whole callback body (UTF-8 checked only when the text is asked for).
-    Envelope(Arc<[u8]>),
-    Content(Arc<str>),
-}
-
-impl RawSource {
-    pub(crate) fn json(&self) -> String {
-        match self {
-            RawSource::Content(text) => text.to_string(),
-            RawSource::Envelope(body) => {
-                #[derive(Deserialize)]
-                struct Only<'a> {
-                    #[serde(borrow)]
-                    content: &'a RawValue,
-                }
-                serde_json::from_slice::<Only<'_>>(body)
-                    .map(|o| o.content.get().to_owned())
-                    .unwrap_or_default()
-            }
-        }
-    }
-
-    pub(crate) fn value(&self) -> Value {
-        serde_json::from_str(&self.json()).unwrap_or(Value::Null)
-    }
-}
-
 impl<'de> Deserialize<'de> for InboundMessage {
     /// Same rules as [`parse_mo`]: both `Destination` spellings, base64 decoded.
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -686,77 +410,9 @@ impl<'de> Deserialize<'de> for InboundMessage {
     }
 }
 
-impl serde::Serialize for MoContent {
-    /// Writes the content object as received (after whole-content base64 decoding).
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match RawValue::from_string(self.raw.json()) {
-            Ok(raw) => raw.serialize(s),
-            Err(_) => Value::Null.serialize(s),
-        }
-    }
-}
-
-impl JsonSchema for MoContent {
-    fn schema_name() -> String {
-        "MoContent".to_owned()
-    }
-
-    /// The inbound message object, or a string holding it (base64 when `encoding` says so).
-    fn json_schema(g: &mut schemars::r#gen::SchemaGenerator) -> schemars::schema::Schema {
-        use schemars::schema::{InstanceType, Schema, SchemaObject, SubschemaValidation};
-        let string = SchemaObject {
-            instance_type: Some(InstanceType::String.into()),
-            ..Default::default()
-        };
-        Schema::Object(SchemaObject {
-            subschemas: Some(Box::new(SubschemaValidation {
-                one_of: Some(vec![g.subschema_for::<ContentWire>(), string.into()]),
-                ..Default::default()
-            })),
-            ..Default::default()
-        })
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn messages_keep_the_shape_and_drop_the_value() {
-        for (message, shape) in [
-            (
-                r#"invalid type: string "+64211234567", expected u64"#,
-                "invalid type: a string, expected u64",
-            ),
-            (
-                r#"invalid type: string "a \"quoted\" `tick`", expected a map"#,
-                "invalid type: a string, expected a map",
-            ),
-            (
-                "invalid type: integer `42`, expected a string",
-                "invalid type: an integer, expected a string",
-            ),
-            (
-                "invalid value: floating point `1.5`, expected i64",
-                "invalid value: a number, expected i64",
-            ),
-            (
-                "unknown variant `secret`, expected `a` or `b`",
-                "unknown variant, expected `a` or `b`",
-            ),
-            (
-                "invalid type: null, expected a string",
-                "invalid type: null, expected a string",
-            ),
-            (
-                "invalid length 3, expected 2",
-                "invalid length 3, expected 2",
-            ),
-        ] {
-            assert_eq!(shape_only(message), shape, "{message}");
-        }
-    }
 
     #[test]
     fn errors_never_quote_callback_values() {

@@ -23,11 +23,14 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod body;
 mod operation;
 mod schema;
+mod security;
 
-use operation::{Operation, Security};
+use operation::Operation;
 use schema::{Compiled, Converter};
+use security::Security;
 use serde_json::Value;
 use std::fmt;
 
@@ -42,6 +45,16 @@ pub struct Violation {
     pub rule: String,
     /// What the validator said.
     pub message: String,
+}
+
+impl Violation {
+    pub(crate) fn new(location: &str, rule: &str, message: &str) -> Self {
+        Violation {
+            location: location.to_owned(),
+            rule: rule.to_owned(),
+            message: message.to_owned(),
+        }
+    }
 }
 
 impl fmt::Display for Violation {
@@ -243,7 +256,7 @@ impl Validator {
                         if let Some(id) = post.get("operationId").and_then(Value::as_str) {
                             names.push(id.to_owned());
                         }
-                        let schema = operation::json_body_schema(spec, post);
+                        let schema = body::json_body_schema(spec, post);
                         let compiled = match schema {
                             Some(s) => {
                                 Some(converter.compile(&s).map_err(|message| SpecError {
@@ -368,7 +381,7 @@ impl Validator {
         let Some(schema) = schema else { return Ok(()) };
         match serde_json::from_slice::<Value>(body) {
             Ok(value) => {
-                let v = operation::schema_violations(schema, &value, "body");
+                let v = schema::schema_violations(schema, &value, "body");
                 if v.is_empty() { Ok(()) } else { fail(v) }
             }
             Err(e) => fail(vec![Violation {

@@ -9,6 +9,8 @@
 //! mistake in Modica's 1.3.1 spec) is checked as the `pattern` it was meant to
 //! be. Read literally, the spec leaves both open, and so does the lax mode.
 
+use super::Violation;
+use crate::spec::walk::looks_like_regex;
 use base64::Engine as _;
 use serde_json::{Map, Value, json};
 use std::collections::BTreeSet;
@@ -170,10 +172,6 @@ const JSON_SCHEMA_FORMATS: &[&str] = &[
     "byte",
 ];
 
-fn looks_like_regex(format: &str) -> bool {
-    format.chars().any(|c| "^$[]()*+?\\{}|".contains(c))
-}
-
 /// `close`: close this object (strict mode, not under `allOf`); `strict`: the
 /// spec-wide mode.
 fn convert(schema: &Value, close: bool, strict: bool) -> Value {
@@ -289,6 +287,34 @@ fn nullable(mut out: Map<String, Value>) -> Value {
         }
         _ => json!({ "anyOf": [Value::Object(out), { "type": "null" }] }),
     }
+}
+
+/// Every schema violation of `value`, located under `prefix` (`body`, `query.source`).
+pub(crate) fn schema_violations(schema: &Compiled, value: &Value, prefix: &str) -> Vec<Violation> {
+    schema
+        .validator
+        .iter_errors(value)
+        .map(|e| Violation {
+            location: dotted(prefix, e.instance_path().as_str()),
+            rule: e.kind().keyword().to_owned(),
+            message: e.to_string(),
+        })
+        .collect()
+}
+
+/// `/text/body` → `body.text.body`; `/components/0/type` → `body.components[0].type`.
+fn dotted(prefix: &str, pointer: &str) -> String {
+    let mut out = prefix.to_owned();
+    for seg in pointer.split('/').skip(1) {
+        let seg = seg.replace("~1", "/").replace("~0", "~");
+        if !seg.is_empty() && seg.bytes().all(|b| b.is_ascii_digit()) {
+            out.push_str(&format!("[{seg}]"));
+        } else {
+            out.push('.');
+            out.push_str(&seg);
+        }
+    }
+    out
 }
 
 #[cfg(test)]

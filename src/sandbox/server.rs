@@ -5,6 +5,7 @@ use super::Shared;
 use super::gateway::{self, Reply, error, field_errors};
 use crate::conformance::{RecordedRequest, Violations};
 use crate::http_server::{self, ConnectionKill, Limits};
+use crate::spec::Route;
 use axum::Router;
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
@@ -165,15 +166,17 @@ async fn play(shared: &Arc<Shared>, request: Request) -> Reply {
             .unwrap_or_default()
     };
     let json_body = || serde_json::from_slice::<Value>(&body).unwrap_or(Value::Null);
-    match (parts.method.as_str(), path.as_str()) {
-        ("POST", "/messages") => gateway::send(shared, json_body()).await,
-        ("POST", "/messages/broadcast") => gateway::broadcast(shared, json_body()).await,
-        ("GET", "/messages") => gateway::lookup(shared, &q("id")),
-        ("GET", "/media") => gateway::download(shared, &q("media_id")).await,
-        ("POST", "/source") => gateway::register(shared, json_body()),
-        ("GET", "/source") => gateway::sources(shared),
-        ("GET", "/status") => gateway::status(),
-        _ => error(
+    match Route::of(parts.method.as_str(), &path) {
+        Some(Route::SendMessage) => gateway::send(shared, json_body()).await,
+        Some(Route::SendBroadcast) => gateway::broadcast(shared, json_body()).await,
+        Some(Route::GetMessage) => gateway::lookup(shared, &q("id")),
+        Some(Route::DownloadMedia) => gateway::download(shared, &q("media_id")).await,
+        Some(Route::RegisterSource) => gateway::register(shared, json_body()),
+        Some(Route::ListSources) => gateway::sources(shared),
+        Some(Route::GetStatus) => gateway::status(),
+        // Uploads are multipart, streamed above; a spec's newer operations
+        // are not emulated.
+        Some(Route::UploadMedia) | None => error(
             StatusCode::NOT_IMPLEMENTED,
             "Not Implemented",
             "the sandbox does not emulate this operation",

@@ -2,7 +2,7 @@
 //! the exact JSON it must post. Shared by the message and conformance tests.
 
 use super::SOURCE;
-use modica_wab::*;
+use modica_wab::message::*;
 use serde_json::json;
 
 pub const TO: &str = "+64211234567";

@@ -3,35 +3,35 @@
 
 use super::cases::cases;
 use super::{client, respond, server};
+use modica_wab::spec::Route;
 use modica_wab::{Broadcast, Content, MediaUpload};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
-/// A server answering every operation with its fixture.
+/// The answer the test gateway gives a route: its fixture, named after the
+/// spec's operation and the status the spec declares for success.
+pub fn fixture_answer(route: Route) -> ResponseTemplate {
+    let id = route
+        .operation()
+        .expect("the shipped spec has every route")
+        .id;
+    match route {
+        Route::DownloadMedia => {
+            ResponseTemplate::new(200).set_body_raw(b"\x89PNG".to_vec(), "image/png")
+        }
+        Route::SendMessage | Route::SendBroadcast => respond(202, &format!("{id}.202.json")),
+        Route::RegisterSource => respond(201, &format!("{id}.201.json")),
+        _ => respond(200, &format!("{id}.200.json")),
+    }
+}
+
+/// A server answering every route with its fixture.
 pub async fn gateway() -> MockServer {
     let server = server().await;
-    let routes: [(&str, &str, ResponseTemplate); 8] = [
-        ("POST", "/messages", respond(202, "PostMessages.202.json")),
-        (
-            "POST",
-            "/messages/broadcast",
-            respond(202, "PostMessagesBroadcast.202.json"),
-        ),
-        ("GET", "/messages", respond(200, "GetMessages.200.json")),
-        ("POST", "/media", respond(200, "PostMedia.200.json")),
-        (
-            "GET",
-            "/media",
-            ResponseTemplate::new(200).set_body_raw(b"\x89PNG".to_vec(), "image/png"),
-        ),
-        ("POST", "/source", respond(201, "PostSource.201.json")),
-        ("GET", "/source", respond(200, "GetSource.200.json")),
-        ("GET", "/status", respond(200, "GetStatus.200.json")),
-    ];
-    for (m, p, response) in routes {
-        Mock::given(method(m))
-            .and(path(p))
-            .respond_with(response)
+    for route in Route::ALL {
+        Mock::given(method(route.method()))
+            .and(path(route.path()))
+            .respond_with(fixture_answer(route))
             .mount(&server)
             .await;
     }

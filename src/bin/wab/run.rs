@@ -5,6 +5,8 @@ use crate::args::{Cli, Command, Common, MediaArgs, MediaCommand, MediaRef, Send}
 use futures_util::StreamExt;
 use indicatif::{ProgressBar, ProgressStyle};
 use modica_wab::callback::{Callback, HandlerError, Receiver};
+use modica_wab::media::MediaUpload;
+use modica_wab::message::{Contact, Interactive, Location, Parameter, ReplyButton, Template};
 use modica_wab::sandbox::Sandbox;
 use modica_wab::*;
 use serde::Serialize;

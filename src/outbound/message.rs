@@ -1,4 +1,5 @@
-//! Typed outbound messages: one constructor per WhatsApp message type.
+//! One message to one recipient: its content (the WhatsApp message types),
+//! its checks, and the request body it becomes.
 //!
 //! ```
 //! use modica_wab::{Message, Media};
@@ -7,13 +8,13 @@
 //! # let _ = (hello, photo);
 //! ```
 
-use crate::contact::Contact;
+use super::contact::Contact;
+use super::interactive::Interactive;
+use super::media::{Media, MediaKind};
+use super::template::Template;
+use super::validate::{self, Checked, fail};
 use crate::error::ValidationError;
-use crate::interactive::Interactive;
-use crate::template::Template;
-use crate::validate::{self, Checked, fail};
 use serde::Serialize;
-use serde_json::{Map, Value};
 
 /// One message to one recipient.
 #[derive(Debug, Clone, PartialEq)]
@@ -65,114 +66,6 @@ pub struct Text {
     /// Whether WhatsApp renders a preview of the first URL.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub preview_url: Option<bool>,
-}
-
-/// A media object: an uploaded media id or a public link.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[non_exhaustive]
-pub struct Media {
-    /// Media id returned by [`crate::Client::upload_media`].
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    /// Public http(s) URL WhatsApp fetches the media from.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub link: Option<String>,
-    /// Caption (image, video, document), at most 1024 characters.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub caption: Option<String>,
-    /// File name shown for a document.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub filename: Option<String>,
-}
-
-impl Media {
-    /// Media uploaded earlier, by its id.
-    pub fn id(id: impl Into<String>) -> Self {
-        Self {
-            id: Some(id.into()),
-            link: None,
-            caption: None,
-            filename: None,
-        }
-    }
-
-    /// Media WhatsApp fetches from a public http(s) URL.
-    pub fn link(url: impl Into<String>) -> Self {
-        Self {
-            id: None,
-            link: Some(url.into()),
-            caption: None,
-            filename: None,
-        }
-    }
-
-    /// Sets the caption.
-    pub fn caption(mut self, caption: impl Into<String>) -> Self {
-        self.caption = Some(caption.into());
-        self
-    }
-
-    /// Sets the file name (documents).
-    pub fn filename(mut self, filename: impl Into<String>) -> Self {
-        self.filename = Some(filename.into());
-        self
-    }
-
-    pub(crate) fn check(&self, field: &str, kind: MediaKind) -> Checked {
-        match (&self.id, &self.link) {
-            (Some(id), None) => validate::text(&format!("{field}.id"), id, 255)?,
-            (None, Some(link)) => validate::url(&format!("{field}.link"), link)?,
-            _ => return fail(field, "give exactly one of `id` or `link`"),
-        }
-        if let Some(caption) = &self.caption {
-            if !kind.captioned() {
-                return fail(
-                    format!("{field}.caption"),
-                    format!("{} messages take no caption", kind.name()),
-                );
-            }
-            validate::text(&format!("{field}.caption"), caption, 1024)?;
-        }
-        if let Some(name) = &self.filename {
-            if kind != MediaKind::Document {
-                return fail(
-                    format!("{field}.filename"),
-                    "only documents take a file name",
-                );
-            }
-            validate::text(&format!("{field}.filename"), name, 255)?;
-        }
-        Ok(())
-    }
-}
-
-/// Which media message a [`Media`] is used in; decides what it may carry.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum MediaKind {
-    Image,
-    Video,
-    Audio,
-    Document,
-    Sticker,
-}
-
-impl MediaKind {
-    fn captioned(self) -> bool {
-        matches!(
-            self,
-            MediaKind::Image | MediaKind::Video | MediaKind::Document
-        )
-    }
-
-    fn name(self) -> &'static str {
-        match self {
-            MediaKind::Image => "image",
-            MediaKind::Video => "video",
-            MediaKind::Audio => "audio",
-            MediaKind::Document => "document",
-            MediaKind::Sticker => "sticker",
-        }
-    }
 }
 
 /// A map pin.
@@ -291,26 +184,6 @@ impl Content {
         }
     }
 
-    /// Adds `"type"` and the same-named object to a request body.
-    pub(crate) fn write_into(&self, body: &mut Map<String, Value>) -> Result<(), ValidationError> {
-        let object = match self {
-            Content::Text(t) => to_value(t),
-            Content::Template(t) => to_value(t),
-            Content::Image(m)
-            | Content::Video(m)
-            | Content::Audio(m)
-            | Content::Document(m)
-            | Content::Sticker(m) => to_value(m),
-            Content::Location(l) => to_value(l),
-            Content::Contacts(c) => to_value(c),
-            Content::Interactive(i) => to_value(i),
-            Content::Reaction(r) => to_value(r),
-        }?;
-        body.insert("type".into(), Value::from(self.type_name()));
-        body.insert(self.type_name().into(), object);
-        Ok(())
-    }
-
     fn media_mut(&mut self) -> Option<&mut Media> {
         match self {
             Content::Image(m)
@@ -323,8 +196,55 @@ impl Content {
     }
 }
 
-fn to_value<T: Serialize>(v: &T) -> Result<Value, ValidationError> {
-    serde_json::to_value(v).map_err(|e| ValidationError::new("body", e.to_string()))
+impl Serialize for Content {
+    /// `"type"` and the same-named object, as the API reads a message.
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(Some(2))?;
+        map.serialize_entry("type", self.type_name())?;
+        match self {
+            Content::Text(t) => map.serialize_entry("text", t)?,
+            Content::Template(t) => map.serialize_entry("template", t)?,
+            Content::Image(m)
+            | Content::Video(m)
+            | Content::Audio(m)
+            | Content::Document(m)
+            | Content::Sticker(m) => map.serialize_entry(self.type_name(), m)?,
+            Content::Location(l) => map.serialize_entry("location", l)?,
+            Content::Contacts(c) => map.serialize_entry("contacts", c)?,
+            Content::Interactive(i) => map.serialize_entry("interactive", i)?,
+            Content::Reaction(r) => map.serialize_entry("reaction", r)?,
+        }
+        map.end()
+    }
+}
+
+/// A request body, checked and serialized, and whom it goes from and to
+/// (the transport paces by them).
+#[derive(Debug)]
+pub(crate) struct Encoded {
+    pub(crate) body: Vec<u8>,
+    pub(crate) source: String,
+    pub(crate) recipients: Vec<String>,
+}
+
+/// The `POST /messages` body.
+#[derive(Serialize)]
+struct MessageBody<'a> {
+    to: &'a str,
+    source: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reference: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    context: Option<ContextRef<'a>>,
+    #[serde(flatten)]
+    content: &'a Content,
+}
+
+/// The message a reply quotes.
+#[derive(Serialize)]
+struct ContextRef<'a> {
+    message_id: &'a str,
 }
 
 impl Message {
@@ -473,34 +393,54 @@ impl Message {
     }
 
     /// The request body, checked: what [`crate::Client::send`] posts.
-    pub fn to_json(&self, default_source: Option<&str>) -> Result<Value, ValidationError> {
+    pub fn to_json(
+        &self,
+        default_source: Option<&str>,
+    ) -> Result<serde_json::Value, ValidationError> {
+        let encoded = self.encode(default_source)?;
+        serde_json::from_slice(&encoded.body)
+            .map_err(|e| ValidationError::new("body", e.to_string()))
+    }
+
+    /// Checks the message and serializes its body, once.
+    pub(crate) fn encode(&self, default_source: Option<&str>) -> Result<Encoded, ValidationError> {
         if let Some(misuse) = &self.misuse {
             return Err(misuse.clone());
         }
         validate::e164("to", &self.to)?;
-        let mut body = Map::new();
-        body.insert("to".into(), Value::from(self.to.as_str()));
-        write_common(
-            &mut body,
+        let source = source_and_reference(
             self.source.as_deref().or(default_source),
             self.reference.as_deref(),
         )?;
         if let Some(id) = &self.reply_to {
             validate::text("context.message_id", id, 255)?;
-            body.insert("context".into(), serde_json::json!({ "message_id": id }));
         }
         self.content.validate()?;
-        self.content.write_into(&mut body)?;
-        Ok(Value::Object(body))
+        let body = MessageBody {
+            to: &self.to,
+            source,
+            reference: self.reference.as_deref(),
+            context: self
+                .reply_to
+                .as_deref()
+                .map(|message_id| ContextRef { message_id }),
+            content: &self.content,
+        };
+        Ok(Encoded {
+            body: serde_json::to_vec(&body)
+                .map_err(|e| ValidationError::new("body", e.to_string()))?,
+            source: source.to_owned(),
+            recipients: vec![self.to.clone()],
+        })
     }
 }
 
-/// `source` and `reference`, shared by single sends and broadcasts.
-pub(crate) fn write_common(
-    body: &mut Map<String, Value>,
-    source: Option<&str>,
+/// The sending source (checked) and the reference (checked), shared by
+/// single sends and broadcasts.
+pub(crate) fn source_and_reference<'a>(
+    source: Option<&'a str>,
     reference: Option<&str>,
-) -> Result<(), ValidationError> {
+) -> Result<&'a str, ValidationError> {
     let Some(source) = source else {
         return Err(ValidationError::new(
             "source",
@@ -508,10 +448,8 @@ pub(crate) fn write_common(
         ));
     };
     validate::source("source", source)?;
-    body.insert("source".into(), Value::from(source));
     if let Some(reference) = reference {
         validate::max_len("reference", reference, 255)?;
-        body.insert("reference".into(), Value::from(reference));
     }
-    Ok(())
+    Ok(source)
 }

@@ -1,15 +1,28 @@
-//! Media upload (hand-written multipart; progenitor cannot generate it) and
-//! streamed download.
+//! A media file to upload, and the multipart body it becomes (written by
+//! hand: progenitor cannot generate a multipart operation).
 
-use crate::error::{Error, TransportError};
+use crate::error::Error;
 use bytes::Bytes;
 use futures_core::Stream;
 use futures_util::{StreamExt, TryStreamExt, stream};
 use std::path::Path;
 use std::pin::Pin;
-use std::task::{Context, Poll};
 
-type ByteStream = Pin<Box<dyn Stream<Item = Result<Bytes, std::io::Error>> + Send + Sync>>;
+/// Body bytes read as they are sent.
+pub(crate) type ByteStream =
+    Pin<Box<dyn Stream<Item = Result<Bytes, std::io::Error>> + Send + Sync>>;
+
+/// A multipart body: its content type (with the boundary) and its bytes.
+pub(crate) struct Multipart {
+    pub(crate) content_type: String,
+    pub(crate) body: MultipartBody,
+}
+
+/// In memory (can be sent again if a retry is safe), or streamed (once).
+pub(crate) enum MultipartBody {
+    Bytes(Bytes),
+    Stream(ByteStream),
+}
 
 /// A file to upload with [`crate::Client::upload_media`].
 ///
@@ -71,9 +84,10 @@ impl MediaUpload {
     /// type is guessed from the extension; override it with [`Self::content_type`].
     pub async fn file(path: impl AsRef<Path>) -> Result<Self, Error> {
         let path = path.as_ref();
-        let io_err = |e: std::io::Error| Error::invalid("file", format!("{}: {e}", path.display()));
-        let file = tokio::fs::File::open(path).await.map_err(io_err)?;
-        let len = file.metadata().await.map_err(io_err)?.len();
+        let file = tokio::fs::File::open(path)
+            .await
+            .map_err(|e| Error::io(path, e))?;
+        let len = file.metadata().await.map_err(|e| Error::io(path, e))?.len();
         let filename = path
             .file_name()
             .map_or_else(|| "file".into(), |n| n.to_string_lossy().into_owned());
@@ -157,9 +171,9 @@ impl MediaUpload {
         self.source.as_deref().or(default)
     }
 
-    /// The multipart body: the content type (with boundary) and the body.
-    pub(crate) fn into_multipart(self) -> Result<(String, reqwest::Body), Error> {
-        crate::validate::text("filename", &self.filename, 255)?;
+    /// The multipart body, checked.
+    pub(crate) fn into_multipart(self) -> Result<Multipart, Error> {
+        super::validate::text("filename", &self.filename, 255)?;
         if self.content_type.parse::<http::HeaderValue>().is_err()
             || !self.content_type.contains('/')
         {
@@ -186,16 +200,19 @@ impl MediaUpload {
                 all.extend_from_slice(&head);
                 all.extend_from_slice(&data);
                 all.extend_from_slice(&tail);
-                reqwest::Body::from(all)
+                MultipartBody::Bytes(Bytes::from(all))
             }
             UploadBody::Stream { stream: data, .. } => {
                 let parts = stream::iter([Ok(head)])
                     .chain(data)
                     .chain(stream::iter([Ok(tail)]));
-                reqwest::Body::wrap_stream(parts)
+                MultipartBody::Stream(Box::pin(parts))
             }
         };
-        Ok((format!("multipart/form-data; boundary={boundary}"), body))
+        Ok(Multipart {
+            content_type: format!("multipart/form-data; boundary={boundary}"),
+            body,
+        })
     }
 }
 
@@ -225,94 +242,5 @@ fn guess_content_type(filename: &str) -> &'static str {
         "ppt" => "application/vnd.ms-powerpoint",
         "pptx" => "application/vnd.openxmlformats-officedocument.presentationml.presentation",
         _ => "application/octet-stream",
-    }
-}
-
-/// A media file being downloaded: a stream of chunks plus its type.
-///
-/// Nothing is buffered beyond the chunk in hand; use [`Self::save`] to write
-/// it to disk, or poll it as a [`Stream`].
-pub struct MediaDownload {
-    content_type: Option<String>,
-    content_length: Option<u64>,
-    stream: Pin<Box<dyn Stream<Item = Result<Bytes, Error>> + Send>>,
-}
-
-impl std::fmt::Debug for MediaDownload {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("MediaDownload")
-            .field("content_type", &self.content_type)
-            .field("content_length", &self.content_length)
-            .finish_non_exhaustive()
-    }
-}
-
-impl MediaDownload {
-    pub(crate) fn new(
-        content_type: Option<String>,
-        content_length: Option<u64>,
-        stream: impl Stream<Item = reqwest::Result<Bytes>> + Send + 'static,
-    ) -> Self {
-        let stream = stream.map_err(|e| Error::Transport(TransportError::from_reqwest(e)));
-        Self {
-            content_type,
-            content_length,
-            stream: Box::pin(stream),
-        }
-    }
-
-    /// The MIME type the server gave (`Content-Type`).
-    pub fn content_type(&self) -> Option<&str> {
-        self.content_type.as_deref()
-    }
-
-    /// The size, when the server gave it.
-    pub fn content_length(&self) -> Option<u64> {
-        self.content_length
-    }
-
-    /// Writes the file to `path` chunk by chunk; returns the bytes written.
-    pub async fn save(self, path: impl AsRef<Path>) -> Result<u64, Error> {
-        let path = path.as_ref();
-        let file = tokio::fs::File::create(path)
-            .await
-            .map_err(|e| Error::invalid("path", format!("{}: {e}", path.display())))?;
-        self.write_to(file).await
-    }
-
-    /// Writes the file to `writer` chunk by chunk; returns the bytes written.
-    pub async fn write_to<W: tokio::io::AsyncWrite + Unpin>(
-        mut self,
-        mut writer: W,
-    ) -> Result<u64, Error> {
-        use tokio::io::AsyncWriteExt;
-        let mut written = 0u64;
-        let io = |e: std::io::Error| {
-            Error::Transport(TransportError::other(format!("writing the download: {e}")))
-        };
-        while let Some(chunk) = self.stream.next().await {
-            let chunk = chunk?;
-            writer.write_all(&chunk).await.map_err(io)?;
-            written += chunk.len() as u64;
-        }
-        writer.flush().await.map_err(io)?;
-        Ok(written)
-    }
-
-    /// Collects the whole file in memory (for small files only).
-    pub async fn bytes(mut self) -> Result<Bytes, Error> {
-        let mut all = Vec::with_capacity(self.content_length.unwrap_or(0).min(16 << 20) as usize);
-        while let Some(chunk) = self.stream.next().await {
-            all.extend_from_slice(&chunk?);
-        }
-        Ok(Bytes::from(all))
-    }
-}
-
-impl Stream for MediaDownload {
-    type Item = Result<Bytes, Error>;
-
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        self.stream.as_mut().poll_next(cx)
     }
 }

@@ -1,6 +1,14 @@
-//! The one error type of the facade.
+//! The one error type of the facade, and what it carries: the API's answer
+//! ([`ApiError`], in `api.rs`) and WhatsApp's error codes ([`ErrorCode`], in
+//! `code.rs`).
 
-use crate::error_code::{ErrorClass, ErrorCode};
+mod api;
+mod code;
+
+pub(crate) use api::ErrorBody;
+pub use api::{ApiError, FieldError};
+pub use code::{ErrorClass, ErrorCode};
+
 use bytes::Bytes;
 use std::fmt;
 use std::time::Duration;
@@ -15,6 +23,15 @@ pub enum Error {
     /// The client could not be built (bad base URL, missing credentials…).
     #[error("configuration error: {0}")]
     Config(String),
+    /// A local file could not be read or written (an upload, a download's target).
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: String,
+        /// What the system said.
+        #[source]
+        source: std::io::Error,
+    },
     /// The request did not complete: connect failure, timeout, broken connection.
     #[error("transport error: {0}")]
     Transport(#[from] TransportError),
@@ -104,6 +121,13 @@ impl Error {
     pub(crate) fn invalid(field: impl Into<String>, reason: impl Into<String>) -> Self {
         Error::InvalidRequest(ValidationError::new(field, reason))
     }
+
+    pub(crate) fn io(path: &std::path::Path, source: std::io::Error) -> Self {
+        Error::Io {
+            path: path.display().to_string(),
+            source,
+        }
+    }
 }
 
 /// A request that breaks a rule of the API, found before sending it.
@@ -162,15 +186,6 @@ impl TransportError {
         }
     }
 
-    pub(crate) fn other(message: impl Into<String>) -> Self {
-        Self {
-            message: message.into(),
-            connect: false,
-            timeout: false,
-            source: None,
-        }
-    }
-
     /// The connection could not be established: nothing reached the server.
     pub fn is_connect(&self) -> bool {
         self.connect
@@ -201,89 +216,3 @@ impl std::error::Error for TransportError {
             .map(|e| e as &(dyn std::error::Error + 'static))
     }
 }
-
-/// An error status from the API, with everything the body said.
-#[derive(Debug, Clone)]
-#[non_exhaustive]
-pub struct ApiError {
-    /// HTTP status.
-    pub status: u16,
-    /// The most specific text the body carried (`error`, else `message`,
-    /// else the first field error, else the body as text).
-    pub message: String,
-    /// The WhatsApp error code, from the body (`{"error":{"code":…}}`) or its
-    /// text (`(#131047) …`).
-    pub code: Option<ErrorCode>,
-    /// Field errors of a `{"errors":[…]}` body.
-    pub field_errors: Vec<FieldError>,
-    /// The wait the server asked for (`Retry-After`), when it asked.
-    pub retry_after: Option<Duration>,
-    /// The body exactly as received.
-    pub raw_body: Bytes,
-}
-
-/// One entry of a `{"errors":[{"field","code","description"}]}` body.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
-#[non_exhaustive]
-pub struct FieldError {
-    /// The field the error is about.
-    #[serde(default)]
-    pub field: Option<String>,
-    /// Machine-readable code.
-    #[serde(default)]
-    pub code: Option<String>,
-    /// Human-readable description.
-    #[serde(default)]
-    pub description: Option<String>,
-}
-
-impl ApiError {
-    /// Builds an error from a response's status, `Retry-After` and body.
-    pub(crate) fn from_parts(status: u16, retry_after: Option<Duration>, raw_body: Bytes) -> Self {
-        let body = crate::error_body::ErrorBody::parse(&raw_body);
-        Self {
-            status,
-            code: body.code.map(ErrorCode::from_code),
-            message: body.message,
-            field_errors: body.field_errors,
-            retry_after,
-            raw_body,
-        }
-    }
-}
-
-impl ApiError {
-    /// The class of the code, or of the HTTP status when the code is unknown.
-    pub fn class(&self) -> ErrorClass {
-        self.code
-            .and_then(ErrorCode::known_class)
-            .unwrap_or_else(|| ErrorClass::from_status(self.status))
-    }
-}
-
-impl fmt::Display for ApiError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "API error (HTTP {}", self.status)?;
-        match self.code {
-            Some(code) => write!(f, ", WhatsApp {code}: {})", code.action())?,
-            None => write!(f, ", {})", self.class())?,
-        }
-        if !self.message.is_empty() {
-            write!(f, ": {}", self.message)?;
-        }
-        for fe in &self.field_errors {
-            write!(
-                f,
-                "; {}: {}",
-                fe.field.as_deref().unwrap_or("?"),
-                fe.description
-                    .as_deref()
-                    .or(fe.code.as_deref())
-                    .unwrap_or("invalid")
-            )?;
-        }
-        Ok(())
-    }
-}
-
-impl std::error::Error for ApiError {}

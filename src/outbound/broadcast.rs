@@ -1,9 +1,9 @@
 //! One message to many recipients.
 
+use super::message::{Content, Encoded, source_and_reference};
+use super::validate;
 use crate::error::ValidationError;
-use crate::message::{Content, write_common};
-use crate::validate;
-use serde_json::{Map, Value};
+use serde::Serialize;
 
 /// Most recipients accepted in one broadcast request by this client; split
 /// larger lists so one bad request cannot lose thousands of messages.
@@ -48,7 +48,17 @@ impl Broadcast {
     }
 
     /// The request body, checked: what [`crate::Client::broadcast`] posts.
-    pub fn to_json(&self, default_source: Option<&str>) -> Result<Value, ValidationError> {
+    pub fn to_json(
+        &self,
+        default_source: Option<&str>,
+    ) -> Result<serde_json::Value, ValidationError> {
+        let encoded = self.encode(default_source)?;
+        serde_json::from_slice(&encoded.body)
+            .map_err(|e| ValidationError::new("body", e.to_string()))
+    }
+
+    /// Checks the broadcast and serializes its body, once.
+    pub(crate) fn encode(&self, default_source: Option<&str>) -> Result<Encoded, ValidationError> {
         if self.recipients.is_empty() {
             return Err(ValidationError::new(
                 "destination",
@@ -64,9 +74,10 @@ impl Broadcast {
                 ),
             ));
         }
+        let mut seen = std::collections::HashSet::with_capacity(self.recipients.len());
         for (i, to) in self.recipients.iter().enumerate() {
             validate::e164(&format!("destination[{i}]"), to)?;
-            if self.recipients[..i].contains(to) {
+            if !seen.insert(to.as_str()) {
                 return Err(ValidationError::new(
                     format!("destination[{i}]"),
                     format!("{to} is listed twice"),
@@ -79,15 +90,33 @@ impl Broadcast {
                 "a reaction answers one message and cannot be broadcast",
             ));
         }
-        let mut body = Map::new();
-        body.insert("destination".into(), Value::from(self.recipients.clone()));
-        write_common(
-            &mut body,
+        let source = source_and_reference(
             self.source.as_deref().or(default_source),
             self.reference.as_deref(),
         )?;
         self.content.validate()?;
-        self.content.write_into(&mut body)?;
-        Ok(Value::Object(body))
+        let body = BroadcastBody {
+            destination: &self.recipients,
+            source,
+            reference: self.reference.as_deref(),
+            content: &self.content,
+        };
+        Ok(Encoded {
+            body: serde_json::to_vec(&body)
+                .map_err(|e| ValidationError::new("body", e.to_string()))?,
+            source: source.to_owned(),
+            recipients: self.recipients.clone(),
+        })
     }
+}
+
+/// The `POST /messages/broadcast` body.
+#[derive(Serialize)]
+struct BroadcastBody<'a> {
+    destination: &'a [String],
+    source: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reference: Option<&'a str>,
+    #[serde(flatten)]
+    content: &'a Content,
 }

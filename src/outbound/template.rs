@@ -1,7 +1,7 @@
 //! Template messages: a pre-approved template with its parameters.
 //!
 //! ```
-//! use modica_wab::{Message, Template, Parameter};
+//! use modica_wab::message::{Message, Parameter, Template};
 //! let t = Template::new("order_update", "en")
 //!     .body([Parameter::text("Aroha"), Parameter::currency("$12.50", "NZD", 12_500)])
 //!     .quick_reply_button(0, "track-42");
@@ -9,8 +9,8 @@
 //! # let _ = msg;
 //! ```
 
-use crate::message::{Media, MediaKind};
-use crate::validate::{self, Checked, fail};
+use super::media::{Media, MediaKind};
+use super::validate::{self, Checked, fail};
 use serde::Serialize;
 
 /// A template by name and language, with the parameters of its components.

@@ -1,4 +1,5 @@
-//! Small checks shared by the message builders.
+//! Small checks shared by the message builders, each naming the field it
+//! found wrong.
 
 use crate::error::ValidationError;
 
@@ -41,11 +42,18 @@ pub(crate) fn max_len(field: &str, value: &str, max: usize) -> Checked {
     Ok(())
 }
 
+/// An absolute `http` or `https` URL with a host, parsed.
+pub(crate) fn absolute_http_url(value: &str) -> Option<url::Url> {
+    url::Url::parse(value)
+        .ok()
+        .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
+}
+
 /// An absolute `http` or `https` URL.
 pub(crate) fn url(field: &str, value: &str) -> Checked {
-    match reqwest::Url::parse(value) {
-        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => Ok(()),
-        _ => fail(field, format!("{value:?} is not an absolute http(s) URL")),
+    match absolute_http_url(value) {
+        Some(_) => Ok(()),
+        None => fail(field, format!("{value:?} is not an absolute http(s) URL")),
     }
 }
 
@@ -74,5 +82,40 @@ pub(crate) fn source(field: &str, value: &str) -> Checked {
             field,
             format!("{value:?} is not a source number (digits, no leading zero, at most 30)"),
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_sources_texts_urls_and_media_keys() {
+        for (number, ok) in [
+            ("+64211234567", true),
+            ("+1234567", true),
+            ("+123456789012345", true),
+            ("+1234567890123456", false),
+            ("64211234567", false),
+            ("+0211234567", false),
+            ("+64 21 123", false),
+            ("+", false),
+        ] {
+            assert_eq!(e164("to", number).is_ok(), ok, "{number}");
+        }
+        assert!(source("s", "6421000001").is_ok());
+        for bad in ["", "0642", "64a", &"6".repeat(31)] {
+            assert_eq!(source("s", bad).unwrap_err().field, "s", "{bad}");
+        }
+        assert!(text("t", "  ", 5).is_err());
+        assert!(text("t", "ééééé", 5).is_ok(), "characters, not bytes");
+        assert!(text("t", "éééééé", 5).is_err());
+        assert!(url("u", "https://example.com/a.jpg").is_ok());
+        for bad in ["ftp://example.com/a", "/relative", "https://", "not a url"] {
+            assert!(url("u", bad).is_err(), "{bad}");
+        }
+        assert!(media_key("m", "abc123").is_ok());
+        assert!(media_key("m", "abc-123").is_err());
+        assert!(media_key("m", "").is_err());
     }
 }

@@ -1,6 +1,6 @@
-//! When to retry: a pure decision ([`RetryPolicy::decide`]) and the budget
-//! that keeps a failing gateway from being stormed. The loop that sleeps
-//! lives in `hooks.rs`, where every request passes.
+//! When to retry: a pure decision (`RetryPolicy::decide`, table-tested
+//! below) and the budget that keeps a failing gateway from being stormed.
+//! The loop that sleeps is the pipeline's, where every request passes.
 //!
 //! **A message is never sent twice by a retry.** Idempotent requests (GET)
 //! retry on transport errors, 408, 429 and 5xx. Others (every POST) retry
@@ -9,11 +9,9 @@
 //! a bare 5xx after a POST is ambiguous and ends the call, unless
 //! [`RetryPolicy::retry_ambiguous`] opts in.
 
-use crate::error_code::{ErrorClass, ErrorCode};
-use std::future::Future;
-use std::pin::Pin;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use super::budget::RetryBudget;
+use crate::error::{ErrorClass, ErrorCode};
+use std::time::Duration;
 
 /// How a client retries.
 ///
@@ -116,7 +114,7 @@ impl RetryPolicy {
     ///
     /// `elapsed` is the time spent so far; `jitter` is a number in `[0, 1)`
     /// (random in use, fixed in tests) that scales the backoff.
-    pub fn decide(
+    pub(crate) fn decide(
         &self,
         outcome: &Outcome,
         attempt: u32,
@@ -194,18 +192,14 @@ impl RetryPolicy {
     }
 
     pub(crate) fn new_budget(&self) -> Option<RetryBudget> {
-        self.budget.map(|(capacity, per_success)| RetryBudget {
-            capacity: f64::from(capacity),
-            per_success,
-            tokens: Mutex::new(f64::from(capacity)),
-        })
+        self.budget
+            .map(|(capacity, per_success)| RetryBudget::new(capacity, per_success))
     }
 }
 
 /// How one attempt ended, as the retry decision sees it.
 #[derive(Debug, Clone, Copy, PartialEq)]
-#[non_exhaustive]
-pub enum Outcome {
+pub(crate) enum Outcome {
     /// A success status.
     Success,
     /// The connection could not be made: nothing was sent.
@@ -228,8 +222,7 @@ pub enum Outcome {
 
 /// What to do after an attempt.
 #[derive(Debug, Clone, Copy, PartialEq)]
-#[non_exhaustive]
-pub enum Decision {
+pub(crate) enum Decision {
     /// Wait this long, then try again.
     Retry {
         /// The wait.
@@ -241,8 +234,7 @@ pub enum Decision {
 
 /// Why retrying stopped.
 #[derive(Debug, Clone, Copy, PartialEq)]
-#[non_exhaustive]
-pub enum StopReason {
+pub(crate) enum StopReason {
     /// The attempt succeeded.
     Done,
     /// Retrying cannot help, or could send a message twice.
@@ -257,60 +249,162 @@ pub enum StopReason {
     BudgetExhausted,
 }
 
-/// Token bucket of retries shared by every request of a client.
-#[derive(Debug)]
-pub(crate) struct RetryBudget {
-    capacity: f64,
-    per_success: f64,
-    tokens: Mutex<f64>,
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-impl RetryBudget {
-    pub(crate) fn withdraw(&self) -> bool {
-        let mut tokens = self.tokens.lock().unwrap_or_else(|p| p.into_inner());
-        if *tokens >= 1.0 {
-            *tokens -= 1.0;
-            true
-        } else {
-            false
+    #[test]
+    fn decision_table() {
+        use ErrorClass::*;
+        let policy = RetryPolicy::standard()
+            .max_attempts(3)
+            .backoff(Duration::from_secs(1), Duration::from_secs(4))
+            .max_retry_after(Duration::from_secs(30))
+            .deadline(Duration::from_secs(60));
+        let code_of = |class: ErrorClass| match class {
+            Transient => ErrorCode::SomethingWentWrong,
+            RateLimited => ErrorCode::ThroughputLimit,
+            Credentials => ErrorCode::AccessDenied,
+            Permanent => ErrorCode::ReEngagementRequired,
+            StopAndAct => ErrorCode::AccountLocked,
+        };
+        let status = |s: u16, code: Option<ErrorCode>, ra: Option<u64>| Outcome::Status {
+            status: s,
+            code,
+            retry_after: ra.map(Duration::from_secs),
+        };
+        let retry = |secs: f64| Decision::Retry {
+            after: Duration::from_secs_f64(secs),
+        };
+        let stop = Decision::Stop;
+        let no = stop(StopReason::NotRetryable);
+        // (outcome, idempotent, attempt, expected) with jitter 0.5
+        let mut rows: Vec<(Outcome, bool, u32, Decision)> = vec![
+            (Outcome::Success, true, 1, stop(StopReason::Done)),
+            (Outcome::ConnectFailed, false, 1, retry(0.5)),
+            (Outcome::ConnectFailed, true, 2, retry(1.0)),
+            (
+                Outcome::ConnectFailed,
+                true,
+                3,
+                stop(StopReason::AttemptsExhausted),
+            ),
+            (Outcome::Transport { timeout: true }, true, 1, retry(0.5)),
+            (Outcome::Transport { timeout: true }, false, 1, no),
+            (Outcome::Transport { timeout: false }, false, 1, no),
+            (status(503, None, None), true, 1, retry(0.5)),
+            (status(503, None, None), false, 1, no),
+            (status(500, None, None), false, 1, no),
+            (status(408, None, None), true, 1, retry(0.5)),
+            (status(408, None, None), false, 1, no),
+            (status(429, None, None), false, 1, retry(0.5)),
+            (status(429, None, Some(2)), false, 1, retry(2.0)),
+            (
+                status(429, None, Some(2)),
+                true,
+                3,
+                stop(StopReason::AttemptsExhausted),
+            ),
+            (
+                status(429, None, Some(31)),
+                false,
+                1,
+                stop(StopReason::RetryAfterTooLong(Duration::from_secs(31))),
+            ),
+            (status(503, None, Some(30)), true, 1, retry(30.0)),
+            (status(400, None, None), true, 1, no),
+            (status(404, None, None), true, 1, no),
+        ];
+        // Every class with a code, for both kinds of request, first and last attempt.
+        for class in [Transient, RateLimited, Credentials, Permanent, StopAndAct] {
+            for idempotent in [true, false] {
+                let outcome = status(400, Some(code_of(class)), None);
+                let first = if class.is_retryable() { retry(0.5) } else { no };
+                let last = if class.is_retryable() {
+                    stop(StopReason::AttemptsExhausted)
+                } else {
+                    no
+                };
+                rows.push((outcome, idempotent, 1, first));
+                rows.push((outcome, idempotent, 3, last));
+                // With Retry-After within and beyond the cap.
+                let with_ra = status(429, Some(code_of(class)), Some(5));
+                rows.push((
+                    with_ra,
+                    idempotent,
+                    1,
+                    if class.is_retryable() { retry(5.0) } else { no },
+                ));
+                let beyond = status(429, Some(code_of(class)), Some(300));
+                let expect = if class.is_retryable() {
+                    stop(StopReason::RetryAfterTooLong(Duration::from_secs(300)))
+                } else {
+                    no
+                };
+                rows.push((beyond, idempotent, 1, expect));
+            }
         }
-    }
-
-    pub(crate) fn deposit(&self) {
-        let mut tokens = self.tokens.lock().unwrap_or_else(|p| p.into_inner());
-        *tokens = (*tokens + self.per_success).min(self.capacity);
-    }
-}
-
-/// The client's clock and sleep, replaceable so tests and simulations run in
-/// virtual time (no wall-clock seconds spent waiting).
-pub trait Sleeper: Send + Sync + std::fmt::Debug + 'static {
-    /// Time since this sleeper's start.
-    fn now(&self) -> Duration;
-    /// Waits `duration`.
-    fn sleep(&self, duration: Duration) -> Pin<Box<dyn Future<Output = ()> + Send>>;
-}
-
-/// Real time: `tokio::time::sleep`.
-#[derive(Debug)]
-pub struct TokioSleeper {
-    start: Instant,
-}
-
-impl Default for TokioSleeper {
-    fn default() -> Self {
-        Self {
-            start: Instant::now(),
+        for (outcome, idempotent, attempt, expected) in rows {
+            let got = policy.decide(&outcome, attempt, idempotent, Duration::ZERO, 0.5);
+            assert_eq!(
+                got, expected,
+                "{outcome:?} idempotent={idempotent} attempt={attempt}"
+            );
         }
+        // Backoff is capped, and the deadline ends it.
+        assert_eq!(
+            policy.clone().max_attempts(10).decide(
+                &Outcome::ConnectFailed,
+                6,
+                true,
+                Duration::ZERO,
+                0.999
+            ),
+            retry(4.0 * 0.999)
+        );
+        assert_eq!(
+            policy.decide(
+                &Outcome::ConnectFailed,
+                1,
+                true,
+                Duration::from_secs(60),
+                0.5
+            ),
+            stop(StopReason::DeadlineExceeded)
+        );
+        // Opting in retries ambiguous POST failures.
+        let brave = policy.clone().retry_ambiguous(true);
+        assert_eq!(
+            brave.decide(&status(503, None, None), 1, false, Duration::ZERO, 0.5),
+            retry(0.5)
+        );
+        assert_eq!(
+            RetryPolicy::disabled().decide(&Outcome::ConnectFailed, 1, true, Duration::ZERO, 0.5),
+            stop(StopReason::AttemptsExhausted)
+        );
     }
-}
 
-impl Sleeper for TokioSleeper {
-    fn now(&self) -> Duration {
-        self.start.elapsed()
-    }
-
-    fn sleep(&self, duration: Duration) -> Pin<Box<dyn Future<Output = ()> + Send>> {
-        Box::pin(tokio::time::sleep(duration))
+    #[test]
+    fn no_input_of_any_kind_makes_the_decision_panic() {
+        let policy = RetryPolicy::standard()
+            .max_retry_after(Duration::MAX)
+            .deadline(Duration::MAX);
+        for jitter in [f64::NAN, f64::INFINITY, -1.0, 2.0] {
+            for attempt in [0, 1, 40, u32::MAX - 1] {
+                let _ = policy.decide(
+                    &Outcome::ConnectFailed,
+                    attempt,
+                    true,
+                    Duration::MAX,
+                    jitter,
+                );
+                let ra = Outcome::Status {
+                    status: 429,
+                    code: None,
+                    retry_after: Some(Duration::MAX),
+                };
+                let _ = policy.decide(&ra, attempt, false, Duration::MAX, jitter);
+            }
+        }
     }
 }

@@ -251,3 +251,79 @@ impl schemars::JsonSchema for ErrorCode {
         .into()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_appears_once_and_round_trips() {
+        let mut seen = std::collections::HashSet::new();
+        for code in ErrorCode::ALL {
+            assert!(seen.insert(code.code()), "code {} twice", code.code());
+            assert_eq!(ErrorCode::from_code(code.code()), *code);
+            assert!(
+                code.known_class().is_some()
+                    && !code.meaning().is_empty()
+                    && !code.action().is_empty()
+            );
+        }
+        // Modica's eight and Meta's list: every row of the reference table.
+        assert_eq!(ErrorCode::ALL.len(), 60);
+        for modica in [
+            131026, 131048, 130429, 131047, 131056, 131031, 131042, 132001,
+        ] {
+            assert!(
+                !matches!(ErrorCode::from_code(modica), ErrorCode::Unknown(_)),
+                "{modica}"
+            );
+        }
+        assert_eq!(ErrorCode::from_code(250), ErrorCode::PermissionMissing(250));
+        assert_eq!(
+            ErrorCode::from_code(250).known_class(),
+            Some(ErrorClass::Credentials)
+        );
+        assert_eq!(ErrorCode::from_code(999_999), ErrorCode::Unknown(999_999));
+        assert_eq!(
+            ErrorCode::from_code(131047).action(),
+            "send an approved template instead"
+        );
+        assert_eq!(
+            ErrorCode::from_code(3).known_class(),
+            Some(ErrorClass::Credentials),
+            "a 500 that must not be retried"
+        );
+        assert_eq!(
+            ErrorCode::from_code(131045).known_class(),
+            Some(ErrorClass::Permanent)
+        );
+    }
+
+    #[test]
+    fn unknown_codes_take_their_class_from_the_status() {
+        for (status, class) in [
+            (401, ErrorClass::Credentials),
+            (403, ErrorClass::Credentials),
+            (429, ErrorClass::RateLimited),
+            (503, ErrorClass::Transient),
+            (400, ErrorClass::Permanent),
+        ] {
+            assert_eq!(ErrorClass::from_status(status), class);
+        }
+    }
+
+    #[test]
+    fn a_code_is_found_in_text_only_where_it_is_written_as_one() {
+        for (text, code) in [
+            ("(#131047) Re-engagement message", Some(131047)),
+            ("#130429 Rate limit hit", Some(130429)),
+            ("upstream #2 timed out", Some(2)),
+            ("order#12 shipped", None),
+            ("#abc", None),
+            ("no code at all", None),
+            ("(#99999999999999999999999)", None),
+        ] {
+            assert_eq!(code_in_text(text), code, "{text}");
+        }
+    }
+}

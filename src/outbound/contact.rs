@@ -1,13 +1,13 @@
 //! Contact cards for contacts messages.
 //!
 //! ```
-//! use modica_wab::{Contact, Message};
+//! use modica_wab::message::{Contact, Message};
 //! let card = Contact::new("Aroha Smith").first_name("Aroha").last_name("Smith").phone("+6495551234", Some("WORK"));
 //! let msg = Message::contacts("+64211234567", [card]);
 //! # let _ = msg;
 //! ```
 
-use crate::validate::{self, Checked, fail};
+use super::validate::{self, Checked, fail};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 

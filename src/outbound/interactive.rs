@@ -1,15 +1,15 @@
 //! Interactive messages: reply buttons, lists and call-to-action URL buttons.
 //!
 //! ```
-//! use modica_wab::{Interactive, Message, ReplyButton};
+//! use modica_wab::message::{Interactive, Message, ReplyButton};
 //! let ask = Interactive::buttons("Deliver tomorrow?", [ReplyButton::new("yes", "Yes"), ReplyButton::new("no", "No")])
 //!     .footer("Reply any time");
 //! let msg = Message::interactive("+64211234567", ask);
 //! # let _ = msg;
 //! ```
 
-use crate::message::{Media, MediaKind};
-use crate::validate::{self, Checked, fail};
+use super::media::{Media, MediaKind};
+use super::validate::{self, Checked, fail};
 use serde::Serialize;
 
 /// An interactive message.

@@ -2,7 +2,7 @@
 //! instead of retrying into WhatsApp's throughput (130429) and per-recipient
 //! (131056) limits. Built on `governor`'s GCRA limiters.
 
-use crate::retry::Sleeper;
+use super::clock::Sleeper;
 use governor::clock::Clock;
 use governor::middleware::NoOpMiddleware;
 use governor::state::keyed::DefaultKeyedStateStore;

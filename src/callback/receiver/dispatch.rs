@@ -1,0 +1,241 @@
+//! One callback request: credentials, body, parse, claim, the handler in a
+//! task of its own, and the answer that tells Modica whether to deliver again.
+
+use super::endpoint::{Access, authorized};
+use super::state::Shared;
+use crate::callback::dedup::{Claim, ClaimToken, DedupStore};
+use crate::callback::key::DedupKey;
+use crate::callback::{Callback, parse_lenient};
+use axum::extract::Request;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use futures_util::FutureExt as _;
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Whether reading the body stopped at the limit (rather than a broken connection).
+fn over_limit(e: &axum::Error) -> bool {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(c) = cause {
+        if c.is::<http_body_util::LengthLimitError>() {
+            return true;
+        }
+        cause = c.source();
+    }
+    false
+}
+
+fn reply(status: StatusCode, message: &str) -> Response {
+    let body = serde_json::json!({ "status": status.as_u16(), "message": message });
+    (
+        status,
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        body.to_string(),
+    )
+        .into_response()
+}
+
+/// 503 with `Retry-After`: Modica should deliver again a little later.
+fn later(message: &str) -> Response {
+    let mut response = reply(StatusCode::SERVICE_UNAVAILABLE, message);
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+    response
+}
+
+pub(super) async fn receive(
+    shared: Arc<Shared>,
+    access: Arc<Access>,
+    request: Request,
+) -> Response {
+    if !authorized(&access, request.headers()) {
+        let mut response = reply(StatusCode::UNAUTHORIZED, "missing or wrong credentials");
+        response.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static("Basic realm=\"modica-wab\""),
+        );
+        return response;
+    }
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > shared.body_limit as u64) {
+        return reply(StatusCode::PAYLOAD_TOO_LARGE, "body over the limit");
+    }
+    let read = axum::body::to_bytes(request.into_body(), shared.body_limit);
+    let bytes = match tokio::time::timeout(shared.body_timeout, read).await {
+        Ok(Ok(bytes)) => bytes,
+        Ok(Err(e)) if over_limit(&e) => {
+            return reply(StatusCode::PAYLOAD_TOO_LARGE, "body over the limit");
+        }
+        Ok(Err(_)) => return reply(StatusCode::BAD_REQUEST, "the body could not be read"),
+        Err(_) => return reply(StatusCode::REQUEST_TIMEOUT, "the body came too slowly"),
+    };
+    let event = match parse_lenient(&bytes) {
+        Ok(event) => event,
+        Err(e) => return reply(StatusCode::BAD_REQUEST, &e.to_string()),
+    };
+    if event.id_len() > shared.max_id_len {
+        return reply(
+            StatusCode::BAD_REQUEST,
+            &format!(
+                "the id is {} bytes long; the limit is {}",
+                event.id_len(),
+                shared.max_id_len
+            ),
+        );
+    }
+    if let Callback::Malformed { error, .. } = &event {
+        // The error names a path and a type, never the value (customers' content).
+        tracing::warn!(path = error.path(), error = %error, "callback of unexpected shape passed to the handler as Malformed");
+    }
+    dispatch(&shared, event).await
+}
+
+/// How a handler ended.
+#[derive(Debug)]
+enum Outcome {
+    Handled,
+    Failed,
+    Panicked,
+}
+
+async fn dispatch(shared: &Arc<Shared>, event: Callback) -> Response {
+    let key = event.dedup_key();
+    let token = ClaimToken::new();
+    match shared.store.claim(&key, token, shared.lease).await {
+        Ok(Claim::New) => {}
+        Ok(Claim::Done) => return reply(StatusCode::OK, "duplicate, already handled"),
+        Ok(Claim::InFlight) => {
+            return later("the same event is being handled; deliver again later");
+        }
+        Err(e) => {
+            shared.store_errors.warn(&e);
+            return later("de-duplication store unavailable");
+        }
+    }
+    let claim = ClaimGuard {
+        store: shared.store.clone(),
+        key,
+        token,
+        settled: false,
+    };
+    let (answer, answered) = tokio::sync::oneshot::channel();
+    let task_shared = shared.clone();
+    // The handler runs in a task of its own: a caller that hangs up, or a
+    // timeout, stops only the waiting; the outcome is recorded either way.
+    shared.tasks.spawn(async move {
+        let shared = task_shared;
+        let outcome = tokio::select! {
+            outcome = run_handler(&shared, event, &claim) => outcome,
+            // Shutdown grace is over: drop the handler; `claim` releases on drop.
+            _ = shared.cancel.cancelled() => return,
+        };
+        claim
+            .settle(&shared, matches!(outcome, Outcome::Handled))
+            .await;
+        let _ = answer.send(outcome);
+    });
+    match tokio::time::timeout(shared.handler_timeout, answered).await {
+        Ok(Ok(Outcome::Handled)) => reply(StatusCode::OK, "handled"),
+        Ok(Ok(Outcome::Failed | Outcome::Panicked)) => {
+            reply(StatusCode::INTERNAL_SERVER_ERROR, "handler failed")
+        }
+        Ok(Err(_cancelled)) => later("shutting down; deliver again later"),
+        Err(_elapsed) => later("still being handled; deliver again later"),
+    }
+}
+
+/// Calls the handler with panics caught, in its synchronous part as well as
+/// in its future, and keeps the claim alive while it runs.
+async fn run_handler(shared: &Shared, event: Callback, claim: &ClaimGuard) -> Outcome {
+    let handler = shared.handler.clone();
+    // The call itself happens inside the async block, so a panic before the
+    // future exists is caught too.
+    let handling = AssertUnwindSafe(async move { handler.handle(event).await }).catch_unwind();
+    let renewing = async {
+        let every = (shared.lease / 3).max(Duration::from_millis(10));
+        loop {
+            tokio::time::sleep(every).await;
+            match shared
+                .store
+                .renew(&claim.key, claim.token, shared.lease)
+                .await
+            {
+                Ok(true) => {}
+                Ok(false) => tracing::warn!(
+                    "a running handler's claim expired and may be taken by a redelivery; raise the claim lease"
+                ),
+                Err(e) => shared.store_errors.warn(&e),
+            }
+        }
+    };
+    tokio::pin!(handling);
+    let result = tokio::select! {
+        result = &mut handling => result,
+        // The renewal loop never ends on its own.
+        _ = renewing => return Outcome::Failed,
+    };
+    match result {
+        Ok(Ok(())) => Outcome::Handled,
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, "callback handler failed; answering 500 so Modica redelivers");
+            Outcome::Failed
+        }
+        Err(_panic) => {
+            tracing::error!("callback handler panicked; answering 500 so Modica redelivers");
+            Outcome::Panicked
+        }
+    }
+}
+
+/// A claim the receiver holds. Settled explicitly when the handler ends;
+/// released on drop otherwise (the task was cancelled).
+struct ClaimGuard {
+    store: Arc<dyn DedupStore>,
+    key: DedupKey,
+    token: ClaimToken,
+    settled: bool,
+}
+
+impl ClaimGuard {
+    async fn settle(mut self, shared: &Shared, handled: bool) {
+        self.settled = true;
+        if handled {
+            match self.store.complete(&self.key, self.token).await {
+                Ok(true) => {}
+                Ok(false) => tracing::warn!(
+                    "handled an event whose claim had expired; a redelivery may be handled again"
+                ),
+                Err(e) => shared.store_errors.warn(&e),
+            }
+        } else if let Err(e) = self.store.release(&self.key, self.token).await {
+            shared.store_errors.warn(&e);
+        }
+    }
+}
+
+impl Drop for ClaimGuard {
+    fn drop(&mut self) {
+        if self.settled {
+            return;
+        }
+        let (store, key, token) = (self.store.clone(), self.key, self.token);
+        let mut release = Box::pin(async move {
+            let _ = store.release(&key, token).await;
+        });
+        // An in-memory store answers at once; a remote one finishes in a task.
+        if release.as_mut().now_or_never().is_none()
+            && let Ok(runtime) = tokio::runtime::Handle::try_current()
+        {
+            runtime.spawn(release);
+        }
+    }
+}

@@ -1,0 +1,159 @@
+//! A callback URL, read: the path to serve and who may post there; and the
+//! check of a request's credentials against it.
+
+use super::error::ReceiverError;
+use axum::http::{HeaderMap, header};
+use subtle::ConstantTimeEq as _;
+
+pub(super) fn invalid(raw: &str, reason: impl Into<String>) -> ReceiverError {
+    ReceiverError::InvalidUrl {
+        url: crate::auth::redact(raw),
+        reason: reason.into(),
+    }
+}
+
+/// The path of a callback URL and who may post there.
+pub(super) fn endpoint(
+    raw: &str,
+    allow_unauthenticated: bool,
+) -> Result<(String, Access), ReceiverError> {
+    let url = url::Url::parse(raw).map_err(|e| invalid(raw, e.to_string()))?;
+    if url.cannot_be_a_base() || !matches!(url.scheme(), "http" | "https") {
+        return Err(invalid(raw, "not an http(s) URL"));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        // A token in the query would not be checked: refuse rather than serve an open route.
+        return Err(invalid(
+            raw,
+            "a query or fragment is not checked by the receiver; put the credentials in the URL's user info",
+        ));
+    }
+    let path = url.path();
+    if path.contains('@') {
+        // `https://user:12/34@host/p` parses as host `user`, port 12, path `/34@host/p`.
+        return Err(invalid(
+            raw,
+            "the path holds an `@`: a password containing `/`, `?` or `#` must be percent-encoded (%2F, %3F, %23)",
+        ));
+    }
+    // axum reads `:x`, `*x` and `{x}` segments as captures (and refuses some),
+    // and an empty segment (`//`) can never match a request.
+    if path
+        .split('/')
+        .skip(1)
+        .any(|seg| seg.starts_with([':', '*']) || seg.contains(['{', '}']))
+        || path.contains("//")
+    {
+        return Err(invalid(
+            raw,
+            format!(
+                "path {path} has an empty segment, a segment starting with `:` or `*`, or a brace"
+            ),
+        ));
+    }
+    let access = match crate::auth::url_credentials(&url) {
+        Some((user, password)) if !user.is_empty() && !password.is_empty() => {
+            if user.contains(&b':') {
+                return Err(invalid(
+                    raw,
+                    "the user name contains `:`, which Basic auth cannot carry",
+                ));
+            }
+            let mut pair = user;
+            pair.push(b':');
+            pair.extend(password);
+            Access::Credentials(vec![digest(&pair)])
+        }
+        _ if allow_unauthenticated => Access::Open,
+        _ => {
+            return Err(invalid(
+                raw,
+                "it carries no user and password; Modica sends the credentials of the URL you \
+                 configure, and without them anyone could post forged events. Write them in the \
+                 URL (https://user:password@host/path, percent-encoded), or call \
+                 `allow_unauthenticated()` if something in front of the receiver authenticates",
+            ));
+        }
+    };
+    let loopback = match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        None => false,
+    };
+    if url.scheme() == "http" && !loopback {
+        tracing::warn!(
+            url = %crate::auth::redact(raw),
+            "callback URL is plain http: its credentials and the customers' messages cross the network unencrypted"
+        );
+    }
+    Ok((path.to_owned(), access))
+}
+
+/// Who may post to a path.
+#[derive(Debug, Clone)]
+pub(super) enum Access {
+    /// No credentials (only with `allow_unauthenticated`).
+    Open,
+    /// SHA-256 of each accepted `user:password`.
+    Credentials(Vec<[u8; 32]>),
+}
+
+/// Comparing digests (always 32 bytes) keeps the comparison's time free of
+/// the secret's length as well as its content.
+fn digest(bytes: &[u8]) -> [u8; 32] {
+    use sha2::Digest as _;
+    sha2::Sha256::digest(bytes).into()
+}
+
+pub(super) fn authorized(access: &Access, headers: &HeaderMap) -> bool {
+    let Access::Credentials(accepted) = access else {
+        return true;
+    };
+    let Some(given) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| crate::auth::parse_basic(v.as_bytes()))
+    else {
+        return false;
+    };
+    let given = digest(&given);
+    // Check every pair, without stopping early, so timing says nothing about which matched.
+    accepted
+        .iter()
+        .fold(0u8, |hit, want| hit | want.ct_eq(&given).unwrap_u8())
+        == 1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reason(raw: &str) -> String {
+        match endpoint(raw, false) {
+            Err(ReceiverError::InvalidUrl { reason, url }) => {
+                assert!(!url.contains("s3cr"), "{url}");
+                reason
+            }
+            other => panic!("{raw}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn urls_without_credentials_are_refused_unless_allowed() {
+        for raw in [
+            "https://example.com/hook",
+            "https://:@example.com/hook",
+            "https://hooks@example.com/hook",
+            "https://hooks:@example.com/hook",
+            "https://:s3cr@example.com/hook",
+        ] {
+            assert!(reason(raw).contains("no user and password"), "{raw}");
+            assert!(
+                endpoint(raw, true).is_ok(),
+                "{raw} with allow_unauthenticated"
+            );
+        }
+        assert!(reason("https://hooks:1234/abcd@example.com/wab/mo").contains("percent-encoded"));
+        assert!(reason("https://a%3Ab:s3cr@example.com/hook").contains("`:`"));
+    }
+}

@@ -1,0 +1,87 @@
+//! What a receiver holds while it serves: its settings, the store, the
+//! handler, the handler tasks, and the log of store failures.
+
+use super::endpoint::Access;
+use super::handler::CallbackHandler;
+use crate::callback::dedup::{DedupStore, StoreError};
+use crate::http_server::Limits;
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+pub(super) struct Shared {
+    /// Path → who may post there.
+    pub(super) routes: BTreeMap<String, Access>,
+    pub(super) body_limit: usize,
+    pub(super) body_timeout: Duration,
+    pub(super) max_id_len: usize,
+    pub(super) handler_timeout: Duration,
+    pub(super) lease: Duration,
+    pub(super) limits: Limits,
+    pub(super) store: Arc<dyn DedupStore>,
+    pub(super) handler: Arc<dyn CallbackHandler>,
+    /// Handler tasks, waited for at shutdown.
+    pub(super) tasks: TaskTracker,
+    /// Cancels the handler tasks still running when the shutdown grace ends.
+    pub(super) cancel: CancellationToken,
+    pub(super) store_errors: BurstLog,
+}
+
+impl Shared {
+    /// Waits for the handler tasks for `grace`, then cancels the rest and
+    /// waits (briefly) for their claims to be released.
+    pub(super) async fn drain(&self, grace: Duration) {
+        self.tasks.close();
+        if tokio::time::timeout(grace, self.tasks.wait())
+            .await
+            .is_err()
+        {
+            tracing::warn!(
+                running = self.tasks.len(),
+                "shutdown: cancelling handlers still running; their events will be delivered again"
+            );
+            self.cancel.cancel();
+            let _ = tokio::time::timeout(Duration::from_secs(5), self.tasks.wait()).await;
+        }
+    }
+}
+
+/// Logs a store failure once per burst (a store that is down fails every
+/// request), with the count of those not logged.
+#[derive(Default)]
+pub(super) struct BurstLog {
+    state: Mutex<(Option<Instant>, u64)>,
+}
+
+impl BurstLog {
+    const QUIET: Duration = Duration::from_secs(10);
+
+    pub(super) fn warn(&self, error: &StoreError) {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let (last, suppressed) = &mut *state;
+        if last.is_some_and(|t| t.elapsed() < Self::QUIET) {
+            *suppressed += 1;
+            return;
+        }
+        tracing::warn!(error = %error, not_logged_since_last = *suppressed, "de-duplication store failed; answering 503 so Modica redelivers");
+        *last = Some(Instant::now());
+        *suppressed = 0;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_burst_of_store_errors_logs_once() {
+        let log = BurstLog::default();
+        let e = StoreError::new("down");
+        for _ in 0..100 {
+            log.warn(&e);
+        }
+        assert_eq!(log.state.lock().unwrap().1, 99);
+    }
+}

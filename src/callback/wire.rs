@@ -1,0 +1,142 @@
+//! The wire shape of Meta's inbound message object, as serde reads it (every
+//! field optional; the parser then checks what the `type` needs), and the
+//! JSON Schema of an MO's `content` drawn from it.
+
+use super::error::CallbackError;
+use super::mo::{
+    ButtonPress, Context, Identity, InboundLocation, InboundMedia, InboundReaction,
+    InboundTemplate, InboundText, MoContent, Referral, SystemNotice,
+};
+use crate::outbound::Contact;
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+/// The wire shape of Meta's inbound message object; also the source of its JSON Schema.
+#[derive(Deserialize, JsonSchema)]
+#[schemars(rename = "MoContentObject")]
+pub(crate) struct ContentWire {
+    #[serde(default)]
+    pub(crate) from: Option<String>,
+    #[serde(default)]
+    pub(crate) id: Option<String>,
+    #[serde(default, deserialize_with = "string_or_number")]
+    #[schemars(with = "Option<String>")]
+    pub(crate) timestamp: Option<String>,
+    #[serde(rename = "type", default)]
+    pub(crate) kind: Option<String>,
+    #[serde(default)]
+    pub(crate) context: Option<Context>,
+    #[serde(default)]
+    pub(crate) referral: Option<Referral>,
+    #[serde(default)]
+    pub(crate) identity: Option<Identity>,
+    #[serde(default)]
+    pub(crate) errors: Option<Vec<CallbackError>>,
+    #[serde(default)]
+    pub(crate) text: Option<InboundText>,
+    #[serde(default)]
+    pub(crate) image: Option<InboundMedia>,
+    #[serde(default)]
+    pub(crate) audio: Option<InboundMedia>,
+    #[serde(default)]
+    pub(crate) video: Option<InboundMedia>,
+    #[serde(default)]
+    pub(crate) document: Option<InboundMedia>,
+    #[serde(default)]
+    pub(crate) sticker: Option<InboundMedia>,
+    #[serde(default)]
+    pub(crate) location: Option<InboundLocation>,
+    #[serde(default)]
+    pub(crate) contacts: Option<Vec<Contact>>,
+    #[serde(default)]
+    pub(crate) button: Option<ButtonPress>,
+    #[serde(default)]
+    pub(crate) interactive: Option<InteractiveWire>,
+    #[serde(default)]
+    pub(crate) reaction: Option<InboundReaction>,
+    #[serde(default)]
+    pub(crate) system: Option<SystemNotice>,
+    #[serde(default)]
+    pub(crate) template: Option<InboundTemplate>,
+}
+
+#[derive(Deserialize, JsonSchema)]
+pub(crate) struct InteractiveWire {
+    #[serde(rename = "type", default)]
+    pub(crate) kind: Option<String>,
+    #[serde(default)]
+    pub(crate) button_reply: Option<ChoiceWire>,
+    #[serde(default)]
+    pub(crate) list_reply: Option<ChoiceWire>,
+    #[serde(default)]
+    pub(crate) nfm_reply: Option<FlowWire>,
+}
+
+#[derive(Deserialize, JsonSchema)]
+pub(crate) struct ChoiceWire {
+    #[serde(default)]
+    pub(crate) id: String,
+    #[serde(default)]
+    pub(crate) title: String,
+    #[serde(default)]
+    pub(crate) description: Option<String>,
+}
+
+#[derive(Deserialize, JsonSchema)]
+pub(crate) struct FlowWire {
+    #[serde(default)]
+    pub(crate) name: Option<String>,
+    #[serde(default)]
+    pub(crate) body: Option<String>,
+    #[serde(default)]
+    pub(crate) response_json: String,
+}
+
+/// A Unix timestamp sent as a string (as WhatsApp does) or as a number.
+fn string_or_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    struct Visitor;
+    impl serde::de::Visitor<'_> for Visitor {
+        type Value = Option<String>;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a string or a number")
+        }
+        fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+            Ok(Some(v.to_owned()))
+        }
+        fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
+            Ok(Some(v.to_string()))
+        }
+        fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
+            Ok(Some(v.to_string()))
+        }
+        fn visit_f64<E>(self, v: f64) -> Result<Self::Value, E> {
+            Ok(Some(v.to_string()))
+        }
+        fn visit_unit<E>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+    }
+    d.deserialize_any(Visitor)
+}
+
+impl JsonSchema for MoContent {
+    fn schema_name() -> String {
+        "MoContent".to_owned()
+    }
+
+    /// The inbound message object, or a string holding it (base64 when `encoding` says so).
+    fn json_schema(g: &mut schemars::r#gen::SchemaGenerator) -> schemars::schema::Schema {
+        use schemars::schema::{InstanceType, Schema, SchemaObject, SubschemaValidation};
+        let string = SchemaObject {
+            instance_type: Some(InstanceType::String.into()),
+            ..Default::default()
+        };
+        Schema::Object(SchemaObject {
+            subschemas: Some(Box::new(SubschemaValidation {
+                one_of: Some(vec![g.subschema_for::<ContentWire>(), string.into()]),
+                ..Default::default()
+            })),
+            ..Default::default()
+        })
+    }
+}

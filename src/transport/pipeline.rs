@@ -1,0 +1,198 @@
+//! The loop every request goes through: credentials, timeouts, pacing, an
+//! attempt, the retry decision, a wait; until an answer, or a stop.
+
+use super::Transport;
+use super::answer::{Answer, Failure};
+use super::attempt;
+use super::budget::RetryBudget;
+use super::clock::Sleeper;
+use super::pacing::{Pacer, Pacing};
+use super::prepared::Prepared;
+use super::retry::{Decision, Outcome, RetryPolicy, StopReason};
+use super::upload_watch;
+use reqwest::header::{AUTHORIZATION, HeaderValue};
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub(crate) struct Shared {
+    authorization: HeaderValue,
+    timeout: Option<Duration>,
+    read_timeout: Duration,
+    max_body: usize,
+    retry: RetryPolicy,
+    budget: Option<RetryBudget>,
+    sleeper: Arc<dyn Sleeper>,
+    pacer: Option<Pacer>,
+    /// For everything but uploads: connect and read timeouts, no redirects.
+    http: reqwest::Client,
+    /// For uploads: no read timeout (a fixed deadline to the answer's head in
+    /// reqwest, which would end a long upload); a progress watch instead.
+    uploads: reqwest::Client,
+}
+
+/// What the builder hands to the transport.
+pub(crate) struct TransportConfig {
+    pub authorization: HeaderValue,
+    pub timeout: Option<Duration>,
+    pub connect_timeout: Duration,
+    pub read_timeout: Duration,
+    pub max_body: usize,
+    pub user_agent: String,
+    pub retry: RetryPolicy,
+    pub sleeper: Arc<dyn Sleeper>,
+    pub pacing: Option<Pacing>,
+}
+
+impl Transport {
+    pub(crate) fn new(config: TransportConfig) -> Result<Self, reqwest::Error> {
+        // Redirects are never followed: the API has none, and reqwest would
+        // turn a POST into a GET whose answer says nothing about the POST.
+        let client = |read_timeout: Option<Duration>| {
+            let mut builder = reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .connect_timeout(config.connect_timeout)
+                .user_agent(config.user_agent.clone());
+            if let Some(t) = read_timeout {
+                builder = builder.read_timeout(t);
+            }
+            builder.build()
+        };
+        let pacer = config
+            .pacing
+            .as_ref()
+            .and_then(|p| Pacer::new(p, config.sleeper.clone()));
+        Ok(Self(Arc::new(Shared {
+            http: client(Some(config.read_timeout))?,
+            uploads: client(None)?,
+            authorization: config.authorization,
+            timeout: config.timeout,
+            read_timeout: config.read_timeout,
+            max_body: config.max_body,
+            budget: config.retry.new_budget(),
+            retry: config.retry,
+            sleeper: config.sleeper,
+            pacer,
+        })))
+    }
+
+    /// The client requests go out on (the generated code is given it).
+    pub(crate) fn http(&self) -> &reqwest::Client {
+        &self.0.http
+    }
+
+    /// Whether sends are paced (the generated code's bodies are then read
+    /// back for their source and recipients).
+    pub(crate) fn paces(&self) -> bool {
+        self.0.pacer.is_some()
+    }
+
+    /// Sends `prepared`, retrying as the policy allows. Every attempt is
+    /// judged on its own answer: redirects are not followed, and a POST is
+    /// sent again only when its answer proves it was not accepted.
+    pub(crate) async fn send(&self, prepared: Prepared) -> Result<Answer, Failure> {
+        let shared = &self.0;
+        let idempotent = prepared.idempotent();
+        let upload = prepared.is_upload();
+        let streamed_success = prepared.operation.binary_response;
+        let Prepared {
+            mut request,
+            pacing,
+            operation,
+        } = prepared;
+        request
+            .headers_mut()
+            .insert(AUTHORIZATION, shared.authorization.clone());
+        // An overall deadline would cut long media transfers: downloads run
+        // on the read timeout (to the answer's head, then between chunks),
+        // uploads on their progress.
+        if request.timeout().is_none() && !streamed_success && !upload {
+            *request.timeout_mut() = shared.timeout;
+        }
+        let start = shared.sleeper.now();
+        let mut attempt = 1u32;
+        loop {
+            if let (Some(pacer), Some(keys)) = (&shared.pacer, &pacing) {
+                let recipients: Vec<&str> = keys.recipients.iter().map(String::as_str).collect();
+                pacer.wait(&keys.source, &recipients).await;
+            }
+            // No attempt may outlast the overall deadline.
+            if let (Some(timeout), Some(deadline)) =
+                (request.timeout().copied(), shared.retry.deadline_value())
+            {
+                let left = deadline.saturating_sub(shared.sleeper.now().saturating_sub(start));
+                *request.timeout_mut() = Some(timeout.min(left.max(Duration::from_millis(1))));
+            }
+            // A body that cannot be cloned (a stream) gets one attempt.
+            let spare = (attempt < shared.retry.max_attempts_value())
+                .then(|| request.try_clone())
+                .flatten();
+            let sent = if upload {
+                upload_watch::send(&shared.uploads, request, shared.read_timeout).await
+            } else {
+                shared.http.execute(request).await.map_err(Failure::Http)
+            };
+            let (result, outcome) = attempt::judge(sent, streamed_success, shared.max_body).await;
+            let mut decision = match &spare {
+                Some(_) => {
+                    let elapsed = shared.sleeper.now().saturating_sub(start);
+                    shared.retry.decide(
+                        &outcome,
+                        attempt,
+                        idempotent,
+                        elapsed,
+                        rand::random::<f64>(),
+                    )
+                }
+                None if outcome == Outcome::Success => Decision::Stop(StopReason::Done),
+                None => Decision::Stop(StopReason::NotRetryable),
+            };
+            if outcome == Outcome::Success {
+                if let Some(b) = &shared.budget {
+                    b.deposit();
+                }
+            } else if let Decision::Retry { .. } = decision
+                && shared.budget.as_ref().is_some_and(|b| !b.withdraw())
+            {
+                decision = Decision::Stop(StopReason::BudgetExhausted);
+            }
+            trace_attempt(operation.id, attempt, &outcome, &decision);
+            match (decision, spare) {
+                (Decision::Retry { after }, Some(next)) => {
+                    shared.sleeper.sleep(after).await;
+                    request = next;
+                    attempt += 1;
+                }
+                _ => return result,
+            }
+        }
+    }
+}
+
+fn trace_attempt(operation: &str, attempt: u32, outcome: &Outcome, decision: &Decision) {
+    let (status, code) = match outcome {
+        Outcome::Status { status, code, .. } => (*status, code.map(|c| c.code())),
+        Outcome::Success => (200, None),
+        _ => (0, None),
+    };
+    match decision {
+        Decision::Retry { after } => tracing::info!(
+            operation, attempt, status, code, wait_ms = after.as_millis() as u64, outcome = ?outcome, "retrying"
+        ),
+        Decision::Stop(reason) => {
+            tracing::debug!(operation, attempt, status, code, outcome = ?outcome, stop = ?reason, "done")
+        }
+    }
+}
+
+impl fmt::Debug for Transport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Transport")
+            .field("authorization", &"<redacted>")
+            .field("timeout", &self.0.timeout)
+            .field("read_timeout", &self.0.read_timeout)
+            .field("retry", &self.0.retry)
+            .field("pacing", &self.0.pacer.is_some())
+            .finish()
+    }
+}

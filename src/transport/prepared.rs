@@ -1,0 +1,179 @@
+//! A request ready for the pipeline: built once, from typed parts by the
+//! facade or from the generated code's request, carrying its operation.
+
+use crate::spec::{self, Operation};
+use bytes::Bytes;
+use futures_core::Stream;
+use reqwest::Method;
+use std::pin::Pin;
+
+/// A request and what the pipeline needs to know of it.
+pub(crate) struct Prepared {
+    pub(crate) operation: &'static Operation,
+    pub(crate) request: reqwest::Request,
+    /// Who a send goes from and to, when pacing applies.
+    pub(crate) pacing: Option<PacingKeys>,
+}
+
+/// Who a send goes from and to.
+#[derive(Debug, Clone)]
+pub(crate) struct PacingKeys {
+    pub(crate) source: String,
+    pub(crate) recipients: Vec<String>,
+}
+
+/// A stream of body bytes (an upload read as it goes).
+pub(crate) type ByteStream =
+    Pin<Box<dyn Stream<Item = Result<Bytes, std::io::Error>> + Send + Sync>>;
+
+/// What a facade request carries.
+pub(crate) enum Payload {
+    None,
+    /// A JSON document, already serialized.
+    Json(Vec<u8>),
+    /// A multipart body in memory (can be sent again if a retry is safe).
+    Multipart {
+        content_type: String,
+        body: Bytes,
+    },
+    /// A multipart body read as it is sent (one attempt only).
+    MultipartStream {
+        content_type: String,
+        body: ByteStream,
+    },
+}
+
+/// An operation for requests the generated code made for an operation the
+/// built spec does not list (it always does; this keeps the pipeline total).
+static UNLISTED: Operation = Operation {
+    id: "unlisted",
+    method: "",
+    path: "",
+    generated: true,
+    binary_response: false,
+};
+
+impl Prepared {
+    /// A facade request for `operation`, to `base_url` plus its path.
+    pub(crate) fn new(
+        operation: &'static Operation,
+        base_url: &str,
+        query: &[(&str, &str)],
+        payload: Payload,
+        pacing: Option<PacingKeys>,
+    ) -> Result<Self, String> {
+        let method = Method::from_bytes(operation.method.as_bytes())
+            .map_err(|e| format!("spec method {:?}: {e}", operation.method))?;
+        let mut url = reqwest::Url::parse(&format!("{base_url}{}", operation.path))
+            .map_err(|e| format!("request URL: {e}"))?;
+        if !query.is_empty() {
+            url.query_pairs_mut().extend_pairs(query);
+        }
+        let mut request = reqwest::Request::new(method, url);
+        let accept = if operation.binary_response {
+            "*/*"
+        } else {
+            "application/json"
+        };
+        let headers = request.headers_mut();
+        headers.insert(
+            reqwest::header::ACCEPT,
+            reqwest::header::HeaderValue::from_static(accept),
+        );
+        let content_type = |value: String| {
+            reqwest::header::HeaderValue::from_str(&value).map_err(|e| format!("content type: {e}"))
+        };
+        match payload {
+            Payload::None => {}
+            Payload::Json(bytes) => {
+                headers.insert(
+                    reqwest::header::CONTENT_TYPE,
+                    reqwest::header::HeaderValue::from_static("application/json"),
+                );
+                *request.body_mut() = Some(bytes.into());
+            }
+            Payload::Multipart {
+                content_type: ct,
+                body,
+            } => {
+                headers.insert(reqwest::header::CONTENT_TYPE, content_type(ct)?);
+                *request.body_mut() = Some(body.into());
+            }
+            Payload::MultipartStream {
+                content_type: ct,
+                body,
+            } => {
+                headers.insert(reqwest::header::CONTENT_TYPE, content_type(ct)?);
+                *request.body_mut() = Some(reqwest::Body::wrap_stream(body));
+            }
+        }
+        Ok(Self {
+            operation,
+            request,
+            pacing,
+        })
+    }
+
+    /// A request the generated code built for `operation_id`. Pacing keys
+    /// are read back from its JSON body only when pacing is on (the facade
+    /// knows them; here the body is all there is).
+    pub(crate) fn generated(request: reqwest::Request, operation_id: &str, pacing: bool) -> Self {
+        let operation = spec::operation(operation_id).unwrap_or(&UNLISTED);
+        let pacing = if pacing {
+            PacingKeys::read(&request)
+        } else {
+            None
+        };
+        Self {
+            operation,
+            request,
+            pacing,
+        }
+    }
+
+    /// Whether sending it twice does no harm (GET and the like).
+    pub(crate) fn idempotent(&self) -> bool {
+        matches!(
+            *self.request.method(),
+            Method::GET | Method::HEAD | Method::OPTIONS | Method::PUT | Method::DELETE
+        )
+    }
+
+    /// Whether it carries media up: a multipart body, or any streamed one.
+    /// Its time depends on its size and the link, so no overall deadline
+    /// applies; its progress is watched instead.
+    pub(crate) fn is_upload(&self) -> bool {
+        let multipart = self
+            .request
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .is_some_and(|v| v.as_bytes().starts_with(b"multipart/"));
+        multipart || self.is_streamed()
+    }
+
+    /// Whether its body is a stream (it cannot be sent again).
+    pub(crate) fn is_streamed(&self) -> bool {
+        self.request.body().is_some_and(|b| b.as_bytes().is_none())
+    }
+}
+
+impl PacingKeys {
+    /// From a JSON send body: `source` and `to` or `destination`.
+    fn read(request: &reqwest::Request) -> Option<Self> {
+        #[derive(serde::Deserialize)]
+        struct Body {
+            source: String,
+            #[serde(default)]
+            to: Option<String>,
+            #[serde(default)]
+            destination: Vec<String>,
+        }
+        let body: Body = serde_json::from_slice(request.body()?.as_bytes()?).ok()?;
+        let mut recipients = body.destination;
+        recipients.extend(body.to);
+        (!recipients.is_empty()).then_some(Self {
+            source: body.source,
+            recipients,
+        })
+    }
+}
