@@ -439,6 +439,16 @@ fn builder_rejects_bad_settings_with_a_reason() {
         .build()
         .unwrap_err();
     assert!(bad_url.to_string().contains("ftp://x"));
+    // A token in the base URL would be shown and the paths appended after it.
+    let query = modica_wab::Client::builder()
+        .credentials("u", "p")
+        .base_url("https://api.example.com/v1?token=S3CRET")
+        .build()
+        .unwrap_err();
+    assert!(
+        matches!(&query, Error::Config(m) if !m.contains("S3CRET")),
+        "{query}"
+    );
     let bad_source = modica_wab::Client::builder()
         .credentials("u", "p")
         .default_source("0abc")

@@ -64,6 +64,21 @@ async fn help_everywhere() {
         Some(2),
         "missing arguments are a usage error"
     );
+    // Help shows where a setting comes from, never the secret in it.
+    let mut command = Command::new(WAB);
+    command
+        .env(
+            "MODICA_CALLBACK_URL",
+            "https://hooks:S3CRETPW@example.com/wab/mo",
+        )
+        .env("MODICA_PASSWORD", "S3CRETPW")
+        .args(["listen", "--help"]);
+    let help = output(command).await;
+    let text = String::from_utf8_lossy(&help.stdout);
+    assert!(
+        text.contains("MODICA_CALLBACK_URL") && !text.contains("S3CRETPW"),
+        "{text}"
+    );
 }
 
 #[tokio::test]

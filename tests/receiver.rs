@@ -764,3 +764,186 @@ async fn shutdown_ends_within_its_bound_and_releases_what_it_cuts() {
     assert_eq!(again.status(), 200);
     assert_eq!(calls.load(Ordering::SeqCst), 2);
 }
+
+#[tokio::test]
+async fn stopping_one_serve_leaves_another_serve_of_the_same_receiver_alone() {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let c = calls.clone();
+    let receiver = Receiver::builder()
+        .url("http://u:p@localhost/cb")
+        .shutdown_timeout(Duration::from_millis(100))
+        .handler(move |_e: Callback| {
+            let c = c.clone();
+            async move {
+                tokio::time::sleep(Duration::from_millis(400)).await;
+                c.fetch_add(1, Ordering::SeqCst);
+                Ok::<(), HandlerError>(())
+            }
+        })
+        .build()
+        .unwrap();
+    let (stop_a, stop_b) = (
+        Arc::new(tokio::sync::Notify::new()),
+        Arc::new(tokio::sync::Notify::new()),
+    );
+    let (_a, task_a) = serve_until(receiver.clone(), stop_a.clone()).await;
+    let (b, _task_b) = serve_until(receiver, stop_b).await;
+    let http = reqwest::Client::new();
+    let on_b = {
+        let http = http.clone();
+        tokio::spawn(async move {
+            post(
+                &http,
+                format!("http://{b}/cb"),
+                Some(("u", "p")),
+                mo("on-b"),
+            )
+            .await
+            .status()
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    stop_a.notify_one();
+    task_a.await.unwrap();
+    // Before the fix, A's shutdown cancelled B's handler (503), and every
+    // later handler on B too.
+    assert_eq!(on_b.await.unwrap(), 200);
+    let later = post(
+        &http,
+        format!("http://{b}/cb"),
+        Some(("u", "p")),
+        mo("later-b"),
+    )
+    .await;
+    assert_eq!(later.status(), 200);
+    assert_eq!(calls.load(Ordering::SeqCst), 2);
+}
+
+#[tokio::test]
+async fn different_unknown_events_that_share_an_id_are_both_handled() {
+    let (addr, seen) = counting(&["http://u:p@localhost/cb"]).await;
+    let http = reqwest::Client::new();
+    let url = format!("http://{addr}/cb");
+    for body in [
+        r#"{"id":"m1","event":"read"}"#,
+        r#"{"id":"m1","event":"deleted"}"#,
+        r#"{"id":"m2","status":{"name":"sent"}}"#,
+        r#"{"id":"m2","status":{"name":"received"}}"#,
+        // A redelivery of the first, keys in another order: the same event.
+        r#"{"event":"read","id":"m1"}"#,
+    ] {
+        assert_eq!(
+            post(&http, url.clone(), Some(("u", "p")), body.into())
+                .await
+                .status(),
+            200,
+            "{body}"
+        );
+    }
+    assert_eq!(seen.lock().unwrap().len(), 4, "{:?}", seen.lock().unwrap());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_never_reads_its_answers_does_not_hold_a_connection() {
+    use tokio::io::AsyncWriteExt;
+    let receiver = Receiver::builder()
+        .url("http://u:p@localhost/cb")
+        .header_timeout(Duration::from_millis(300))
+        .max_connections(1)
+        .handler(|_e: Callback| async { Ok::<(), HandlerError>(()) })
+        .build()
+        .unwrap();
+    let stop = Arc::new(tokio::sync::Notify::new());
+    let (addr, _task) = serve_until(receiver, stop).await;
+    // The only slot: pipelined requests, answers never read, a tiny receive buffer.
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.set_recv_buffer_size(1024).unwrap();
+    let mut hog = socket.connect(addr).await.unwrap();
+    let flood = tokio::spawn(async move {
+        let request = b"POST /cb HTTP/1.1\r\nhost: x\r\ncontent-length: 0\r\n\r\n";
+        for _ in 0..200_000 {
+            if hog.write_all(request).await.is_err() {
+                break;
+            }
+        }
+        hog
+    });
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    // Before the fix the slot stayed taken for as long as the hog stayed.
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(5))
+        .build()
+        .unwrap();
+    let answer = http
+        .post(format!("http://{addr}/cb"))
+        .basic_auth("u", Some("p"))
+        .body(mo("after-hog"))
+        .send()
+        .await
+        .expect("served once the stalled writer is cut off");
+    assert_eq!(answer.status(), 200);
+    flood.abort();
+}
+
+#[tokio::test]
+async fn a_lease_too_short_to_be_renewed_is_raised() {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let c = calls.clone();
+    let receiver = Receiver::builder()
+        .url("http://u:p@localhost/cb")
+        .claim_lease(Duration::ZERO)
+        .handler(move |_e: Callback| {
+            let c = c.clone();
+            async move {
+                tokio::time::sleep(Duration::from_millis(300)).await;
+                c.fetch_add(1, Ordering::SeqCst);
+                Ok::<(), HandlerError>(())
+            }
+        })
+        .build()
+        .unwrap();
+    let addr = serve(receiver).await;
+    let http = reqwest::Client::new();
+    let url = format!("http://{addr}/cb");
+    let (a, b) = tokio::join!(
+        post(&http, url.clone(), Some(("u", "p")), mo("twice")),
+        async {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            post(&http, url.clone(), Some(("u", "p")), mo("twice")).await
+        }
+    );
+    assert_eq!((a.status().as_u16(), b.status().as_u16()), (200, 503));
+    assert_eq!(calls.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_ends_within_its_grace_even_with_a_handler_that_blocks_its_thread() {
+    let receiver = Receiver::builder()
+        .url("http://u:p@localhost/cb")
+        .shutdown_timeout(Duration::from_millis(300))
+        .handler_timeout(Duration::from_millis(50))
+        .handler(|_e: Callback| async {
+            std::thread::sleep(Duration::from_secs(3));
+            Ok::<(), HandlerError>(())
+        })
+        .build()
+        .unwrap();
+    let stop = Arc::new(tokio::sync::Notify::new());
+    let (addr, task) = serve_until(receiver, stop.clone()).await;
+    let answer = post(
+        &reqwest::Client::new(),
+        format!("http://{addr}/cb"),
+        Some(("u", "p")),
+        mo("blocks"),
+    )
+    .await;
+    assert_eq!(answer.status(), 503);
+    let started = std::time::Instant::now();
+    stop.notify_one();
+    task.await.unwrap();
+    assert!(
+        started.elapsed() < Duration::from_millis(1500),
+        "{:?}",
+        started.elapsed()
+    );
+}

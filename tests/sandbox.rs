@@ -425,3 +425,29 @@ async fn the_sandbox_bounds_bodies_and_records_and_keeps_media_on_disk() {
         "{shown}"
     );
 }
+
+#[tokio::test]
+async fn a_slow_body_gets_408_and_long_targets_are_recorded_short() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let sandbox = Sandbox::builder()
+        .body_timeout(Duration::from_millis(300))
+        .start()
+        .await
+        .unwrap();
+    let mut slow = tokio::net::TcpStream::connect(sandbox.local_addr())
+        .await
+        .unwrap();
+    slow.write_all(b"POST /messages HTTP/1.1\r\nhost: x\r\nauthorization: Basic c2FuZGJveDpzYW5kYm94\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{")
+        .await
+        .unwrap();
+    let mut answer = String::new();
+    let read =
+        tokio::time::timeout(Duration::from_secs(20), slow.read_to_string(&mut answer)).await;
+    assert!(read.is_ok(), "the sandbox held a slow body");
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    // A long target (anyone can send one) is cut in the records.
+    let long = format!("{}/status?{}", sandbox.base_url(), "x".repeat(60_000));
+    let _ = reqwest::get(long).await;
+    let recorded = sandbox.requests();
+    assert!(recorded.iter().all(|(_, target, _)| target.len() <= 512));
+}

@@ -31,24 +31,24 @@ impl DedupKey {
         Self::of(&[b"dlr", id.as_bytes(), status.as_bytes()])
     }
 
-    /// The key of a body that is not a typed MO or DLR: by the kind its keys
-    /// suggest and its `id` (and `status`) when they are JSON scalars, else by
-    /// the body itself.
+    /// The key of a body that is not a typed MO or DLR. One of Modica's two
+    /// shapes with a string `id` (an MO with `content`; a DLR with a string
+    /// `status`) keeps the key its typed form would have, so a redelivery
+    /// matches however it parses. Anything else is keyed by the whole body
+    /// (canonical: object keys sorted; numbers as serde_json reads them): a
+    /// redelivery repeats the body, while two different events that happen
+    /// to share an id stay two events.
     pub(crate) fn of_value(value: &Value) -> Self {
-        let scalar = |name: &str| -> Option<String> {
-            match value.get(name)? {
-                Value::String(s) => Some(s.clone()),
-                v @ (Value::Number(_) | Value::Bool(_)) => Some(v.to_string()),
-                _ => None,
+        let text = |name: &str| value.get(name).and_then(Value::as_str);
+        match (text("id"), value.get("content"), value.get("status")) {
+            (Some(id), Some(_), None) => Self::mo(id),
+            (Some(id), None, Some(Value::String(status))) => Self::dlr(id, status),
+            _ => {
+                let mut hash = Sha256::new();
+                hash.update(b"body");
+                canonical(value, &mut hash);
+                Self(hash.finalize().into())
             }
-        };
-        let has = |name: &str| value.get(name).is_some();
-        match scalar("id") {
-            Some(id) if has("content") => Self::mo(&id),
-            Some(id) if has("status") => Self::dlr(&id, &scalar("status").unwrap_or_default()),
-            Some(id) => Self::of(&[b"unknown", id.as_bytes()]),
-            // Same bytes, same key: a redelivery repeats the body.
-            None => Self::of(&[b"body", value.to_string().as_bytes()]),
         }
     }
 
@@ -65,6 +65,41 @@ impl DedupKey {
             hash.update(part);
         }
         Self(hash.finalize().into())
+    }
+}
+
+/// Feeds `value` to `hash` as canonical JSON: object keys sorted (whatever
+/// order serde_json keeps them in), each string length-prefixed.
+fn canonical(value: &Value, hash: &mut Sha256) {
+    match value {
+        Value::Object(map) => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort();
+            hash.update(b"{");
+            for key in keys {
+                hash.update((key.len() as u64).to_be_bytes());
+                hash.update(key.as_bytes());
+                canonical(&map[key], hash);
+            }
+            hash.update(b"}");
+        }
+        Value::Array(items) => {
+            hash.update(b"[");
+            items.iter().for_each(|item| canonical(item, hash));
+            hash.update(b"]");
+        }
+        Value::String(s) => {
+            hash.update(b"s");
+            hash.update((s.len() as u64).to_be_bytes());
+            hash.update(s.as_bytes());
+        }
+        // Numbers, booleans and null as serde_json writes them.
+        other => {
+            hash.update(b"v");
+            let text = other.to_string();
+            hash.update((text.len() as u64).to_be_bytes());
+            hash.update(text.as_bytes());
+        }
     }
 }
 
@@ -87,23 +122,36 @@ mod tests {
     use serde_json::json;
 
     #[test]
-    fn envelope_ids_of_any_scalar_key_the_event() {
+    fn string_ids_of_modicas_shapes_keep_their_typed_key_and_the_rest_go_by_body() {
         assert_eq!(
             DedupKey::of_value(&json!({"id": "m1", "content": null})),
             DedupKey::mo("m1")
         );
         assert_eq!(
-            DedupKey::of_value(&json!({"id": 42, "content": {}})),
-            DedupKey::mo("42")
+            DedupKey::of_value(&json!({"id": "d", "status": "sent", "errors": 7})),
+            DedupKey::dlr("d", "sent")
         );
-        assert_eq!(
-            DedupKey::of_value(&json!({"id": "d", "status": 7})),
-            DedupKey::dlr("d", "7")
-        );
-        // No scalar id: the body decides; the same body gives the same key.
-        let a = DedupKey::of_value(&json!({"id": [1], "content": {}}));
-        assert_eq!(a, DedupKey::of_value(&json!({"id": [1], "content": {}})));
-        assert_ne!(a, DedupKey::of_value(&json!({"id": [2], "content": {}})));
+        // The same body, in any key order, is the same event.
+        let a = DedupKey::of_value(&json!({"id": 42, "content": {"a": 1, "b": 2}}));
+        let b: Value = serde_json::from_str(r#"{"content":{"b":2,"a":1},"id":42}"#).unwrap();
+        assert_eq!(a, DedupKey::of_value(&b));
+        // Different events sharing an id stay different.
+        for (x, y) in [
+            (
+                json!({"id": "m1", "event": "read"}),
+                json!({"id": "m1", "event": "deleted"}),
+            ),
+            (
+                json!({"id": "m2", "status": {"name": "sent"}}),
+                json!({"id": "m2", "status": {"name": "received"}}),
+            ),
+            (
+                json!({"id": [1], "content": {}}),
+                json!({"id": [2], "content": {}}),
+            ),
+        ] {
+            assert_ne!(DedupKey::of_value(&x), DedupKey::of_value(&y), "{x} / {y}");
+        }
     }
 
     #[test]

@@ -41,8 +41,8 @@ pub use mo::{
 pub use parse::{parse, parse_dlr, parse_lenient, parse_mo};
 #[cfg(feature = "receiver")]
 pub use receiver::{
-    CallbackHandler, DEFAULT_BODY_LIMIT, DEFAULT_MAX_ID_LEN, HandlerError, Receiver,
-    ReceiverBuilder, ReceiverError,
+    CallbackHandler, DEFAULT_BODY_LIMIT, DEFAULT_MAX_ID_LEN, HandlerError, MIN_CLAIM_LEASE,
+    Receiver, ReceiverBuilder, ReceiverError,
 };
 
 /// Base64 as senders write it: standard alphabet, padding optional.
@@ -72,8 +72,8 @@ pub enum Callback {
 
 impl Callback {
     /// The key redeliveries of this event share: an MO by its id, a DLR by its
-    /// id and status; any other body by its envelope's `id` (any JSON scalar),
-    /// else by the body itself. Every event has one.
+    /// id and status (a malformed one too, when its `id` and `status` are
+    /// strings); any other body by the body itself. Every event has one.
     pub fn dedup_key(&self) -> DedupKey {
         match self {
             Callback::Mo(mo) => DedupKey::mo(&mo.id),

@@ -69,6 +69,11 @@ impl ClientBuilder {
                     "base URL {shown} carries credentials; give them to ClientBuilder::credentials instead"
                 )));
             }
+            Some(u) if u.query().is_some() || u.fragment().is_some() => {
+                return Err(Error::Config(format!(
+                    "base URL {shown} has a query or fragment; the API takes none (paths are appended to it)"
+                )));
+            }
             Some(_) => {}
             None => {
                 return Err(Error::Config(format!(
@@ -224,9 +229,10 @@ impl Client {
                 content_type: multipart.content_type,
                 body,
             },
-            MultipartBody::Stream(body) => Payload::MultipartStream {
+            MultipartBody::Stream { stream, len } => Payload::MultipartStream {
                 content_type: multipart.content_type,
-                body,
+                body: stream,
+                len,
             },
         };
         let query = [("source", source.as_str())];

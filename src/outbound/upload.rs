@@ -18,10 +18,14 @@ pub(crate) struct Multipart {
     pub(crate) body: MultipartBody,
 }
 
-/// In memory (can be sent again if a retry is safe), or streamed (once).
+/// In memory (can be sent again if a retry is safe), or streamed (once),
+/// with its length when the file's is known.
 pub(crate) enum MultipartBody {
     Bytes(Bytes),
-    Stream(ByteStream),
+    Stream {
+        stream: ByteStream,
+        len: Option<u64>,
+    },
 }
 
 /// A file to upload with [`crate::Client::upload_media`].
@@ -202,11 +206,15 @@ impl MediaUpload {
                 all.extend_from_slice(&tail);
                 MultipartBody::Bytes(Bytes::from(all))
             }
-            UploadBody::Stream { stream: data, .. } => {
+            UploadBody::Stream { stream: data, len } => {
+                let len = len.map(|n| head.len() as u64 + n + tail.len() as u64);
                 let parts = stream::iter([Ok(head)])
                     .chain(data)
                     .chain(stream::iter([Ok(tail)]));
-                MultipartBody::Stream(Box::pin(parts))
+                MultipartBody::Stream {
+                    stream: Box::pin(parts),
+                    len,
+                }
             }
         };
         Ok(Multipart {

@@ -96,6 +96,7 @@ pub(crate) struct Config {
     pub(crate) strict: bool,
     pub(crate) json_limit: usize,
     pub(crate) media_limit: u64,
+    pub(crate) body_timeout: Duration,
     pub(crate) record_limit: usize,
 }
 
@@ -186,6 +187,7 @@ impl Sandbox {
                 strict: false,
                 json_limit: DEFAULT_JSON_LIMIT,
                 media_limit: DEFAULT_MEDIA_LIMIT,
+                body_timeout: Duration::from_secs(10),
                 record_limit: DEFAULT_RECORD_LIMIT,
             },
             spec: None,
@@ -387,6 +389,13 @@ impl SandboxBuilder {
     pub fn body_limits(mut self, json: usize, media: u64) -> Self {
         self.config.json_limit = json;
         self.config.media_limit = media;
+        self
+    }
+
+    /// Longest a client may take to send the next part of a body (408, or 422
+    /// for an upload, past it). Default 10 s.
+    pub fn body_timeout(mut self, timeout: Duration) -> Self {
+        self.config.body_timeout = timeout;
         self
     }
 

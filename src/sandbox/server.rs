@@ -19,8 +19,12 @@ use std::time::Duration;
 /// Multipart bodies are validated on their first bytes (the part names).
 const MULTIPART_PEEK: usize = 64 * 1024;
 
+/// Longest request target kept in the records.
+const MAX_RECORDED_TARGET: usize = 512;
+
 const LIMITS: Limits = Limits {
     header_timeout: Duration::from_secs(10),
+    write_timeout: Duration::from_secs(10),
     max_connections: 1024,
     shutdown_grace: Duration::from_secs(1),
 };
@@ -35,11 +39,14 @@ pub(crate) async fn serve(listener: tokio::net::TcpListener, shared: Arc<Shared>
 async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response {
     let kill = request.extensions().get::<ConnectionKill>().cloned();
     let method = request.method().as_str().to_owned();
-    let target = request
+    // Kept short: anyone, with or without credentials, chooses the target.
+    let target: String = request
         .uri()
         .path_and_query()
-        .map(|p| p.as_str().to_owned())
-        .unwrap_or_else(|| "/".into());
+        .map_or("/", |p| p.as_str())
+        .chars()
+        .take(MAX_RECORDED_TARGET)
+        .collect();
     let reply = play(&shared, request).await;
     let status = match &reply {
         Reply::Answer(r) => r.status().as_u16(),
@@ -112,7 +119,10 @@ async fn play(shared: &Arc<Shared>, request: Request) -> Reply {
         .header_value("content-type")
         .unwrap_or("")
         .to_owned();
-    let mut body = body.into_data_stream().map_err(std::io::Error::other);
+    let mut body = IdleTimeout::new(
+        body.into_data_stream().map_err(std::io::Error::other),
+        shared.config.body_timeout,
+    );
     if content_type.starts_with("multipart/") {
         // Validate on the first bytes, then stream the whole body to disk.
         let peek = match read_up_to(&mut body, MULTIPART_PEEK).await {
@@ -144,6 +154,13 @@ async fn play(shared: &Arc<Shared>, request: Request) -> Reply {
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "Payload Too Large",
                 &format!("the body is over the sandbox's {limit}-byte limit"),
+            );
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::TimedOut => {
+            return error(
+                StatusCode::REQUEST_TIMEOUT,
+                "Request Timeout",
+                "the body came too slowly",
             );
         }
         Err(_) => {
@@ -215,4 +232,50 @@ fn rejected(v: &Violations, multipart: bool) -> Reply {
     }
     let text: Vec<String> = v.iter().map(ToString::to_string).collect();
     error(StatusCode::BAD_REQUEST, &text.join("; "), "Invalid request")
+}
+
+/// A body stream that fails when no chunk comes for `limit`.
+struct IdleTimeout<S> {
+    inner: S,
+    limit: Duration,
+    sleep: std::pin::Pin<Box<tokio::time::Sleep>>,
+}
+
+impl<S> IdleTimeout<S> {
+    fn new(inner: S, limit: Duration) -> Self {
+        Self {
+            inner,
+            limit,
+            sleep: Box::pin(tokio::time::sleep(limit)),
+        }
+    }
+}
+
+impl<S> futures_core::Stream for IdleTimeout<S>
+where
+    S: futures_core::Stream<Item = Result<Bytes, std::io::Error>> + Unpin,
+{
+    type Item = Result<Bytes, std::io::Error>;
+
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        use std::future::Future as _;
+        use std::task::Poll;
+        match std::pin::Pin::new(&mut self.inner).poll_next(cx) {
+            Poll::Ready(item) => {
+                let deadline = tokio::time::Instant::now() + self.limit;
+                self.sleep.as_mut().reset(deadline);
+                Poll::Ready(item)
+            }
+            Poll::Pending => match self.sleep.as_mut().poll(cx) {
+                Poll::Ready(()) => Poll::Ready(Some(Err(std::io::Error::new(
+                    std::io::ErrorKind::TimedOut,
+                    "the body came too slowly",
+                )))),
+                Poll::Pending => Poll::Pending,
+            },
+        }
+    }
 }

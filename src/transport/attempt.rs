@@ -6,6 +6,7 @@ use super::retry::Outcome;
 use super::retry_after;
 use crate::error::{ErrorBody, ErrorCode};
 use bytes::BytesMut;
+use std::time::Duration;
 
 /// Error bodies longer than this are cut: enough for any JSON error, and a
 /// hostile or broken server cannot make the client buffer megabytes.
@@ -14,10 +15,14 @@ const MAX_ERROR_BODY: usize = 64 * 1024;
 /// Reads what came back and says how the attempt ended. A success body is
 /// read whole (up to `max_body`) unless it is streamed media; an error body
 /// is read (cut at 64 KiB) and parsed, so its WhatsApp code is seen.
+///
+/// `idle` bounds the wait for each chunk of the body when the client itself
+/// does not (uploads run without reqwest's read timeout).
 pub(crate) async fn judge(
     sent: Result<reqwest::Response, Failure>,
     streamed_success: bool,
     max_body: usize,
+    idle: Option<Duration>,
 ) -> (Result<Answer, Failure>, Outcome) {
     let response = match sent {
         Ok(response) => response,
@@ -48,12 +53,12 @@ pub(crate) async fn judge(
                 error: None,
             })
         } else {
-            read_success(response, max_body, retry_after).await
+            read_success(response, max_body, retry_after, idle).await
         };
         return (answer, Outcome::Success);
     }
     let headers = response.headers().clone();
-    match read_cut(response, MAX_ERROR_BODY).await {
+    match read_cut(response, MAX_ERROR_BODY, idle).await {
         Ok(body) => {
             let error = ErrorBody::parse(&body);
             let outcome = Outcome::Status {
@@ -70,7 +75,24 @@ pub(crate) async fn judge(
             };
             (Ok(answer), outcome)
         }
-        Err(e) => (Err(Failure::Http(e)), Outcome::Transport { timeout: false }),
+        Err(failure) => {
+            let timeout = matches!(failure, Failure::Stalled(_));
+            (Err(failure), Outcome::Transport { timeout })
+        }
+    }
+}
+
+/// The next chunk of a body, within `idle` when given.
+async fn next_chunk(
+    response: &mut reqwest::Response,
+    idle: Option<Duration>,
+) -> Result<Option<bytes::Bytes>, Failure> {
+    match idle {
+        None => response.chunk().await.map_err(Failure::Http),
+        Some(limit) => match tokio::time::timeout(limit, response.chunk()).await {
+            Ok(chunk) => chunk.map_err(Failure::Http),
+            Err(_) => Err(Failure::Stalled(limit)),
+        },
     }
 }
 
@@ -78,7 +100,8 @@ pub(crate) async fn judge(
 async fn read_success(
     mut response: reqwest::Response,
     limit: usize,
-    retry_after: Option<std::time::Duration>,
+    retry_after: Option<Duration>,
+    idle: Option<Duration>,
 ) -> Result<Answer, Failure> {
     let status = response.status();
     let too_large = Failure::TooLarge {
@@ -89,7 +112,7 @@ async fn read_success(
         return Err(too_large);
     }
     let mut body = BytesMut::new();
-    while let Some(chunk) = response.chunk().await.map_err(Failure::Http)? {
+    while let Some(chunk) = next_chunk(&mut response, idle).await? {
         if body.len() + chunk.len() > limit {
             return Err(too_large);
         }
@@ -105,9 +128,13 @@ async fn read_success(
 }
 
 /// At most `limit` bytes of a body; the rest is not read.
-async fn read_cut(mut response: reqwest::Response, limit: usize) -> reqwest::Result<bytes::Bytes> {
+async fn read_cut(
+    mut response: reqwest::Response,
+    limit: usize,
+    idle: Option<Duration>,
+) -> Result<bytes::Bytes, Failure> {
     let mut body = BytesMut::new();
-    while let Some(chunk) = response.chunk().await? {
+    while let Some(chunk) = next_chunk(&mut response, idle).await? {
         let room = limit - body.len();
         body.extend_from_slice(&chunk[..chunk.len().min(room)]);
         if body.len() >= limit {

@@ -109,6 +109,7 @@ impl Transport {
         if request.timeout().is_none() && !streamed_success && !upload {
             *request.timeout_mut() = shared.timeout;
         }
+        let attempt_timeout = request.timeout().copied();
         let start = shared.sleeper.now();
         let mut attempt = 1u32;
         loop {
@@ -132,7 +133,10 @@ impl Transport {
             } else {
                 shared.http.execute(request).await.map_err(Failure::Http)
             };
-            let (result, outcome) = attempt::judge(sent, streamed_success, shared.max_body).await;
+            // An upload's answer is read on the read timeout too (its client has none).
+            let idle = upload.then_some(shared.read_timeout);
+            let (result, outcome) =
+                attempt::judge(sent, streamed_success, shared.max_body, idle).await;
             let mut decision = match &spare {
                 Some(_) => {
                     let elapsed = shared.sleeper.now().saturating_sub(start);
@@ -147,6 +151,18 @@ impl Transport {
                 None if outcome == Outcome::Success => Decision::Stop(StopReason::Done),
                 None => Decision::Stop(StopReason::NotRetryable),
             };
+            // A retry that would start with almost no time left would end in a
+            // timeout after the server may have taken it: stop with the last
+            // answer instead.
+            if let (Decision::Retry { after }, Some(deadline), Some(timeout)) =
+                (decision, shared.retry.deadline_value(), attempt_timeout)
+            {
+                let elapsed = shared.sleeper.now().saturating_sub(start);
+                let left = deadline.saturating_sub(elapsed.saturating_add(after));
+                if left < timeout.min(Duration::from_secs(2)) / 2 {
+                    decision = Decision::Stop(StopReason::DeadlineExceeded);
+                }
+            }
             if outcome == Outcome::Success {
                 if let Some(b) = &shared.budget {
                     b.deposit();

@@ -36,10 +36,12 @@ pub(crate) enum Payload {
         content_type: String,
         body: Bytes,
     },
-    /// A multipart body read as it is sent (one attempt only).
+    /// A multipart body read as it is sent (one attempt only), with its
+    /// length when known (else it goes chunked).
     MultipartStream {
         content_type: String,
         body: ByteStream,
+        len: Option<u64>,
     },
 }
 
@@ -102,8 +104,12 @@ impl Prepared {
             Payload::MultipartStream {
                 content_type: ct,
                 body,
+                len,
             } => {
                 headers.insert(reqwest::header::CONTENT_TYPE, content_type(ct)?);
+                if let Some(len) = len {
+                    headers.insert(reqwest::header::CONTENT_LENGTH, len.into());
+                }
                 *request.body_mut() = Some(reqwest::Body::wrap_stream(body));
             }
         }

@@ -57,7 +57,7 @@ pub enum Command {
     Listen {
         /// The callback URL configured at Modica, credentials included
         /// (https://user:pass@host/path); its path and credentials are served.
-        #[arg(long, env = "MODICA_CALLBACK_URL")]
+        #[arg(long, env = "MODICA_CALLBACK_URL", hide_env_values = true)]
         url: String,
         /// Address to listen on.
         #[arg(long, default_value = "127.0.0.1:8080")]

@@ -2,7 +2,7 @@
 //! task of its own, and the answer that tells Modica whether to deliver again.
 
 use super::endpoint::{Access, authorized};
-use super::state::Shared;
+use super::state::{Lifetime, Shared};
 use crate::callback::dedup::{Claim, ClaimToken, DedupStore};
 use crate::callback::key::DedupKey;
 use crate::callback::{Callback, parse_lenient};
@@ -50,6 +50,7 @@ fn later(message: &str) -> Response {
 
 pub(super) async fn receive(
     shared: Arc<Shared>,
+    life: Arc<Lifetime>,
     access: Arc<Access>,
     request: Request,
 ) -> Response {
@@ -96,7 +97,7 @@ pub(super) async fn receive(
         // The error names a path and a type, never the value (customers' content).
         tracing::warn!(path = error.path(), error = %error, "callback of unexpected shape passed to the handler as Malformed");
     }
-    dispatch(&shared, event).await
+    dispatch(&shared, &life, event).await
 }
 
 /// How a handler ended.
@@ -107,7 +108,7 @@ enum Outcome {
     Panicked,
 }
 
-async fn dispatch(shared: &Arc<Shared>, event: Callback) -> Response {
+async fn dispatch(shared: &Arc<Shared>, life: &Lifetime, event: Callback) -> Response {
     let key = event.dedup_key();
     let token = ClaimToken::new();
     match shared.store.claim(&key, token, shared.lease).await {
@@ -131,12 +132,14 @@ async fn dispatch(shared: &Arc<Shared>, event: Callback) -> Response {
     let task_shared = shared.clone();
     // The handler runs in a task of its own: a caller that hangs up, or a
     // timeout, stops only the waiting; the outcome is recorded either way.
-    shared.tasks.spawn(async move {
+    let cancelled = life.cancel.clone();
+    life.tasks.spawn(async move {
         let shared = task_shared;
+        let _running = Running::start(&shared.running);
         let outcome = tokio::select! {
             outcome = run_handler(&shared, event, &claim) => outcome,
             // Shutdown grace is over: drop the handler; `claim` releases on drop.
-            _ = shared.cancel.cancelled() => return,
+            _ = cancelled.cancelled() => return,
         };
         claim
             .settle(&shared, matches!(outcome, Outcome::Handled))
@@ -237,5 +240,21 @@ impl Drop for ClaimGuard {
         {
             runtime.spawn(release);
         }
+    }
+}
+
+/// Counts a handler task while it runs (however it ends).
+struct Running<'a>(&'a std::sync::atomic::AtomicUsize);
+
+impl<'a> Running<'a> {
+    fn start(count: &'a std::sync::atomic::AtomicUsize) -> Self {
+        count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Self(count)
+    }
+}
+
+impl Drop for Running<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
     }
 }

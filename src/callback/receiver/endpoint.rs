@@ -64,14 +64,23 @@ pub(super) fn endpoint(
             pair.extend(password);
             Access::Credentials(vec![digest(&pair)])
         }
-        _ if allow_unauthenticated => Access::Open,
-        _ => {
+        // Open only when the URL carries no credentials at all: a user
+        // without a password (or the reverse) is a mistake, not a choice.
+        None if allow_unauthenticated => Access::Open,
+        None => {
             return Err(invalid(
                 raw,
                 "it carries no user and password; Modica sends the credentials of the URL you \
                  configure, and without them anyone could post forged events. Write them in the \
                  URL (https://user:password@host/path, percent-encoded), or call \
                  `allow_unauthenticated()` if something in front of the receiver authenticates",
+            ));
+        }
+        Some(_) => {
+            return Err(invalid(
+                raw,
+                "it carries no user and password, only part of them (both must be non-empty); \
+                 write them in the URL as https://user:password@host/path, percent-encoded",
             ));
         }
     };
@@ -147,9 +156,21 @@ mod tests {
             "https://hooks:@example.com/hook",
             "https://:s3cr@example.com/hook",
         ] {
-            assert!(reason(raw).contains("no user and password"), "{raw}");
             assert!(
-                endpoint(raw, true).is_ok(),
+                reason(raw).contains("no user and password"),
+                "{raw}: {}",
+                reason(raw)
+            );
+        }
+        assert!(endpoint("https://example.com/hook", true).is_ok());
+        // Half a credential stays refused, even when open URLs are allowed.
+        for raw in [
+            "https://hooks@example.com/hook",
+            "https://:s3cr@example.com/hook",
+            "https://hooks:@example.com/hook",
+        ] {
+            assert!(
+                endpoint(raw, true).is_err(),
                 "{raw} with allow_unauthenticated"
             );
         }

@@ -38,16 +38,17 @@ use axum::Router;
 use axum::extract::Request;
 use axum::routing::post;
 use endpoint::{Access, endpoint, invalid};
-use state::{BurstLog, Shared};
+use state::{BurstLog, Lifetime, Shared};
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio_util::sync::CancellationToken;
-use tokio_util::task::TaskTracker;
 
 /// Default body limit: 1 MiB (callbacks carry media ids, not media).
 pub const DEFAULT_BODY_LIMIT: usize = 1 << 20;
+
+/// The shortest claim lease a receiver uses (see [`ReceiverBuilder::claim_lease`]).
+pub const MIN_CLAIM_LEASE: Duration = Duration::from_secs(2);
 
 /// Default longest `id` accepted (bytes): Modica's ids are UUIDs, WhatsApp's
 /// `wamid`s under 100 characters.
@@ -118,6 +119,7 @@ impl Receiver {
             lease: None,
             limits: Limits {
                 header_timeout: Duration::from_secs(10),
+                write_timeout: Duration::from_secs(10),
                 max_connections: 1024,
                 shutdown_grace: Duration::from_secs(30),
             },
@@ -130,11 +132,17 @@ impl Receiver {
     /// `axum::serve` has no header timeout and no connection cap, and does not
     /// wait for handlers at shutdown.
     pub fn router(&self) -> Router {
+        self.router_with(Arc::default())
+    }
+
+    /// The routes, their handler tasks tracked by `life`.
+    fn router_with(&self, life: Arc<Lifetime>) -> Router {
         let mut router = Router::new();
         for (path, access) in &self.shared.routes {
-            let shared = self.shared.clone();
+            let (shared, life) = (self.shared.clone(), life.clone());
             let access = Arc::new(access.clone());
-            let route = post(move |request: Request| dispatch::receive(shared, access, request));
+            let route =
+                post(move |request: Request| dispatch::receive(shared, life, access, request));
             router = router.route(path, route);
         }
         router
@@ -157,14 +165,19 @@ impl Receiver {
         listener: tokio::net::TcpListener,
         shutdown: impl Future<Output = ()>,
     ) {
-        let shared = self.shared.clone();
-        let drain = move |grace| async move { shared.drain(grace).await };
-        http_server::serve(listener, self.router(), self.shared.limits, shutdown, drain).await;
+        // This serve's handlers only: another serve of the same receiver
+        // (another listener) goes on.
+        let life = Arc::new(Lifetime::default());
+        let router = self.router_with(life.clone());
+        let drain = move |grace| async move { life.drain(grace).await };
+        http_server::serve(listener, router, self.shared.limits, shutdown, drain).await;
     }
 
     /// How many handlers are running now (including those past their timeout).
     pub fn handlers_running(&self) -> usize {
-        self.shared.tasks.len()
+        self.shared
+            .running
+            .load(std::sync::atomic::Ordering::SeqCst)
     }
 }
 
@@ -216,16 +229,19 @@ impl ReceiverBuilder {
     /// How long a claim lives without renewal (the receiver renews it every
     /// third of this while the handler runs). In a shared store, a crashed
     /// receiver's claims come free after this. Default: the handler timeout
-    /// plus 30 s.
+    /// plus 30 s; at least [`MIN_CLAIM_LEASE`] (a shorter lease could expire
+    /// between two renewals and let a duplicate in).
     pub fn claim_lease(mut self, lease: Duration) -> Self {
-        self.lease = Some(lease);
+        self.lease = Some(lease.max(MIN_CLAIM_LEASE));
         self
     }
 
     /// Time a client has to send a request head, and that an idle keep-alive
-    /// connection stays open, with [`Receiver::serve`]. Default 10 s.
+    /// connection stays open, with [`Receiver::serve`]; also the longest an
+    /// answer may wait for the client to read it. Default 10 s.
     pub fn header_timeout(mut self, timeout: Duration) -> Self {
         self.limits.header_timeout = timeout;
+        self.limits.write_timeout = timeout;
         self
     }
 
@@ -300,8 +316,7 @@ impl ReceiverBuilder {
                     .store
                     .unwrap_or_else(|| Arc::new(MemoryDedupStore::new(100_000))),
                 handler,
-                tasks: TaskTracker::new(),
-                cancel: CancellationToken::new(),
+                running: Default::default(),
                 store_errors: BurstLog::default(),
             }),
         })

@@ -6,6 +6,7 @@ use super::handler::CallbackHandler;
 use crate::callback::dedup::{DedupStore, StoreError};
 use crate::http_server::Limits;
 use std::collections::BTreeMap;
+use std::sync::atomic::AtomicUsize;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
@@ -22,19 +23,26 @@ pub(super) struct Shared {
     pub(super) limits: Limits,
     pub(super) store: Arc<dyn DedupStore>,
     pub(super) handler: Arc<dyn CallbackHandler>,
-    /// Handler tasks, waited for at shutdown.
-    pub(super) tasks: TaskTracker,
-    /// Cancels the handler tasks still running when the shutdown grace ends.
-    pub(super) cancel: CancellationToken,
+    /// Handlers running now, across every router and serve call.
+    pub(super) running: AtomicUsize,
     pub(super) store_errors: BurstLog,
 }
 
-impl Shared {
-    /// Waits for the handler tasks for `grace`, then cancels the rest and
-    /// waits (briefly) for their claims to be released.
+/// The handler tasks of one router (one `serve` call): waited for, then
+/// cancelled, when that serve shuts down, and only then.
+#[derive(Default)]
+pub(super) struct Lifetime {
+    pub(super) tasks: TaskTracker,
+    pub(super) cancel: CancellationToken,
+}
+
+impl Lifetime {
+    /// Within `grace` in all: waits for the handler tasks (four fifths of
+    /// it), then cancels the rest and waits for their claims to be released.
     pub(super) async fn drain(&self, grace: Duration) {
         self.tasks.close();
-        if tokio::time::timeout(grace, self.tasks.wait())
+        let waiting = grace.mul_f64(0.8);
+        if tokio::time::timeout(waiting, self.tasks.wait())
             .await
             .is_err()
         {
@@ -43,7 +51,7 @@ impl Shared {
                 "shutdown: cancelling handlers still running; their events will be delivered again"
             );
             self.cancel.cancel();
-            let _ = tokio::time::timeout(Duration::from_secs(5), self.tasks.wait()).await;
+            let _ = tokio::time::timeout(grace - waiting, self.tasks.wait()).await;
         }
     }
 }
