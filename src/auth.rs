@@ -26,6 +26,7 @@ pub(crate) fn basic_header(user: &[u8], password: &[u8]) -> Option<HeaderValue> 
 
 /// The decoded `user:password` bytes of a Basic `Authorization` header value:
 /// the scheme in any case, one or more spaces, base64 with or without padding.
+#[cfg(any(feature = "receiver", feature = "sandbox"))]
 pub(crate) fn parse_basic(value: &[u8]) -> Option<Vec<u8>> {
     let value = std::str::from_utf8(value).ok()?.trim_matches(' ');
     let (scheme, token) = value.split_once(' ')?;
@@ -36,9 +37,11 @@ pub(crate) fn parse_basic(value: &[u8]) -> Option<Vec<u8>> {
 }
 
 /// A user and a password, as bytes (percent-decoding may give any bytes).
+#[cfg(any(feature = "receiver", feature = "sandbox"))]
 pub(crate) type Credentials = (Vec<u8>, Vec<u8>);
 
 /// The percent-decoded user and password of a URL's userinfo, if it has any.
+#[cfg(any(feature = "receiver", feature = "sandbox"))]
 pub(crate) fn url_credentials(url: &url::Url) -> Option<Credentials> {
     let decode = |s: &str| percent_encoding::percent_decode_str(s).collect::<Vec<u8>>();
     match (url.username(), url.password()) {
@@ -48,6 +51,7 @@ pub(crate) fn url_credentials(url: &url::Url) -> Option<Credentials> {
 }
 
 /// The URL without its userinfo, and the percent-decoded credentials.
+#[cfg(feature = "sandbox")]
 pub(crate) fn split_credentials(url: &url::Url) -> (url::Url, Option<Credentials>) {
     let credentials = url_credentials(url);
     let mut bare = url.clone();

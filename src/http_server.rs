@@ -41,6 +41,7 @@ pub(crate) struct ConnectionKill(Arc<Notify>);
 
 impl ConnectionKill {
     /// Closes the connection the request came on, without a response.
+    #[cfg(feature = "sandbox")]
     pub(crate) fn kill(&self) {
         self.0.notify_one();
     }

@@ -2,6 +2,8 @@
 #![warn(missing_docs)]
 
 mod auth;
+#[cfg(feature = "receiver")]
+mod burst_log;
 pub mod callback;
 mod client;
 #[cfg(feature = "conformance")]
@@ -11,6 +13,8 @@ pub mod error;
 mod http_server;
 mod outbound;
 pub mod raw;
+#[cfg(feature = "redis")]
+pub mod redis;
 #[cfg(feature = "sandbox")]
 pub mod sandbox;
 pub mod spec;

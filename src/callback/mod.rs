@@ -28,6 +28,8 @@ mod receiver;
 mod typed;
 mod wire;
 
+#[cfg(feature = "redis")]
+pub use dedup::RedisDedupStore;
 #[cfg(feature = "receiver")]
 pub use dedup::{Claim, ClaimToken, DedupStore, MemoryDedupStore, StoreError, StoreFuture};
 pub use dlr::{DeliveryReport, DlrStatus};
@@ -83,6 +85,7 @@ impl Callback {
     }
 
     /// The length in bytes of the envelope's `id` (0 when there is none).
+    #[cfg(feature = "receiver")]
     pub(crate) fn id_len(&self) -> usize {
         match self {
             Callback::Mo(mo) => mo.id.len(),

@@ -103,8 +103,7 @@ impl ClientBuilder {
                 .sleeper
                 .unwrap_or_else(|| Arc::new(TokioSleeper::default())),
             pacing: self.pacing,
-        })
-        .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?;
+        })?;
         let raw =
             raw::Client::new_with_client(&base_url, transport.http().clone(), transport.clone());
         Ok(Client {

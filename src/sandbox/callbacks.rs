@@ -41,9 +41,9 @@ pub(crate) enum Outcome {
 
 /// Delivers `sent` then the final status of `message`, in the background.
 pub(crate) fn schedule_dlrs(shared: &Arc<Shared>, message: &SentMessage, outcome: Outcome) {
-    let Some(url) = shared.config.dlr_url.clone() else {
+    if shared.config.dlr_urls.is_empty() {
         return;
-    };
+    }
     let reference = message.reference.clone().unwrap_or_default();
     let id = message.id.clone();
     let (final_status, errors) = match outcome {
@@ -56,13 +56,13 @@ pub(crate) fn schedule_dlrs(shared: &Arc<Shared>, message: &SentMessage, outcome
     tokio::spawn(async move {
         tokio::time::sleep(shared.config.dlr_delay).await;
         let sent = json!({ "id": id, "status": "sent", "reference": reference });
-        deliver(&shared, &url, DeliveryKind::Dlr, sent).await;
+        deliver(&shared, DeliveryKind::Dlr, sent).await;
         tokio::time::sleep(shared.config.dlr_delay).await;
         let mut last = json!({ "id": id, "status": final_status, "reference": reference });
         if let Some(e) = errors {
             last["errors"] = json!([e]);
         }
-        deliver(&shared, &url, DeliveryKind::Dlr, last).await;
+        deliver(&shared, DeliveryKind::Dlr, last).await;
         end(&shared);
     });
 }
@@ -110,11 +110,11 @@ pub(crate) fn inject_mo(shared: &Arc<Shared>, from: &str, content: Value) -> Str
         "content": Value::Object(content),
     });
     shared.records().inbound.push((id.clone(), body.clone()));
-    if let Some(url) = shared.config.mo_url.clone() {
+    if !shared.config.mo_urls.is_empty() {
         let shared = shared.clone();
         begin(&shared);
         tokio::spawn(async move {
-            deliver(&shared, &url, DeliveryKind::Mo, body).await;
+            deliver(&shared, DeliveryKind::Mo, body).await;
             end(&shared);
         });
     }
@@ -131,44 +131,88 @@ fn end(shared: &Shared) {
     }
 }
 
-/// POSTs `body` until a 2xx or the attempts run out, backing off between tries.
-async fn deliver(shared: &Shared, url: &str, kind: DeliveryKind, body: Value) {
+/// Delivers one event: until a 2xx or the attempts run out; then, when
+/// duplicates are asked for, again (a redelivery), or twice at once.
+async fn deliver(shared: &Shared, kind: DeliveryKind, body: Value) {
+    let (concurrent, redeliver) = match &shared.config.duplicates {
+        Some(d) => {
+            use rand::Rng as _;
+            let mut rng = d.rng.lock().unwrap_or_else(|e| e.into_inner());
+            (rng.random_bool(d.concurrent), rng.random_bool(d.redeliver))
+        }
+        None => (false, false),
+    };
+    let delivered = if concurrent {
+        let (a, b) = tokio::join!(
+            deliver_once(shared, kind, body.clone()),
+            deliver_once(shared, kind, body.clone())
+        );
+        a || b
+    } else {
+        deliver_once(shared, kind, body.clone()).await
+    };
+    if delivered && redeliver {
+        deliver_once(shared, kind, body).await;
+    }
+}
+
+/// POSTs `body` until a 2xx or the attempts run out, backing off between
+/// tries; each try goes to the next URL of its kind (round robin, as a load
+/// balancer would). Returns whether a try got a 2xx.
+async fn deliver_once(shared: &Shared, kind: DeliveryKind, body: Value) -> bool {
+    let urls = match kind {
+        DeliveryKind::Mo => &shared.config.mo_urls,
+        DeliveryKind::Dlr => &shared.config.dlr_urls,
+    };
     let index = shared.records().add_delivery(Delivery {
         kind,
         body: body.clone(),
         attempts: Vec::new(),
         delivered: false,
     });
-    // Checked at start; a URL that does not parse has no attempt to make.
-    let Ok(url) = url::Url::parse(url) else {
-        return;
-    };
-    let (target, credentials) = crate::auth::split_credentials(&url);
-    let authorization =
-        credentials.and_then(|(user, password)| crate::auth::basic_header(&user, &password));
+    if urls.is_empty() {
+        return false;
+    }
     let mut backoff = shared.config.callback_backoff;
     for attempt in 1..=shared.config.callback_attempts {
-        let mut request = shared
-            .http
-            .post(target.clone())
-            .timeout(Duration::from_secs(10))
-            .json(&body);
-        if let Some(authorization) = &authorization {
-            request = request.header(reqwest::header::AUTHORIZATION, authorization.clone());
-        }
-        let status = match request.send().await {
-            Ok(r) => r.status().as_u16(),
-            Err(_) => 0,
-        };
+        let turn = shared.turn.fetch_add(1, Ordering::Relaxed);
+        let status = post(shared, &urls[turn % urls.len()], &body).await;
         let delivered = (200..300).contains(&status);
         if let Some(d) = shared.records().delivery_mut(index) {
             d.attempts.push(status);
             d.delivered = delivered;
         }
-        if delivered || attempt == shared.config.callback_attempts {
-            return;
+        if delivered {
+            return true;
+        }
+        if attempt == shared.config.callback_attempts {
+            return false;
         }
         tokio::time::sleep(backoff).await;
         backoff = backoff.saturating_mul(2);
+    }
+    false
+}
+
+/// One POST with the URL's credentials as Basic auth; the status (0: no answer).
+async fn post(shared: &Shared, url: &str, body: &Value) -> u16 {
+    // Checked at start; a URL that does not parse has no attempt to make.
+    let Ok(url) = url::Url::parse(url) else {
+        return 0;
+    };
+    let (target, credentials) = crate::auth::split_credentials(&url);
+    let mut request = shared
+        .http
+        .post(target)
+        .timeout(Duration::from_secs(10))
+        .json(body);
+    if let Some(authorization) =
+        credentials.and_then(|(user, password)| crate::auth::basic_header(&user, &password))
+    {
+        request = request.header(reqwest::header::AUTHORIZATION, authorization);
+    }
+    match request.send().await {
+        Ok(r) => r.status().as_u16(),
+        Err(_) => 0,
     }
 }

@@ -51,27 +51,35 @@ pub(crate) struct RandomFaults {
     pub(crate) rng: rand::rngs::StdRng,
 }
 
-/// At most `per_second` accepted messages in any one-second window.
+/// WhatsApp's throughput limit, as a rate limiter would keep it: messages
+/// spaced `1/per_second` apart on average, with a tenth of a second of slack
+/// for bursts (GCRA). A sender pacing at the rate never hits it; a burst
+/// beyond the slack does.
 #[derive(Debug)]
 pub(crate) struct Throughput {
-    pub(crate) per_second: usize,
-    pub(crate) recent: VecDeque<Instant>,
+    interval: Duration,
+    slack: Duration,
+    /// When the next message is due, in the limiter's reckoning.
+    due: Option<Instant>,
 }
 
 impl Throughput {
-    /// Whether one more message fits; records it if so.
-    pub(crate) fn admit(&mut self, now: Instant) -> bool {
-        while self
-            .recent
-            .front()
-            .is_some_and(|t| now.duration_since(*t) >= Duration::from_secs(1))
-        {
-            self.recent.pop_front();
+    pub(crate) fn new(per_second: usize) -> Self {
+        let per_second = u32::try_from(per_second.max(1)).unwrap_or(u32::MAX);
+        Self {
+            interval: Duration::from_secs(1) / per_second,
+            slack: Duration::from_millis(100),
+            due: None,
         }
-        if self.recent.len() >= self.per_second {
+    }
+
+    /// Whether one more message fits; counts it if so.
+    pub(crate) fn admit(&mut self, now: Instant) -> bool {
+        let due = self.due.map_or(now, |d| d.max(now));
+        if due.duration_since(now) > self.slack {
             return false;
         }
-        self.recent.push_back(now);
+        self.due = Some(due + self.interval);
         true
     }
 }
@@ -99,5 +107,26 @@ impl Script {
         }
         let i = random.rng.random_range(0..random.kinds.len());
         Some(random.kinds[i].clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_throughput_limit_allows_the_rate_and_a_little_slack() {
+        let mut limit = Throughput::new(80);
+        let start = Instant::now();
+        // A burst: the slack holds about 9 (100 ms at 12.5 ms apart).
+        let burst = (0..20).filter(|_| limit.admit(start)).count();
+        assert_eq!(burst, 9);
+        // At the rate, with jitter inside the slack, every message fits.
+        let mut limit = Throughput::new(80);
+        for i in 0..800u32 {
+            let jitter = Duration::from_millis(u64::from(i % 7) * 5);
+            let at = start + Duration::from_micros(12_500) * i + jitter;
+            assert!(limit.admit(at), "message {i}");
+        }
     }
 }

@@ -148,6 +148,7 @@ fn accept(shared: &Arc<Shared>, body: &Value, to: &str, outcome: Outcome) -> Sen
             .and_then(Value::as_str)
             .map(str::to_owned),
         body,
+        accepted_at: std::time::SystemTime::now(),
     };
     shared.records().sent.push(message.clone());
     callbacks::schedule_dlrs(shared, &message, outcome);

@@ -82,14 +82,20 @@ pub struct SentMessage {
     pub reference: Option<String>,
     /// The request body (for a broadcast, the body with `to` set to this recipient).
     pub body: Value,
+    /// When the sandbox accepted it.
+    pub accepted_at: std::time::SystemTime,
 }
 
 pub(crate) struct Config {
     pub(crate) username: String,
     pub(crate) password: String,
     pub(crate) business_number: String,
-    pub(crate) mo_url: Option<String>,
-    pub(crate) dlr_url: Option<String>,
+    /// Where MOs go, in turn (a load balancer's view of several replicas).
+    pub(crate) mo_urls: Vec<String>,
+    /// Where DLRs go, in turn.
+    pub(crate) dlr_urls: Vec<String>,
+    /// Deliberate duplicates: at-least-once delivery, as providers do it.
+    pub(crate) duplicates: Option<Duplicates>,
     pub(crate) dlr_delay: Duration,
     pub(crate) callback_attempts: u32,
     pub(crate) callback_backoff: Duration,
@@ -103,13 +109,13 @@ pub(crate) struct Config {
 impl std::fmt::Debug for Config {
     /// Never shows the password, nor the credentials in the callback URLs.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let url = |u: &Option<String>| u.as_deref().map(crate::auth::redact);
+        let urls = |u: &[String]| u.iter().map(|u| crate::auth::redact(u)).collect::<Vec<_>>();
         f.debug_struct("Config")
             .field("username", &self.username)
             .field("password", &"<redacted>")
             .field("business_number", &self.business_number)
-            .field("mo_url", &url(&self.mo_url))
-            .field("dlr_url", &url(&self.dlr_url))
+            .field("mo_urls", &urls(&self.mo_urls))
+            .field("dlr_urls", &urls(&self.dlr_urls))
             .field("dlr_delay", &self.dlr_delay)
             .field("strict", &self.strict)
             .field("json_limit", &self.json_limit)
@@ -117,6 +123,14 @@ impl std::fmt::Debug for Config {
             .field("record_limit", &self.record_limit)
             .finish_non_exhaustive()
     }
+}
+
+/// How often callbacks are delivered more than once.
+#[derive(Debug)]
+pub(crate) struct Duplicates {
+    pub(crate) redeliver: f64,
+    pub(crate) concurrent: f64,
+    pub(crate) rng: std::sync::Mutex<rand::rngs::StdRng>,
 }
 
 /// State shared by the server, the callback tasks and the [`Sandbox`] handle.
@@ -130,6 +144,8 @@ pub(crate) struct Shared {
     pub(crate) http: reqwest::Client,
     pub(crate) pending: AtomicUsize,
     pub(crate) idle: tokio::sync::Notify,
+    /// The next callback URL to use, per kind (round robin).
+    pub(crate) turn: AtomicUsize,
 }
 
 impl Shared {
@@ -179,8 +195,9 @@ impl Sandbox {
                 username: "sandbox".into(),
                 password: "sandbox".into(),
                 business_number: "6421000001".into(),
-                mo_url: None,
-                dlr_url: None,
+                mo_urls: Vec::new(),
+                dlr_urls: Vec::new(),
+                duplicates: None,
                 dlr_delay: Duration::from_millis(20),
                 callback_attempts: 5,
                 callback_backoff: Duration::from_millis(50),
@@ -294,10 +311,7 @@ impl Sandbox {
 
     /// Answers WhatsApp's 130429 (throughput reached) above `per_second` messages per second.
     pub fn limit_throughput(&self, per_second: usize) {
-        self.shared.records().script.throughput = Some(Throughput {
-            per_second,
-            recent: Default::default(),
-        });
+        self.shared.records().script.throughput = Some(Throughput::new(per_second));
     }
 
     /// Injects an inbound message from `from` with `content` (Meta's inbound
@@ -352,20 +366,46 @@ impl SandboxBuilder {
     }
 
     /// Where MOs are POSTed; credentials in the URL are sent as Basic auth.
+    ///
+    /// Call it again for more URLs (replicas behind no load balancer):
+    /// deliveries go to each in turn, and a failed one is tried on the next.
     pub fn mo_url(mut self, url: impl Into<String>) -> Self {
-        self.config.mo_url = Some(url.into());
+        self.config.mo_urls.push(url.into());
         self
     }
 
     /// Where DLRs are POSTed; credentials in the URL are sent as Basic auth.
+    ///
+    /// Call it again for more URLs, as for [`Self::mo_url`].
     pub fn dlr_url(mut self, url: impl Into<String>) -> Self {
-        self.config.dlr_url = Some(url.into());
+        self.config.dlr_urls.push(url.into());
         self
     }
 
     /// Delay before each DLR (`sent`, then the final status). Default 20 ms.
     pub fn dlr_delay(mut self, delay: Duration) -> Self {
         self.config.dlr_delay = delay;
+        self
+    }
+
+    /// Delivers callbacks more than once, as at-least-once providers do: after
+    /// a delivery the receiver took, the same event again with probability
+    /// `redeliver`; and twice at the same time with probability `concurrent`
+    /// (seeded, so repeatable). For testing that a receiver de-duplicates.
+    pub fn duplicate_callbacks(mut self, redeliver: f64, concurrent: f64, seed: u64) -> Self {
+        use rand::SeedableRng;
+        let rate = |p: f64| {
+            if p.is_finite() {
+                p.clamp(0.0, 1.0)
+            } else {
+                0.0
+            }
+        };
+        self.config.duplicates = Some(Duplicates {
+            redeliver: rate(redeliver),
+            concurrent: rate(concurrent),
+            rng: std::sync::Mutex::new(rand::rngs::StdRng::seed_from_u64(seed)),
+        });
         self
     }
 
@@ -414,10 +454,7 @@ impl SandboxBuilder {
 
     /// Starts serving on a background task of the current tokio runtime.
     pub async fn start(self) -> Result<Sandbox, SandboxError> {
-        for url in [&self.config.mo_url, &self.config.dlr_url]
-            .into_iter()
-            .flatten()
-        {
+        for url in self.config.mo_urls.iter().chain(&self.config.dlr_urls) {
             url::Url::parse(url).map_err(|e| {
                 SandboxError::CallbackUrl(format!("{}: {e}", crate::auth::redact(url)))
             })?;
@@ -446,6 +483,7 @@ impl SandboxBuilder {
             http: reqwest::Client::new(),
             pending: AtomicUsize::new(0),
             idle: tokio::sync::Notify::new(),
+            turn: AtomicUsize::new(0),
         });
         let server = tokio::spawn(server::serve(listener, shared.clone()));
         Ok(Sandbox {

@@ -45,7 +45,7 @@ pub(crate) struct TransportConfig {
 }
 
 impl Transport {
-    pub(crate) fn new(config: TransportConfig) -> Result<Self, reqwest::Error> {
+    pub(crate) fn new(config: TransportConfig) -> Result<Self, crate::Error> {
         // Redirects are never followed: the API has none, and reqwest would
         // turn a POST into a GET whose answer says nothing about the POST.
         let client = |read_timeout: Option<Duration>| {
@@ -58,13 +58,15 @@ impl Transport {
             }
             builder.build()
         };
-        let pacer = config
-            .pacing
-            .as_ref()
-            .and_then(|p| Pacer::new(p, config.sleeper.clone()));
+        let pacer = match &config.pacing {
+            Some(p) => Pacer::new(p, config.sleeper.clone())?,
+            None => None,
+        };
+        let http_error =
+            |e: reqwest::Error| crate::Error::Config(format!("cannot build the HTTP client: {e}"));
         Ok(Self(Arc::new(Shared {
-            http: client(Some(config.read_timeout))?,
-            uploads: client(None)?,
+            http: client(Some(config.read_timeout)).map_err(http_error)?,
+            uploads: client(None).map_err(http_error)?,
             authorization: config.authorization,
             timeout: config.timeout,
             read_timeout: config.read_timeout,

@@ -12,6 +12,7 @@ macro_rules! report {
 }
 
 pub mod cases;
+pub mod redis;
 pub mod traffic;
 
 use modica_wab::Client;

@@ -25,6 +25,15 @@ pub struct Cli {
     /// Business number messages are sent from.
     #[arg(long, env = "MODICA_SOURCE", global = true)]
     pub source: Option<String>,
+    /// Redis shared with other processes: `wab listen` de-duplicates
+    /// callbacks there (with its other replicas); `wab send` and `wab
+    /// broadcast` pace there (with other senders).
+    #[arg(long, env = "MODICA_REDIS_URL", hide_env_values = true, global = true)]
+    pub redis: Option<String>,
+    /// Pace sends at most this many messages per second per source number
+    /// (default with --redis: 80, WhatsApp's default throughput).
+    #[arg(long, global = true)]
+    pub rate: Option<u32>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -66,18 +75,23 @@ pub enum Command {
         /// forged events. Only behind something else that authenticates.
         #[arg(long)]
         allow_unauthenticated: bool,
+        /// How long a claim on an event lives without renewal, in seconds: a
+        /// replica killed mid-handler frees its events after this (at least 2).
+        #[arg(long, value_name = "SECONDS")]
+        claim_lease: Option<f64>,
     },
     /// Run a local emulator of the API (credentials from --username/--password, default sandbox/sandbox).
     Sandbox {
         /// Address to listen on.
         #[arg(long, default_value = "127.0.0.1:8088")]
         bind: String,
-        /// Where to POST inbound messages.
+        /// Where to POST inbound messages; repeat for several replicas (each
+        /// in turn; a failed delivery is tried on the next).
         #[arg(long)]
-        mo_url: Option<String>,
-        /// Where to POST delivery reports.
+        mo_url: Vec<String>,
+        /// Where to POST delivery reports; repeat as for --mo-url.
         #[arg(long)]
-        dlr_url: Option<String>,
+        dlr_url: Vec<String>,
         /// Refuse what the spec leaves open (an undeclared field in a body).
         #[arg(long)]
         strict: bool,

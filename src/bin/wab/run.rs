@@ -4,12 +4,14 @@ use crate::Failure;
 use crate::args::{Cli, Command, Common, MediaArgs, MediaCommand, MediaRef, Send};
 use futures_util::StreamExt;
 use indicatif::{ProgressBar, ProgressStyle};
-use modica_wab::callback::{Callback, HandlerError, Receiver};
+use modica_wab::callback::{Callback, HandlerError, Receiver, RedisDedupStore};
 use modica_wab::media::MediaUpload;
 use modica_wab::message::{Contact, Interactive, Location, Parameter, ReplyButton, Template};
+use modica_wab::redis::RedisConfig;
 use modica_wab::sandbox::Sandbox;
 use modica_wab::*;
 use serde::Serialize;
+use std::time::Duration;
 use tokio::io::AsyncWriteExt;
 
 /// Writes one JSON line to stdout. Fails (rather than panicking, as `println!`
@@ -39,6 +41,18 @@ fn client(cli: &Cli) -> Result<Client, Error> {
     }
     if let Some(source) = &cli.source {
         builder = builder.default_source(source);
+    }
+    let rate = match (&cli.redis, cli.rate) {
+        (_, Some(rate)) => Some(rate),
+        (Some(_), None) => Some(80),
+        (None, None) => None,
+    };
+    if let Some(rate) = rate {
+        let mut pacing = Pacing::new().per_source(rate);
+        if let Some(url) = &cli.redis {
+            pacing = pacing.on_redis(&RedisConfig::new(url)?);
+        }
+        builder = builder.pacing(pacing);
     }
     builder.build()
 }
@@ -117,13 +131,21 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
             url,
             bind,
             allow_unauthenticated,
-        } => listen(url, bind, *allow_unauthenticated).await?,
+            claim_lease,
+        } => {
+            let options = ListenOptions {
+                allow_unauthenticated: *allow_unauthenticated,
+                claim_lease: *claim_lease,
+                redis: cli.redis.as_deref(),
+            };
+            listen(url, bind, options).await?
+        }
         Command::Sandbox {
             bind,
             mo_url,
             dlr_url,
             strict,
-        } => sandbox(&cli, bind, mo_url.as_deref(), dlr_url.as_deref(), *strict).await?,
+        } => sandbox(&cli, bind, mo_url, dlr_url, *strict).await?,
     }
     Ok(())
 }
@@ -258,14 +280,29 @@ fn message(send: &Send) -> Result<Message, Failure> {
     })
 }
 
-async fn listen(url: &str, bind: &str, allow_unauthenticated: bool) -> Result<(), Failure> {
+/// How `wab listen` receives.
+struct ListenOptions<'a> {
+    allow_unauthenticated: bool,
+    claim_lease: Option<f64>,
+    redis: Option<&'a str>,
+}
+
+async fn listen(url: &str, bind: &str, options: ListenOptions<'_>) -> Result<(), Failure> {
     // When stdout closes, the event is not acknowledged (Modica will redeliver
     // it) and the command ends.
     let stdout_closed = std::sync::Arc::new(tokio::sync::Notify::new());
     let closed = stdout_closed.clone();
     let mut builder = Receiver::builder().url(url);
-    if allow_unauthenticated {
+    if options.allow_unauthenticated {
         builder = builder.allow_unauthenticated();
+    }
+    if let Some(seconds) = options.claim_lease {
+        let lease = Duration::try_from_secs_f64(seconds)
+            .map_err(|e| Failure::Invalid(format!("--claim-lease {seconds}: {e}")))?;
+        builder = builder.claim_lease(lease);
+    }
+    if let Some(url) = options.redis {
+        builder = builder.dedup_store(RedisDedupStore::new(&RedisConfig::new(url)?)?);
     }
     let receiver = builder
         .handler(move |event: Callback| {
@@ -319,8 +356,8 @@ async fn listen(url: &str, bind: &str, allow_unauthenticated: bool) -> Result<()
 async fn sandbox(
     cli: &Cli,
     bind: &str,
-    mo_url: Option<&str>,
-    dlr_url: Option<&str>,
+    mo_urls: &[String],
+    dlr_urls: &[String],
     strict: bool,
 ) -> Result<(), Failure> {
     let mut builder = Sandbox::builder().bind(bind).strict(strict);
@@ -330,10 +367,10 @@ async fn sandbox(
     if let Some(source) = &cli.source {
         builder = builder.business_number(source.clone());
     }
-    if let Some(u) = mo_url {
+    for u in mo_urls {
         builder = builder.mo_url(u);
     }
-    if let Some(u) = dlr_url {
+    for u in dlr_urls {
         builder = builder.dlr_url(u);
     }
     let sandbox = builder

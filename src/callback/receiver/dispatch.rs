@@ -2,7 +2,7 @@
 //! task of its own, and the answer that tells Modica whether to deliver again.
 
 use super::endpoint::{Access, authorized};
-use super::state::{Lifetime, Shared};
+use super::state::{Lifetime, Shared, warn_store};
 use crate::callback::dedup::{Claim, ClaimToken, DedupStore};
 use crate::callback::key::DedupKey;
 use crate::callback::{Callback, parse_lenient};
@@ -118,7 +118,7 @@ async fn dispatch(shared: &Arc<Shared>, life: &Lifetime, event: Callback) -> Res
             return later("the same event is being handled; deliver again later");
         }
         Err(e) => {
-            shared.store_errors.warn(&e);
+            warn_store(&shared.store_errors, &e);
             return later("de-duplication store unavailable");
         }
     }
@@ -176,7 +176,7 @@ async fn run_handler(shared: &Shared, event: Callback, claim: &ClaimGuard) -> Ou
                 Ok(false) => tracing::warn!(
                     "a running handler's claim expired and may be taken by a redelivery; raise the claim lease"
                 ),
-                Err(e) => shared.store_errors.warn(&e),
+                Err(e) => warn_store(&shared.store_errors, &e),
             }
         }
     };
@@ -217,10 +217,10 @@ impl ClaimGuard {
                 Ok(false) => tracing::warn!(
                     "handled an event whose claim had expired; a redelivery may be handled again"
                 ),
-                Err(e) => shared.store_errors.warn(&e),
+                Err(e) => warn_store(&shared.store_errors, &e),
             }
         } else if let Err(e) = self.store.release(&self.key, self.token).await {
-            shared.store_errors.warn(&e);
+            warn_store(&shared.store_errors, &e);
         }
     }
 }

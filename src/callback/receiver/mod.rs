@@ -33,12 +33,13 @@ pub use error::ReceiverError;
 pub use handler::{CallbackHandler, HandlerError};
 
 use super::dedup::{DedupStore, MemoryDedupStore};
+use crate::burst_log::BurstLog;
 use crate::http_server::{self, Limits};
 use axum::Router;
 use axum::extract::Request;
 use axum::routing::post;
 use endpoint::{Access, endpoint, invalid};
-use state::{BurstLog, Lifetime, Shared};
+use state::{Lifetime, Shared};
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::sync::Arc;

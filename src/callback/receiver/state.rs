@@ -3,12 +3,13 @@
 
 use super::endpoint::Access;
 use super::handler::CallbackHandler;
+use crate::burst_log::BurstLog;
 use crate::callback::dedup::{DedupStore, StoreError};
 use crate::http_server::Limits;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::sync::atomic::AtomicUsize;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
@@ -56,40 +57,9 @@ impl Lifetime {
     }
 }
 
-/// Logs a store failure once per burst (a store that is down fails every
-/// request), with the count of those not logged.
-#[derive(Default)]
-pub(super) struct BurstLog {
-    state: Mutex<(Option<Instant>, u64)>,
-}
-
-impl BurstLog {
-    const QUIET: Duration = Duration::from_secs(10);
-
-    pub(super) fn warn(&self, error: &StoreError) {
-        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        let (last, suppressed) = &mut *state;
-        if last.is_some_and(|t| t.elapsed() < Self::QUIET) {
-            *suppressed += 1;
-            return;
-        }
-        tracing::warn!(error = %error, not_logged_since_last = *suppressed, "de-duplication store failed; answering 503 so Modica redelivers");
-        *last = Some(Instant::now());
-        *suppressed = 0;
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_burst_of_store_errors_logs_once() {
-        let log = BurstLog::default();
-        let e = StoreError::new("down");
-        for _ in 0..100 {
-            log.warn(&e);
-        }
-        assert_eq!(log.state.lock().unwrap().1, 99);
+/// Logs a store failure once per burst, with the count not logged.
+pub(super) fn warn_store(log: &BurstLog, error: &StoreError) {
+    if let Some(unlogged) = log.should_log() {
+        tracing::warn!(error = %error, not_logged_since_last = unlogged, "de-duplication store failed; answering 503 so Modica redelivers");
     }
 }

@@ -1,0 +1,155 @@
+//! De-duplication of redelivered callbacks: the store trait, a bounded
+//! in-memory store, and (feature `redis`) a store shared by several
+//! receivers.
+//!
+//! A claim is a lease: it names its owner (a [`ClaimToken`]) and expires
+//! unless renewed, so a receiver that dies mid-handler does not lock its event
+//! out for good in a store shared by several processes. Only the owner can
+//! complete or release a claim.
+
+mod memory;
+#[cfg(feature = "redis")]
+mod redis;
+
+pub use memory::MemoryDedupStore;
+#[cfg(feature = "redis")]
+pub use redis::RedisDedupStore;
+
+use super::key::DedupKey;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::time::Duration;
+
+/// A de-duplication store that could not answer (a network error, say).
+/// The receiver answers 503 so Modica delivers the event again later.
+#[derive(Debug)]
+pub struct StoreError(Box<dyn std::error::Error + Send + Sync>);
+
+impl StoreError {
+    /// Wraps any error.
+    pub fn new(error: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        Self(error.into())
+    }
+}
+
+impl fmt::Display for StoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "de-duplication store: {}", self.0)
+    }
+}
+
+impl std::error::Error for StoreError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&*self.0)
+    }
+}
+
+/// A boxed future, as returned by [`DedupStore`] methods.
+pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, StoreError>> + Send + 'a>>;
+
+/// Who holds a claim: a random 128-bit value, fresh for each delivery.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ClaimToken(u128);
+
+impl ClaimToken {
+    /// A fresh random token.
+    pub fn new() -> Self {
+        Self(rand::random())
+    }
+
+    /// The token as 32 hex digits (what a store writes).
+    pub fn to_hex(&self) -> String {
+        format!("{:032x}", self.0)
+    }
+}
+
+impl Default for ClaimToken {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl fmt::Debug for ClaimToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ClaimToken({})", self.to_hex())
+    }
+}
+
+/// What [`DedupStore::claim`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Claim {
+    /// Unseen (or its earlier claim was released or expired): the caller now
+    /// owns the key and must complete or release it.
+    New,
+    /// Another delivery of the same event holds a live claim.
+    InFlight,
+    /// The event was handled already.
+    Done,
+}
+
+/// Where the receiver remembers which events it handled.
+///
+/// The default is [`MemoryDedupStore`]; a store shared by several receivers
+/// (Redis, a database) lets them de-duplicate together. Each method is one
+/// atomic step of the store:
+///
+/// - `claim`: if `key` is done, `Done`; if it holds a live claim, `InFlight`;
+///   else claim it for `token` until `lease` from now and answer `New`.
+/// - `renew`: push our claim's expiry to `lease` from now; `false` when the
+///   claim is no longer ours (it expired and was taken, say).
+/// - `complete`: mark `key` done, only while `token` still owns it; `false` otherwise.
+/// - `release`: drop the claim, only while `token` still owns it.
+///
+/// The receiver renews the claim while the handler runs, so a slow handler
+/// keeps it and a crashed process's claim comes free after `lease`.
+pub trait DedupStore: Send + Sync + 'static {
+    /// Claims `key` for `token`, atomically, for `lease`.
+    fn claim<'a>(
+        &'a self,
+        key: &'a DedupKey,
+        token: ClaimToken,
+        lease: Duration,
+    ) -> StoreFuture<'a, Claim>;
+    /// Extends `token`'s claim on `key` to `lease` from now.
+    fn renew<'a>(
+        &'a self,
+        key: &'a DedupKey,
+        token: ClaimToken,
+        lease: Duration,
+    ) -> StoreFuture<'a, bool>;
+    /// The handler succeeded: remember `key` as done, if `token` still owns it.
+    fn complete<'a>(&'a self, key: &'a DedupKey, token: ClaimToken) -> StoreFuture<'a, bool>;
+    /// The handler failed: forget `token`'s claim so a redelivery is handled.
+    fn release<'a>(&'a self, key: &'a DedupKey, token: ClaimToken) -> StoreFuture<'a, ()>;
+}
+
+/// A store shared by several receivers of one process.
+impl<S: DedupStore> DedupStore for std::sync::Arc<S> {
+    fn claim<'a>(
+        &'a self,
+        key: &'a DedupKey,
+        token: ClaimToken,
+        lease: Duration,
+    ) -> StoreFuture<'a, Claim> {
+        (**self).claim(key, token, lease)
+    }
+
+    fn renew<'a>(
+        &'a self,
+        key: &'a DedupKey,
+        token: ClaimToken,
+        lease: Duration,
+    ) -> StoreFuture<'a, bool> {
+        (**self).renew(key, token, lease)
+    }
+
+    fn complete<'a>(&'a self, key: &'a DedupKey, token: ClaimToken) -> StoreFuture<'a, bool> {
+        (**self).complete(key, token)
+    }
+
+    fn release<'a>(&'a self, key: &'a DedupKey, token: ClaimToken) -> StoreFuture<'a, ()> {
+        (**self).release(key, token)
+    }
+}

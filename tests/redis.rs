@@ -1,0 +1,312 @@
+//! State shared on a real Redis (feature `redis`): the de-duplication store
+//! and the pacing limiter, across receivers and senders in one process, over
+//! TLS with auth, and through a Redis restart. The soaks with processes that
+//! crash are in `tests/replicas.rs`.
+#![cfg(feature = "redis")]
+
+#[macro_use]
+mod common;
+
+use common::redis::RedisServer;
+use modica_wab::callback::{
+    Callback, Claim, ClaimToken, DedupKey, DedupStore, HandlerError, Receiver, RedisDedupStore,
+};
+use modica_wab::redis::RedisConfig;
+use modica_wab::sandbox::Sandbox;
+use modica_wab::{Client, Message, Pacing, RetryPolicy};
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+const LEASE: Duration = Duration::from_secs(30);
+
+fn store(redis: &RedisServer) -> RedisDedupStore {
+    RedisDedupStore::new(&RedisConfig::new(&redis.url()).unwrap()).unwrap()
+}
+
+#[tokio::test]
+async fn claims_are_atomic_owned_leased_and_remembered() {
+    let Some(redis) = RedisServer::start() else {
+        return;
+    };
+    let store = store(&redis).retention(Duration::from_secs(60));
+    let key = DedupKey::mo("m1");
+    let (a, b) = (ClaimToken::new(), ClaimToken::new());
+    assert_eq!(store.claim(&key, a, LEASE).await.unwrap(), Claim::New);
+    assert_eq!(store.claim(&key, b, LEASE).await.unwrap(), Claim::InFlight);
+    // Only the owner renews, completes or releases.
+    assert!(!store.renew(&key, b, LEASE).await.unwrap());
+    assert!(!store.complete(&key, b).await.unwrap());
+    store.release(&key, b).await.unwrap();
+    assert_eq!(store.claim(&key, b, LEASE).await.unwrap(), Claim::InFlight);
+    assert!(store.renew(&key, a, LEASE).await.unwrap());
+    store.release(&key, a).await.unwrap();
+    assert_eq!(store.claim(&key, b, LEASE).await.unwrap(), Claim::New);
+    assert!(store.complete(&key, b).await.unwrap());
+    assert_eq!(store.claim(&key, a, LEASE).await.unwrap(), Claim::Done);
+    // Done is kept for the retention; keys are the prefix and a digest.
+    let ttl: i64 = redis
+        .cli(&["PTTL", &format!("modica-wab:dedup:{key}")])
+        .trim()
+        .parse()
+        .unwrap();
+    assert!(ttl > 50_000 && ttl <= 60_000, "{ttl}");
+    // A claim whose owner died comes free after its lease.
+    let crashed = DedupKey::dlr("d1", "sent");
+    assert_eq!(
+        store
+            .claim(&crashed, a, Duration::from_millis(100))
+            .await
+            .unwrap(),
+        Claim::New
+    );
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(store.claim(&crashed, b, LEASE).await.unwrap(), Claim::New);
+    assert!(
+        !store.complete(&crashed, a).await.unwrap(),
+        "the dead owner lost it"
+    );
+    // Prefixes keep fleets apart.
+    let other = store.clone().prefix("other:");
+    assert_eq!(other.claim(&key, a, LEASE).await.unwrap(), Claim::New);
+}
+
+#[tokio::test]
+async fn concurrent_claims_of_one_key_give_exactly_one_owner() {
+    let Some(redis) = RedisServer::start() else {
+        return;
+    };
+    let store = Arc::new(store(&redis));
+    let key = DedupKey::mo("race");
+    let claims = (0..200).map(|_| {
+        let store = store.clone();
+        tokio::spawn(async move { store.claim(&key, ClaimToken::new(), LEASE).await.unwrap() })
+    });
+    let claims = futures_util::future::join_all(claims).await;
+    let new = claims
+        .iter()
+        .filter(|c| matches!(c, Ok(Claim::New)))
+        .count();
+    assert_eq!(new, 1);
+}
+
+#[tokio::test]
+async fn wrong_credentials_and_tls_with_a_private_ca() {
+    let Some(redis) = RedisServer::start() else {
+        return;
+    };
+    let wrong = RedisConfig::new(&format!("redis://:nope@127.0.0.1:{}/", redis.port)).unwrap();
+    let err = RedisDedupStore::new(&wrong)
+        .unwrap()
+        .claim(&DedupKey::mo("x"), ClaimToken::new(), LEASE)
+        .await
+        .unwrap_err();
+    assert!(!err.to_string().contains("nope"), "{err}");
+
+    // rediss:// against a server whose certificate a CA of ours signed.
+    let dir = tempfile::tempdir().unwrap();
+    let ca_key = rcgen::KeyPair::generate().unwrap();
+    let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    let ca = ca_params.self_signed(&ca_key).unwrap();
+    let issuer = rcgen::Issuer::new(ca_params, ca_key);
+    let server_key = rcgen::KeyPair::generate().unwrap();
+    let server_params =
+        rcgen::CertificateParams::new(vec!["localhost".to_owned(), "127.0.0.1".to_owned()])
+            .unwrap();
+    let server_cert = server_params.signed_by(&server_key, &issuer).unwrap();
+    let write = |name: &str, text: String| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        path.display().to_string()
+    };
+    let (cert, key, ca_file) = (
+        write("server.pem", server_cert.pem()),
+        write("server.key", server_key.serialize_pem()),
+        write("ca.pem", ca.pem()),
+    );
+    let Some(tls) = RedisServer::start_with(vec![
+        "--tls-port".into(),
+        "{port}".into(),
+        "--tls-cert-file".into(),
+        cert,
+        "--tls-key-file".into(),
+        key,
+        "--tls-ca-cert-file".into(),
+        ca_file,
+        "--tls-auth-clients".into(),
+        "no".into(),
+    ]) else {
+        return;
+    };
+    let url = format!(
+        "rediss://:{}@localhost:{}/",
+        tls.password.as_deref().unwrap(),
+        tls.port
+    );
+    let config = RedisConfig::new(&url)
+        .unwrap()
+        .root_certificate(ca.pem().into_bytes())
+        .unwrap();
+    let store = RedisDedupStore::new(&config).unwrap();
+    assert_eq!(
+        store
+            .claim(&DedupKey::mo("tls"), ClaimToken::new(), LEASE)
+            .await
+            .unwrap(),
+        Claim::New
+    );
+    // Without the CA, the server's certificate is not trusted.
+    let untrusted = RedisDedupStore::new(&RedisConfig::new(&url).unwrap()).unwrap();
+    assert!(
+        untrusted
+            .claim(&DedupKey::mo("tls2"), ClaimToken::new(), LEASE)
+            .await
+            .is_err()
+    );
+}
+
+type Handled = Arc<Mutex<HashMap<String, usize>>>;
+
+/// A receiver on Redis counting what it handled.
+async fn replica(redis: &RedisServer, handled: Handled) -> SocketAddr {
+    let receiver = Receiver::builder()
+        .url("http://modica:shared@127.0.0.1/cb")
+        .dedup_store(store(redis))
+        .handler(move |event: Callback| {
+            let handled = handled.clone();
+            async move {
+                let key = match &event {
+                    Callback::Mo(mo) => mo.id.clone(),
+                    Callback::Dlr(dlr) => format!("{}:{}", dlr.id, dlr.status),
+                    other => format!("{other:?}"),
+                };
+                *handled.lock().unwrap().entry(key).or_default() += 1;
+                Ok::<(), HandlerError>(())
+            }
+        })
+        .build()
+        .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { receiver.serve(listener, std::future::pending()).await });
+    addr
+}
+
+#[tokio::test]
+async fn a_redelivery_to_another_replica_is_not_handled_again() {
+    let Some(redis) = RedisServer::start() else {
+        return;
+    };
+    let handled: Handled = Arc::default();
+    let (a, b) = (
+        replica(&redis, handled.clone()).await,
+        replica(&redis, handled.clone()).await,
+    );
+    let sandbox = Sandbox::builder()
+        .mo_url(format!("http://modica:shared@{a}/cb"))
+        .mo_url(format!("http://modica:shared@{b}/cb"))
+        .duplicate_callbacks(1.0, 0.0, 7)
+        .start()
+        .await
+        .unwrap();
+    for i in 0..50 {
+        sandbox.inject_text("+64211234567", &format!("hello {i}"));
+    }
+    assert!(sandbox.settle(Duration::from_secs(20)).await);
+    // Every event went to both replicas (a redelivery after each success).
+    let deliveries = sandbox.deliveries();
+    assert_eq!(deliveries.len(), 100);
+    assert!(deliveries.iter().all(|d| d.delivered));
+    let handled = handled.lock().unwrap();
+    assert_eq!(handled.len(), 50);
+    assert!(handled.values().all(|&n| n == 1), "{handled:?}");
+}
+
+#[tokio::test]
+async fn while_redis_is_down_callbacks_get_503_and_none_is_lost_after() {
+    let Some(mut redis) = RedisServer::start() else {
+        return;
+    };
+    let handled: Handled = Arc::default();
+    let addr = replica(&redis, handled.clone()).await;
+    let sandbox = Sandbox::builder()
+        .mo_url(format!("http://modica:shared@{addr}/cb"))
+        .callback_retries(12, Duration::from_millis(100))
+        .start()
+        .await
+        .unwrap();
+    let mut ids = Vec::new();
+    for i in 0..20 {
+        ids.push(sandbox.inject_text("+64211234567", &format!("before {i}")));
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    redis.stop();
+    for i in 0..20 {
+        ids.push(sandbox.inject_text("+64211234567", &format!("during {i}")));
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    redis.restart();
+    for i in 0..20 {
+        ids.push(sandbox.inject_text("+64211234567", &format!("after {i}")));
+    }
+    assert!(sandbox.settle(Duration::from_secs(120)).await);
+    let deliveries = sandbox.deliveries();
+    let refused: usize = deliveries
+        .iter()
+        .map(|d| d.attempts.iter().filter(|&&s| s == 503).count())
+        .sum();
+    assert!(
+        refused > 0,
+        "deliveries during the outage were answered 503"
+    );
+    let handled = handled.lock().unwrap();
+    for id in &ids {
+        assert!(handled.contains_key(id), "{id} lost");
+    }
+    report!(
+        "redis outage: {} events, {refused} deliveries answered 503 during it, all handled after",
+        ids.len()
+    );
+}
+
+#[tokio::test]
+async fn pacing_on_redis_is_shared_by_every_client() {
+    let Some(redis) = RedisServer::start() else {
+        return;
+    };
+    let sandbox = Sandbox::builder().start().await.unwrap();
+    let config = RedisConfig::new(&redis.url()).unwrap();
+    // Four clients (as four workers would be) at 40 msg/s each, on one limit.
+    let clients: Vec<Client> = (0..4)
+        .map(|_| {
+            Client::builder()
+                .credentials(sandbox.username(), sandbox.password())
+                .base_url(sandbox.base_url())
+                .default_source(sandbox.business_number())
+                .pacing(Pacing::new().per_source(40).on_redis(&config))
+                .retry(RetryPolicy::disabled())
+                .build()
+                .unwrap()
+        })
+        .collect();
+    let started = Instant::now();
+    let sends = clients.iter().enumerate().map(|(w, client)| async move {
+        for i in 0..20 {
+            let to = format!("+642110{w}{i:04}");
+            client.send(&Message::text(to, "paced")).await.unwrap();
+        }
+    });
+    futures_util::future::join_all(sends).await;
+    let took = started.elapsed();
+    // 80 sends at 40/s together: about 2 s (not 0.5 s, as four own limits would
+    // give; a little less for the two slots of slack).
+    assert!(took >= Duration::from_millis(1800), "{took:?}");
+    // While Redis is down, pacing goes on in the process.
+    drop(redis);
+    clients[0]
+        .send(&Message::text("+64211239999", "still paced"))
+        .await
+        .unwrap();
+}

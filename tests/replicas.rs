@@ -1,0 +1,326 @@
+//! Beyond one process, with real processes that crash: two `wab listen`
+//! replicas on one Redis behind the sandbox as a round-robin front, one of
+//! them killed with SIGKILL mid-run and started again; and four sender
+//! processes pacing one number together on Redis.
+//!
+//! `REPLICA_EVENTS=100000 PACED_SENDS=8000 cargo test --all-features --test replicas`
+//! runs them longer.
+#![cfg(all(feature = "redis", feature = "cli"))]
+
+#[macro_use]
+mod common;
+
+use common::redis::{RedisServer, free_port};
+use modica_wab::callback::DedupKey;
+use modica_wab::redis::RedisConfig;
+use modica_wab::sandbox::{Fault, Sandbox};
+use modica_wab::{Client, Message, Pacing, RetryPolicy};
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime};
+
+const WAB: &str = env!("CARGO_BIN_EXE_wab");
+
+fn size(var: &str, default: usize) -> usize {
+    std::env::var(var)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// A `wab listen` replica: its process, and every event it printed (handled).
+struct Replica {
+    child: Child,
+    port: u16,
+    printed: Arc<Mutex<Vec<String>>>,
+}
+
+const LEASE_SECONDS: &str = "2";
+
+impl Replica {
+    fn start(port: u16, redis: &str, printed: Arc<Mutex<Vec<String>>>) -> Self {
+        let mut child = Command::new(WAB)
+            .args(["--redis", redis, "listen"])
+            .args(["--url", "http://modica:replicas@127.0.0.1/cb"])
+            .args(["--bind", &format!("127.0.0.1:{port}")])
+            .args(["--claim-lease", LEASE_SECONDS])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("wab listen starts");
+        let stdout = child.stdout.take().unwrap();
+        let lines = printed.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                lines.lock().unwrap().push(line);
+            }
+        });
+        let started = Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                started.elapsed() < Duration::from_secs(20),
+                "wab listen did not start"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Self {
+            child,
+            port,
+            printed,
+        }
+    }
+
+    fn url(&self) -> String {
+        format!("http://modica:replicas@127.0.0.1:{}/cb", self.port)
+    }
+}
+
+/// The event a printed line stands for: `mo:<id>` or `dlr:<id>:<status>`.
+fn event_key(line: &str) -> String {
+    let v: serde_json::Value = serde_json::from_str(line).expect("wab listen prints JSON");
+    match v["kind"].as_str() {
+        Some("mo") => format!("mo:{}", v["event"]["id"].as_str().unwrap()),
+        Some("dlr") => format!(
+            "dlr:{}:{}",
+            v["event"]["id"].as_str().unwrap(),
+            v["event"]["status"].as_str().unwrap()
+        ),
+        other => panic!("unexpected event {other:?}: {line}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_replicas_one_killed_mid_run_lose_nothing_and_repeat_only_what_was_cut() {
+    let Some(redis) = RedisServer::start() else {
+        return;
+    };
+    let total = size("REPLICA_EVENTS", 10_000);
+    let (printed_a, printed_b) = (Arc::default(), Arc::default());
+    let mut a = Replica::start(free_port(), &redis.url(), printed_a);
+    let b = Replica::start(free_port(), &redis.url(), printed_b);
+    // The sandbox is the front: each callback goes to the replicas in turn, a
+    // failed delivery to the next; 10% are redelivered, 5% twice at once.
+    let sandbox = Sandbox::builder()
+        .mo_url(a.url())
+        .mo_url(b.url())
+        .dlr_url(a.url())
+        .dlr_url(b.url())
+        .dlr_delay(Duration::from_millis(1))
+        .callback_retries(10, Duration::from_millis(50))
+        .duplicate_callbacks(0.10, 0.05, 11)
+        .record_limit(total * 4)
+        .start()
+        .await
+        .unwrap();
+    let client = Client::builder()
+        .credentials(sandbox.username(), sandbox.password())
+        .base_url(sandbox.base_url())
+        .default_source(sandbox.business_number())
+        .build()
+        .unwrap();
+    // Half the events are MOs, half DLRs (two per send).
+    let sends = total / 4;
+    let mos = total - 2 * sends;
+    let started = Instant::now();
+    let mut killed_at = None;
+    for i in 0..total.max(1) {
+        if i < mos {
+            sandbox.inject_text("+64211234567", &format!("hello {i}"));
+        }
+        if i < sends {
+            client
+                .send(&Message::text("+64211234567", "hi").reference(format!("r{i}")))
+                .await
+                .unwrap();
+        }
+        if i == total * 2 / 5 {
+            // SIGKILL: no shutdown, handlers cut wherever they are.
+            a.child.kill().unwrap();
+            a.child.wait().unwrap();
+            killed_at = Some(SystemTime::now());
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            let printed = a.printed.clone();
+            let port = a.port;
+            a = Replica::start(port, &redis.url(), printed);
+        }
+        if i % 200 == 199 {
+            // Like a provider's steady stream, not one burst.
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+    assert!(killed_at.is_some());
+    assert!(
+        sandbox.settle(Duration::from_secs(180)).await,
+        "deliveries still running"
+    );
+    let elapsed = started.elapsed();
+
+    // What each process handled, the killed one's first life included.
+    let mut handled: HashMap<String, usize> = HashMap::new();
+    let mut by_a: HashMap<String, usize> = HashMap::new();
+    for line in a.printed.lock().unwrap().iter() {
+        *handled.entry(event_key(line)).or_default() += 1;
+        *by_a.entry(event_key(line)).or_default() += 1;
+    }
+    for line in b.printed.lock().unwrap().iter() {
+        *handled.entry(event_key(line)).or_default() += 1;
+    }
+    // Every event handled at least once.
+    let deliveries = sandbox.deliveries();
+    let mut events: HashMap<String, bool> = HashMap::new();
+    for d in &deliveries {
+        let body = &d.body;
+        let key = match body.get("status") {
+            Some(status) => format!(
+                "dlr:{}:{}",
+                body["id"].as_str().unwrap(),
+                status.as_str().unwrap()
+            ),
+            None => format!("mo:{}", body["id"].as_str().unwrap()),
+        };
+        *events.entry(key).or_default() |= d.delivered;
+    }
+    assert_eq!(events.len(), total, "every event was delivered");
+    for (key, delivered) in &events {
+        assert!(delivered, "{key}: never acknowledged");
+        assert!(handled.contains_key(key), "{key}: lost");
+    }
+    // None twice, but those whose handler the kill cut: handled by the first
+    // life of `a` (printed, never answered), then again after the lease.
+    let cut_deliveries = deliveries
+        .iter()
+        .flat_map(|d| d.attempts.iter())
+        .filter(|&&status| status == 0)
+        .count();
+    let twice: Vec<&String> = handled
+        .iter()
+        .filter(|&(_, &n)| n > 1)
+        .map(|(k, _)| k)
+        .collect();
+    for key in &twice {
+        assert!(
+            by_a.contains_key(*key),
+            "{key} handled twice, not by the killed replica"
+        );
+        assert!(handled[*key] == 2, "{key} handled {} times", handled[*key]);
+    }
+    assert!(
+        twice.len() <= cut_deliveries,
+        "{} handled twice, {cut_deliveries} deliveries cut by the kill",
+        twice.len()
+    );
+    // No key stays locked once the leases are over: every one is done.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let keys = redis.cli(&["--scan", "--pattern", "modica-wab:dedup:*"]);
+    let keys: Vec<&str> = keys.lines().filter(|l| !l.is_empty()).collect();
+    let mut locked = 0;
+    for key in &keys {
+        let value = redis.cli(&["GET", key]);
+        if value.trim() != "done" && !value.trim().is_empty() {
+            locked += 1;
+        }
+    }
+    assert_eq!(locked, 0, "claims left after their lease");
+    assert_eq!(keys.len(), total, "one key per event");
+    let _ = DedupKey::mo("x");
+    report!(
+        "replicas: {total} events ({} deliveries, {} duplicates sent by the front) in {:.1} s through 2 replicas, one SIGKILLed and restarted: none lost; {} handled twice, all cut by the kill ({cut_deliveries} deliveries cut); 0 keys locked",
+        deliveries.len(),
+        deliveries.len() - total,
+        elapsed.as_secs_f64(),
+        twice.len()
+    );
+}
+
+/// The worker of the pacing test: run as a process of its own (this test
+/// binary again), sends `PACED_WORKER_SENDS` texts paced on Redis.
+#[tokio::test]
+#[ignore = "a worker process of shared_pacing_keeps_four_processes_under_the_limit"]
+async fn paced_worker() {
+    let (Ok(base), Ok(redis), Ok(count), Ok(worker)) = (
+        std::env::var("PACED_WORKER_BASE_URL"),
+        std::env::var("PACED_WORKER_REDIS"),
+        std::env::var("PACED_WORKER_SENDS"),
+        std::env::var("PACED_WORKER_ID"),
+    ) else {
+        return;
+    };
+    let count: usize = count.parse().unwrap();
+    let client = Client::builder()
+        .credentials("sandbox", "sandbox")
+        .base_url(base)
+        .default_source("6421000001")
+        .pacing(
+            Pacing::new()
+                .per_source(80)
+                .on_redis(&RedisConfig::new(&redis).unwrap()),
+        )
+        .retry(RetryPolicy::standard().max_attempts(1))
+        .build()
+        .unwrap();
+    for i in 0..count {
+        let to = format!("+6421{worker}{i:06}");
+        client
+            .send(&Message::text(to, "paced").reference(format!("w{worker}-{i}")))
+            .await
+            .unwrap();
+    }
+}
+
+#[tokio::test]
+async fn shared_pacing_keeps_four_processes_under_the_limit() {
+    let Some(redis) = RedisServer::start() else {
+        return;
+    };
+    let total = size("PACED_SENDS", 2_000);
+    let workers = 4;
+    let sandbox = Sandbox::builder()
+        .record_limit(total * 2)
+        .start()
+        .await
+        .unwrap();
+    sandbox.limit_throughput(80);
+    let me = std::env::current_exe().unwrap();
+    let children: Vec<Child> = (0..workers)
+        .map(|w| {
+            Command::new(&me)
+                .args(["--exact", "paced_worker", "--ignored", "--quiet"])
+                .env("PACED_WORKER_BASE_URL", sandbox.base_url())
+                .env("PACED_WORKER_REDIS", redis.url())
+                .env("PACED_WORKER_SENDS", (total / workers).to_string())
+                .env("PACED_WORKER_ID", w.to_string())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let statuses = tokio::task::spawn_blocking(move || {
+        children
+            .into_iter()
+            .map(|mut c| c.wait().unwrap())
+            .collect::<Vec<_>>()
+    })
+    .await
+    .unwrap();
+    assert!(statuses.iter().all(|s| s.success()), "{statuses:?}");
+    let throttled = sandbox
+        .faults_applied()
+        .iter()
+        .filter(|(_, f)| *f == Fault::WhatsAppError(130429))
+        .count();
+    let sent = sandbox.sent();
+    assert_eq!(sent.len(), total - total % workers);
+    let first = sent.iter().map(|m| m.accepted_at).min().unwrap();
+    let last = sent.iter().map(|m| m.accepted_at).max().unwrap();
+    let span = last.duration_since(first).unwrap().as_secs_f64();
+    let rate = (sent.len() - 1) as f64 / span;
+    report!(
+        "shared pacing: {workers} processes, {} sends at {rate:.1} msg/s together (limit 80); {throttled} answered 130429",
+        sent.len()
+    );
+    assert_eq!(throttled, 0, "130429 answers");
+    assert!((rate - 80.0).abs() / 80.0 <= 0.05, "{rate:.2} msg/s");
+}
