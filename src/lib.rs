@@ -8,6 +8,7 @@ pub mod callback;
 mod client;
 #[cfg(feature = "conformance")]
 pub mod conformance;
+pub mod delivery;
 pub mod error;
 #[cfg(any(feature = "receiver", feature = "sandbox"))]
 mod http_server;
@@ -18,7 +19,10 @@ pub mod redis;
 #[cfg(feature = "sandbox")]
 pub mod sandbox;
 pub mod spec;
+pub mod store;
+mod telemetry;
 mod transport;
+pub mod window;
 
 pub use client::{Client, ClientBuilder};
 pub use error::{Error, ErrorClass, ErrorCode};
@@ -38,9 +42,9 @@ pub use transport::{Pacing, RetryPolicy};
 /// ```
 pub mod message {
     pub use crate::outbound::{
-        Address, Broadcast, ButtonKind, Component, ComponentKind, Contact, Content, Email, Header,
-        Interactive, Language, Location, MAX_RECIPIENTS, Media, Message, Name, Org, Parameter,
-        Phone, Reaction, ReplyButton, Row, Section, Template, Text, Url,
+        Address, Broadcast, ButtonKind, Choices, Component, ComponentKind, Contact, Content, Email,
+        Header, Interactive, Language, Location, MAX_RECIPIENTS, Media, Message, Name, Org,
+        Parameter, Phone, Reaction, ReplyButton, Row, Section, Template, Text, Url,
     };
 }
 

@@ -97,6 +97,15 @@ impl RedisConfig {
     }
 }
 
+/// A Redis failure as a store error: its kind and detail, never the URL.
+pub(crate) fn store_error(e: redis::RedisError) -> crate::store::StoreError {
+    crate::store::StoreError::new(format!(
+        "Redis: {:?}: {}",
+        e.kind(),
+        e.detail().unwrap_or("")
+    ))
+}
+
 #[cfg(any(feature = "tls-aws-lc", feature = "tls-ring"))]
 fn install_crypto_provider() {
     #[cfg(feature = "tls-aws-lc")]

@@ -50,7 +50,7 @@ fn all_fixtures() -> Vec<(String, Vec<u8>)> {
 #[test]
 fn every_fixture_is_classified_by_its_folder() {
     let fixtures = all_fixtures();
-    assert!(fixtures.len() >= 29, "{} fixtures", fixtures.len());
+    assert!(fixtures.len() >= 34, "{} fixtures", fixtures.len());
     for (name, bytes) in fixtures {
         let event = parse(&bytes).unwrap_or_else(|e| panic!("{name}: {e}"));
         match (&event, name.starts_with("mo/")) {
@@ -226,13 +226,99 @@ fn context_referral_system_identity_template() {
 #[test]
 fn errors_map_through_error_code() {
     let unsupported = mo("errors_unsupported");
-    assert_eq!(unsupported.content.message, MoMessage::Unsupported);
+    assert_eq!(
+        unsupported.content.message,
+        MoMessage::Unsupported {
+            kind: "unsupported".into()
+        }
+    );
     let err = &unsupported.content.errors[0];
     assert_eq!(err.code.map(ErrorCode::code), Some(131051));
     assert_eq!(
         err.details(),
         Some("Message type is currently not supported.")
     );
+}
+
+#[test]
+fn an_order_is_typed() {
+    let m = mo("order");
+    let MoMessage::Order(order) = &m.content.message else {
+        panic!("{:?}", m.content.message)
+    };
+    assert_eq!(order.catalog_id, "1234567890123456");
+    assert_eq!(order.text.as_deref(), Some("Pick up Friday please"));
+    let items: Vec<_> = order
+        .product_items
+        .iter()
+        .map(|i| (i.product_retailer_id.as_str(), i.quantity, i.item_price))
+        .collect();
+    // Numbers as numbers or as text: both read.
+    assert_eq!(
+        items,
+        [
+            ("kawakawa-tea-100g", 2, 12.5),
+            ("manuka-honey-250g", 1, 34.9)
+        ]
+    );
+    let (total, currency) = order.total().unwrap();
+    assert!((total - 59.9).abs() < 1e-9 && currency == "NZD", "{total}");
+}
+
+#[test]
+fn content_without_its_object_but_with_errors_is_unsupported() {
+    let m = mo("image_undeliverable");
+    assert_eq!(
+        m.content.message,
+        MoMessage::Unsupported {
+            kind: "image".into()
+        }
+    );
+    assert_eq!(m.content.errors[0].code.map(ErrorCode::code), Some(131052));
+    assert!(m.media().is_none());
+    // Without errors, a missing object is still malformed, and says where.
+    let body = br#"{"id":"m","source":"+64211234567","content":{"type":"image"}}"#;
+    let err = parse_mo(body).unwrap_err();
+    assert_eq!(err.path(), Some("content.image"), "{err}");
+}
+
+#[test]
+fn status_shaped_content_is_recognised() {
+    for (name, status) in [
+        ("status_delivered", "delivered"),
+        ("status_sent_untyped", "sent"),
+    ] {
+        let m = mo(name);
+        let MoMessage::Status(notice) = &m.content.message else {
+            panic!("{name}: {:?}", m.content.message)
+        };
+        assert_eq!(notice.status, status, "{name}");
+        assert_eq!(
+            notice.recipient_id.as_deref(),
+            Some("64211234567"),
+            "{name}"
+        );
+        assert!(m.content.id.as_deref().unwrap().starts_with("wamid."));
+    }
+    let delivered = mo("status_delivered");
+    let MoMessage::Status(notice) = &delivered.content.message else {
+        unreachable!()
+    };
+    assert_eq!(notice.pricing.as_ref().unwrap()["category"], "service");
+    assert_eq!(
+        notice.conversation.as_ref().unwrap()["origin"]["type"],
+        "service"
+    );
+}
+
+#[test]
+fn an_unknown_interactive_subtype_keeps_its_json() {
+    let m = mo("interactive_unknown_subtype");
+    let MoMessage::Interactive(InteractiveReply::Unknown { kind, raw }) = &m.content.message else {
+        panic!("{:?}", m.content.message)
+    };
+    assert_eq!(kind, "call_permission_reply");
+    assert_eq!(raw["call_permission_reply"]["response"], "accept");
 }
 
 #[test]

@@ -26,6 +26,19 @@ async fn wab(sandbox: &Sandbox, args: &[&str]) -> Output {
         .env("MODICA_USERNAME", sandbox.username())
         .env("MODICA_PASSWORD", sandbox.password())
         .env("MODICA_SOURCE", sandbox.business_number())
+        .arg("--json")
+        .args(args);
+    output(command).await
+}
+
+/// Runs `wab` as [`wab`] does, for people (no `--json`).
+async fn wab_human(sandbox: &Sandbox, args: &[&str]) -> Output {
+    let mut command = Command::new(WAB);
+    command
+        .env("MODICA_BASE_URL", sandbox.base_url())
+        .env("MODICA_USERNAME", sandbox.username())
+        .env("MODICA_PASSWORD", sandbox.password())
+        .env("MODICA_SOURCE", sandbox.business_number())
         .args(args);
     output(command).await
 }
@@ -215,6 +228,115 @@ async fn every_send_kind_is_accepted_by_the_sandbox() {
 }
 
 #[tokio::test]
+async fn every_command_prints_for_people_and_with_json_for_programs() {
+    let s = sandbox().await;
+    // Sources: registered, then listed.
+    let out = wab(&s, &["source", "register", "--pin", "123456"]).await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(stdout_json(&out)["source"], s.business_number());
+    let out = wab(
+        &s,
+        &[
+            "source",
+            "register",
+            "--number",
+            "6421000002",
+            "--pin",
+            "12345",
+        ],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(3), "a five-digit PIN: nothing sent");
+    let out = wab(&s, &["source", "list"]).await;
+    let listed = stdout_json(&out);
+    assert!(
+        listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|v| v["source"] == s.business_number()),
+        "{listed}"
+    );
+    let out = wab_human(&s, &["source", "list"]).await;
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.starts_with(s.business_number()), "{text}");
+    // Status.
+    let out = wab(&s, &["status"]).await;
+    assert!(stdout_json(&out)["status"].is_string());
+    let out = wab_human(&s, &["status"]).await;
+    assert!(out.status.success());
+    assert!(!String::from_utf8_lossy(&out.stdout).starts_with('{'));
+    // A send, then the message looked up, both ways.
+    let out = wab_human(
+        &s,
+        &["send", "text", "--to", TO, "--reference", "h-1", "hi"],
+    )
+    .await;
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        text.starts_with("accepted ") && text.trim_end().ends_with("(reference h-1)"),
+        "{text}"
+    );
+    let id = s.sent()[0].id.clone();
+    let out = wab_human(&s, &["message", &id]).await;
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains(&format!("id:          {id}")), "{text}");
+    // Named template parameters: `name=value`; mixing is refused locally.
+    let out = wab(
+        &s,
+        &[
+            "send",
+            "template",
+            "--to",
+            TO,
+            "--name",
+            "order_shipped",
+            "--param",
+            "order_id=A-17",
+            "--param",
+            "first_name=Aroha",
+        ],
+    )
+    .await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let body = s.sent().last().unwrap().body.clone();
+    assert_eq!(
+        body["template"]["components"][0]["parameters"][0],
+        serde_json::json!({"type": "text", "text": "A-17", "parameter_name": "order_id"})
+    );
+    let out = wab(
+        &s,
+        &[
+            "send",
+            "template",
+            "--to",
+            TO,
+            "--name",
+            "order_shipped",
+            "--param",
+            "order_id=A-17",
+            "--param",
+            "Aroha",
+        ],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(3));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("name all of them or none"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[tokio::test]
 async fn failures_print_code_meaning_action_and_exit_distinctly() {
     let s = sandbox().await;
     s.fail_recipient(TO, Fault::WhatsAppError(131047));
@@ -353,6 +475,7 @@ fn spawn(
     let mut child = Command::new(WAB)
         .env_remove("MODICA_USERNAME")
         .env_remove("MODICA_PASSWORD")
+        .arg("--json")
         .args(args)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -404,7 +527,16 @@ async fn wab_sandbox_and_wab_listen_run_as_processes() {
                 "--source",
                 "6421000001",
             ])
-            .args(["send", "text", "--to", TO, "--reference", "cli-1", "hello"])
+            .args([
+                "--json",
+                "send",
+                "text",
+                "--to",
+                TO,
+                "--reference",
+                "cli-1",
+                "hello",
+            ])
             .output()
             .unwrap()
     })
@@ -438,6 +570,10 @@ async fn wab_sandbox_and_wab_listen_run_as_processes() {
             let v: serde_json::Value = serde_json::from_str(l).unwrap();
             assert_eq!(v["kind"], "dlr");
             assert_eq!(v["event"]["id"], id.as_str());
+            // Which configured URL (and account) it came to, and when.
+            assert_eq!(v["account"], "hooks");
+            assert_eq!(v["url"], format!("http://{listen_addr}/cb"));
+            assert!(v["received_at"].as_str().unwrap().ends_with("GMT"));
             v["event"]["status"].as_str().unwrap().to_owned()
         })
         .collect();

@@ -31,6 +31,7 @@ async fn every_request_the_client_emits_conforms_and_every_operation_and_type_is
     let mut operations = BTreeSet::new();
     let mut message_types = BTreeSet::new();
     let mut requests = 0;
+    let mut named_parameters = 0;
     for case in record_every_operation().await {
         assert!(
             !case.requests.is_empty(),
@@ -43,6 +44,16 @@ async fn every_request_the_client_emits_conforms_and_every_operation_and_type_is
                 .unwrap_or_else(|v| panic!("{}: request breaks the spec:\n{v}", case.name));
             operations.insert(op);
             requests += 1;
+            let body: serde_json::Value = serde_json::from_slice(&r.body).unwrap_or_default();
+            named_parameters += body
+                .pointer("/template/components")
+                .and_then(|c| c.as_array())
+                .into_iter()
+                .flatten()
+                .filter_map(|c| c["parameters"].as_array())
+                .flatten()
+                .filter(|p| p.get("parameter_name").is_some())
+                .count();
         }
         message_types.extend(case.message_type);
     }
@@ -71,8 +82,12 @@ async fn every_request_the_client_emits_conforms_and_every_operation_and_type_is
         missing_types.is_empty(),
         "message types without a case: {missing_types:?}"
     );
+    assert!(
+        named_parameters >= 3,
+        "named template parameters need a case ({named_parameters} seen)"
+    );
     report!(
-        "conformance: {}/{} operations and {}/{} message types checked against the spec ({requests} requests)",
+        "conformance: {}/{} operations and {}/{} message types checked against the spec ({requests} requests, {named_parameters} named template parameters)",
         operations.intersection(&spec_ops).count(),
         spec_ops.len(),
         message_types.intersection(&spec_types).count(),

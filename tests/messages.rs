@@ -313,3 +313,49 @@ async fn invalid_messages_never_reach_the_server() {
         .unwrap_err();
     assert!(matches!(&err, Error::InvalidRequest(v) if v.field == "content_type"));
 }
+
+#[test]
+fn named_parameters_all_or_none_valid_names_once_each() {
+    let send = |parameters: Vec<Parameter>| {
+        field_and_reason(Message::template(
+            TO,
+            Template::new("order_shipped", "en").body(parameters),
+        ))
+    };
+    let (field, reason) = send(vec![
+        Parameter::text("A-17").named("order_id"),
+        Parameter::text("Aroha"),
+    ]);
+    assert_eq!(field, "template.components[0].parameters");
+    assert!(reason.contains("1 of 2 parameters are named"), "{reason}");
+    for bad in ["Order_Id", "order-id", "", "ordér"] {
+        let (field, reason) = send(vec![Parameter::text("x").named(bad)]);
+        assert_eq!(
+            field, "template.components[0].parameters[0].parameter_name",
+            "{bad:?}"
+        );
+        assert!(reason.contains("not a parameter name"), "{reason}");
+    }
+    let (field, reason) = send(vec![
+        Parameter::text("a").named("day"),
+        Parameter::text("b").named("day"),
+    ]);
+    assert_eq!(field, "template.components[0].parameters[1].parameter_name");
+    assert!(reason.contains("given twice"), "{reason}");
+    // Positional and named components can sit side by side in one template.
+    let mixed_components = Template::new("order_shipped", "en")
+        .header(Parameter::text("A-17"))
+        .body([Parameter::text("Aroha").named("first_name")]);
+    assert!(
+        Message::template(TO, mixed_components)
+            .to_json(Some(SOURCE))
+            .is_ok()
+    );
+}
+
+fn field_and_reason(message: Message) -> (String, String) {
+    match message.to_json(Some(SOURCE)) {
+        Err(e) => (e.field, e.reason),
+        Ok(body) => panic!("accepted: {body}"),
+    }
+}

@@ -310,3 +310,109 @@ async fn pacing_on_redis_is_shared_by_every_client() {
         .await
         .unwrap();
 }
+
+#[tokio::test]
+async fn the_service_window_is_shared_and_never_moves_back() {
+    use modica_wab::window::{RedisWindowStore, ServiceWindow, WINDOW};
+    use std::time::SystemTime;
+    let Some(redis) = RedisServer::start() else {
+        return;
+    };
+    let config = RedisConfig::new(&redis.url()).unwrap();
+    // A receiver's window and a sender's, in two "processes" sharing Redis.
+    let receiving = ServiceWindow::new(RedisWindowStore::new(&config).unwrap());
+    let sending = ServiceWindow::new(RedisWindowStore::new(&config).unwrap());
+    let now = SystemTime::now();
+    let recent = now - Duration::from_secs(3600);
+    receiving
+        .record_at("6491234567", "+64211234567", recent)
+        .await
+        .unwrap();
+    // An older message arriving late does not move the window back.
+    receiving
+        .record_at(
+            "6491234567",
+            "+64211234567",
+            now - Duration::from_secs(20 * 3600),
+        )
+        .await
+        .unwrap();
+    assert!(sending.is_open("6491234567", "64211234567").await.unwrap());
+    let closes = sending
+        .closes_at("6491234567", "64211234567")
+        .await
+        .unwrap()
+        .unwrap();
+    let expected = recent + WINDOW;
+    let skew = closes
+        .duration_since(expected)
+        .unwrap_or_else(|e| e.duration());
+    assert!(skew < Duration::from_secs(1), "{closes:?} vs {expected:?}");
+    // Redis forgets a window when it closes: the key expires with it.
+    let ttl: i64 = redis
+        .cli(&["TTL", "modica-wab:window:6491234567:64211234567"])
+        .trim()
+        .parse()
+        .unwrap();
+    assert!((23 * 3600 - 5..=23 * 3600 + 5).contains(&ttl), "{ttl}");
+    // A customer whose last message is a day old: closed for both.
+    receiving
+        .record_at(
+            "6491234567",
+            "+64219999999",
+            now - Duration::from_secs(25 * 3600),
+        )
+        .await
+        .unwrap();
+    assert!(!sending.is_open("6491234567", "+64219999999").await.unwrap());
+}
+
+#[tokio::test]
+async fn delivery_state_on_redis_survives_racing_writers() {
+    use modica_wab::callback::parse_dlr;
+    use modica_wab::delivery::{DeliveryState, DeliveryTracker, RedisDeliveryStore};
+    let Some(redis) = RedisServer::start() else {
+        return;
+    };
+    let config = RedisConfig::new(&redis.url()).unwrap();
+    let trackers: Vec<DeliveryTracker> = (0..4)
+        .map(|_| DeliveryTracker::new(RedisDeliveryStore::new(&config).unwrap()))
+        .collect();
+    // 50 messages; for each, its reports (duplicated, in every order) written
+    // by four trackers at once.
+    let mut tasks = tokio::task::JoinSet::new();
+    for m in 0..50 {
+        for (i, tracker) in trackers.iter().enumerate() {
+            let tracker = tracker.clone();
+            tasks.spawn(async move {
+                let order: &[&str] = match (m + i) % 4 {
+                    0 => &["sent", "received"],
+                    1 => &["received", "sent"],
+                    2 => &["received", "received", "sent"],
+                    _ => &["sent", "sent", "received"],
+                };
+                for status in order {
+                    let body = format!(
+                        r#"{{"id":"m-{m}","status":"{status}","reference":"batch-{}"}}"#,
+                        m % 5
+                    );
+                    tracker
+                        .record_report(&parse_dlr(body.as_bytes()).unwrap())
+                        .await
+                        .unwrap();
+                }
+            });
+        }
+    }
+    while let Some(done) = tasks.join_next().await {
+        done.unwrap();
+    }
+    for m in 0..50 {
+        let d = trackers[0].get(&format!("m-{m}")).await.unwrap().unwrap();
+        assert_eq!(d.state, DeliveryState::Received, "m-{m}");
+        assert!(d.time_of(DeliveryState::Sent).is_some());
+        assert!(!d.send_recorded, "only reports so far");
+    }
+    assert_eq!(trackers[1].by_reference("batch-3").await.unwrap().len(), 10);
+    report!("redis delivery store: 50 messages, 4 trackers racing, every state forward and final");
+}

@@ -42,7 +42,7 @@ const LEASE_SECONDS: &str = "2";
 impl Replica {
     fn start(port: u16, redis: &str, printed: Arc<Mutex<Vec<String>>>) -> Self {
         let mut child = Command::new(WAB)
-            .args(["--redis", redis, "listen"])
+            .args(["--json", "--redis", redis, "listen"])
             .args(["--url", "http://modica:replicas@127.0.0.1/cb"])
             .args(["--bind", &format!("127.0.0.1:{port}")])
             .args(["--claim-lease", LEASE_SECONDS])
@@ -74,6 +74,14 @@ impl Replica {
 
     fn url(&self) -> String {
         format!("http://modica:replicas@127.0.0.1:{}/cb", self.port)
+    }
+}
+
+impl Drop for Replica {
+    /// A failed assertion must not leave a listener running after the test.
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 

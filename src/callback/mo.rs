@@ -1,6 +1,8 @@
 //! Inbound (MO) message types: Modica's envelope around Meta's inbound message object.
 
 use super::error::CallbackError;
+use super::order::InboundOrder;
+use super::status::StatusNotice;
 use crate::outbound::Contact;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -141,8 +143,18 @@ pub enum MoMessage {
     System(SystemNotice),
     /// `template`.
     Template(InboundTemplate),
-    /// `unsupported`/`unknown`: WhatsApp could not deliver the content; see `errors`.
-    Unsupported,
+    /// `order`: a cart sent from the business's catalog.
+    Order(InboundOrder),
+    /// A status notice (`sent`, `delivered`, `read`, `failed`…) that came as
+    /// MO content rather than as a DLR.
+    Status(StatusNotice),
+    /// Content WhatsApp could not deliver: type `unsupported` or `unknown`, or
+    /// a known type whose object is missing while `errors` says why. The
+    /// errors are in [`MoContent::errors`].
+    Unsupported {
+        /// The `type` as sent (`unsupported`, `unknown`, `image`…).
+        kind: String,
+    },
     /// A type this crate does not know yet, kept with its raw JSON.
     Unknown {
         /// The `type` value (empty when absent).

@@ -22,9 +22,11 @@ mod dlr;
 mod error;
 mod key;
 mod mo;
+mod order;
 mod parse;
 #[cfg(feature = "receiver")]
 mod receiver;
+mod status;
 mod typed;
 mod wire;
 
@@ -40,12 +42,14 @@ pub use mo::{
     InboundTemplate, InboundText, InteractiveReply, MoContent, MoMessage, Referral,
     ReferredProduct, SystemNotice,
 };
+pub use order::{InboundOrder, OrderItem};
 pub use parse::{parse, parse_dlr, parse_lenient, parse_mo};
 #[cfg(feature = "receiver")]
 pub use receiver::{
-    CallbackHandler, DEFAULT_BODY_LIMIT, DEFAULT_MAX_ID_LEN, HandlerError, MIN_CLAIM_LEASE,
-    Receiver, ReceiverBuilder, ReceiverError,
+    CallbackContext, CallbackHandler, ContextHandler, DEFAULT_BODY_LIMIT, DEFAULT_MAX_ID_LEN,
+    HandlerError, MIN_CLAIM_LEASE, Receiver, ReceiverBuilder, ReceiverError,
 };
+pub use status::StatusNotice;
 
 /// Base64 as senders write it: standard alphabet, padding optional.
 pub(crate) use crate::auth::BASE64;

@@ -7,6 +7,7 @@ use super::Callback;
 use super::dlr::{DeliveryReport, DlrStatus};
 use super::error::{CallbackError, ParseError};
 use super::mo::{InboundMessage, InteractiveReply, MoContent, MoMessage, RawSource};
+use super::status::{STATUS_TYPES, StatusNotice};
 use super::typed::{not_json, typed};
 use super::wire::{ContentWire, InteractiveWire};
 use base64::Engine as _;
@@ -315,47 +316,108 @@ fn clipped(kind: &str) -> String {
     }
 }
 
-fn content_from_wire(wire: ContentWire, raw: RawSource) -> Result<MoContent, ParseError> {
-    let kind = wire.kind.clone().unwrap_or_default();
+fn content_from_wire(mut wire: ContentWire, raw: RawSource) -> Result<MoContent, ParseError> {
+    let kind = wire.kind.take().unwrap_or_default();
+    let errors = wire.errors.take().unwrap_or_default();
+    let (from, id, timestamp) = (wire.from.take(), wire.id.take(), wire.timestamp.take());
+    let (context, referral, identity) = (
+        unbox(wire.context.take()),
+        unbox(wire.referral.take()),
+        unbox(wire.identity.take()),
+    );
+    let message = if object_missing(&wire, &kind) && !errors.is_empty() {
+        // What Meta sends for content it cannot deliver: the type, no object,
+        // and errors saying why. Not malformed: unsupported.
+        MoMessage::Unsupported { kind }
+    } else if is_status(&wire, &kind) {
+        MoMessage::Status(StatusNotice {
+            status: wire.status.take().unwrap_or(kind),
+            recipient_id: wire.recipient_id.take(),
+            conversation: wire.conversation.take(),
+            pricing: wire.pricing.take(),
+        })
+    } else {
+        typed_message(wire, kind, &raw)?
+    };
+    Ok(MoContent {
+        from,
+        id,
+        timestamp,
+        context,
+        referral,
+        identity,
+        errors,
+        message,
+        raw,
+    })
+}
+
+fn unbox<T>(object: Option<Box<T>>) -> Option<T> {
+    object.map(|b| *b)
+}
+
+/// Whether `kind` is a message type this crate knows whose object is absent.
+fn object_missing(wire: &ContentWire, kind: &str) -> bool {
+    match kind {
+        "text" => wire.text.is_none(),
+        "image" => wire.image.is_none(),
+        "audio" => wire.audio.is_none(),
+        "video" => wire.video.is_none(),
+        "document" => wire.document.is_none(),
+        "sticker" => wire.sticker.is_none(),
+        "location" => wire.location.is_none(),
+        "contacts" => wire.contacts.is_none(),
+        "button" => wire.button.is_none(),
+        "interactive" => wire.interactive.is_none(),
+        "reaction" => wire.reaction.is_none(),
+        "system" => wire.system.is_none(),
+        "template" => wire.template.is_none(),
+        "order" => wire.order.is_none(),
+        "unsupported" | "unknown" => true,
+        _ => false,
+    }
+}
+
+/// Status-shaped content: a status `type`, or a `status` field and no type.
+fn is_status(wire: &ContentWire, kind: &str) -> bool {
+    STATUS_TYPES.contains(&kind) || (kind.is_empty() && wire.status.is_some())
+}
+
+/// The type-specific part of a message of a known (or unknown) type.
+fn typed_message(
+    wire: ContentWire,
+    kind: String,
+    raw: &RawSource,
+) -> Result<MoMessage, ParseError> {
     let missing = |key: &str| {
         ParseError::invalid(
             format!("content.{key}"),
             format!("missing for type `{}`", clipped(&kind)),
         )
     };
-    let message = match kind.as_str() {
+    Ok(match kind.as_str() {
         "text" => MoMessage::Text(wire.text.ok_or_else(|| missing("text"))?),
-        "image" => MoMessage::Image(wire.image.ok_or_else(|| missing("image"))?),
-        "audio" => MoMessage::Audio(wire.audio.ok_or_else(|| missing("audio"))?),
-        "video" => MoMessage::Video(wire.video.ok_or_else(|| missing("video"))?),
-        "document" => MoMessage::Document(wire.document.ok_or_else(|| missing("document"))?),
-        "sticker" => MoMessage::Sticker(wire.sticker.ok_or_else(|| missing("sticker"))?),
-        "location" => MoMessage::Location(wire.location.ok_or_else(|| missing("location"))?),
+        "image" => MoMessage::Image(unbox(wire.image).ok_or_else(|| missing("image"))?),
+        "audio" => MoMessage::Audio(unbox(wire.audio).ok_or_else(|| missing("audio"))?),
+        "video" => MoMessage::Video(unbox(wire.video).ok_or_else(|| missing("video"))?),
+        "document" => MoMessage::Document(unbox(wire.document).ok_or_else(|| missing("document"))?),
+        "sticker" => MoMessage::Sticker(unbox(wire.sticker).ok_or_else(|| missing("sticker"))?),
+        "location" => MoMessage::Location(unbox(wire.location).ok_or_else(|| missing("location"))?),
         "contacts" => MoMessage::Contacts(wire.contacts.ok_or_else(|| missing("contacts"))?),
-        "button" => MoMessage::Button(wire.button.ok_or_else(|| missing("button"))?),
+        "button" => MoMessage::Button(unbox(wire.button).ok_or_else(|| missing("button"))?),
         "interactive" => {
-            let wire_reply = wire.interactive.ok_or_else(|| missing("interactive"))?;
-            MoMessage::Interactive(interactive(wire_reply, &raw)?)
+            let wire_reply = unbox(wire.interactive).ok_or_else(|| missing("interactive"))?;
+            MoMessage::Interactive(interactive(wire_reply, raw)?)
         }
-        "reaction" => MoMessage::Reaction(wire.reaction.ok_or_else(|| missing("reaction"))?),
-        "system" => MoMessage::System(wire.system.ok_or_else(|| missing("system"))?),
-        "template" => MoMessage::Template(wire.template.ok_or_else(|| missing("template"))?),
-        "unsupported" | "unknown" => MoMessage::Unsupported,
+        "reaction" => MoMessage::Reaction(unbox(wire.reaction).ok_or_else(|| missing("reaction"))?),
+        "system" => MoMessage::System(unbox(wire.system).ok_or_else(|| missing("system"))?),
+        "template" => MoMessage::Template(unbox(wire.template).ok_or_else(|| missing("template"))?),
+        "order" => MoMessage::Order(unbox(wire.order).ok_or_else(|| missing("order"))?),
+        "unsupported" | "unknown" => MoMessage::Unsupported { kind },
         _ => MoMessage::Unknown {
-            kind: kind.clone(),
+            kind,
             raw: raw.value(),
         },
-    };
-    Ok(MoContent {
-        from: wire.from,
-        id: wire.id,
-        timestamp: wire.timestamp,
-        context: wire.context,
-        referral: wire.referral,
-        identity: wire.identity,
-        errors: wire.errors.unwrap_or_default(),
-        message,
-        raw,
     })
 }
 

@@ -7,11 +7,14 @@ use super::mo::{
     ButtonPress, Context, Identity, InboundLocation, InboundMedia, InboundReaction,
     InboundTemplate, InboundText, MoContent, Referral, SystemNotice,
 };
+use super::order::InboundOrder;
 use crate::outbound::Contact;
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-/// The wire shape of Meta's inbound message object; also the source of its JSON Schema.
+/// The wire shape of Meta's inbound message object; also the source of its
+/// JSON Schema. The type objects are boxed: a message carries one, and a
+/// struct of them all inline would be kilobytes to move on every parse.
 #[derive(Deserialize, JsonSchema)]
 #[schemars(rename = "MoContentObject")]
 pub(crate) struct ContentWire {
@@ -25,39 +28,50 @@ pub(crate) struct ContentWire {
     #[serde(rename = "type", default)]
     pub(crate) kind: Option<String>,
     #[serde(default)]
-    pub(crate) context: Option<Context>,
+    pub(crate) context: Option<Box<Context>>,
     #[serde(default)]
-    pub(crate) referral: Option<Referral>,
+    pub(crate) referral: Option<Box<Referral>>,
     #[serde(default)]
-    pub(crate) identity: Option<Identity>,
+    pub(crate) identity: Option<Box<Identity>>,
     #[serde(default)]
     pub(crate) errors: Option<Vec<CallbackError>>,
     #[serde(default)]
     pub(crate) text: Option<InboundText>,
     #[serde(default)]
-    pub(crate) image: Option<InboundMedia>,
+    pub(crate) image: Option<Box<InboundMedia>>,
     #[serde(default)]
-    pub(crate) audio: Option<InboundMedia>,
+    pub(crate) audio: Option<Box<InboundMedia>>,
     #[serde(default)]
-    pub(crate) video: Option<InboundMedia>,
+    pub(crate) video: Option<Box<InboundMedia>>,
     #[serde(default)]
-    pub(crate) document: Option<InboundMedia>,
+    pub(crate) document: Option<Box<InboundMedia>>,
     #[serde(default)]
-    pub(crate) sticker: Option<InboundMedia>,
+    pub(crate) sticker: Option<Box<InboundMedia>>,
     #[serde(default)]
-    pub(crate) location: Option<InboundLocation>,
+    pub(crate) location: Option<Box<InboundLocation>>,
     #[serde(default)]
     pub(crate) contacts: Option<Vec<Contact>>,
     #[serde(default)]
-    pub(crate) button: Option<ButtonPress>,
+    pub(crate) button: Option<Box<ButtonPress>>,
     #[serde(default)]
-    pub(crate) interactive: Option<InteractiveWire>,
+    pub(crate) interactive: Option<Box<InteractiveWire>>,
     #[serde(default)]
-    pub(crate) reaction: Option<InboundReaction>,
+    pub(crate) reaction: Option<Box<InboundReaction>>,
     #[serde(default)]
-    pub(crate) system: Option<SystemNotice>,
+    pub(crate) system: Option<Box<SystemNotice>>,
     #[serde(default)]
-    pub(crate) template: Option<InboundTemplate>,
+    pub(crate) template: Option<Box<InboundTemplate>>,
+    #[serde(default)]
+    pub(crate) order: Option<Box<InboundOrder>>,
+    // Meta's status object, when one arrives as content.
+    #[serde(default)]
+    pub(crate) status: Option<String>,
+    #[serde(default)]
+    pub(crate) recipient_id: Option<String>,
+    #[serde(default)]
+    pub(crate) conversation: Option<serde_json::Value>,
+    #[serde(default)]
+    pub(crate) pricing: Option<serde_json::Value>,
 }
 
 #[derive(Deserialize, JsonSchema)]

@@ -2,6 +2,7 @@
 
 use crate::error::Error;
 use crate::transport::{Pacing, RetryPolicy, Sleeper};
+use crate::window::ServiceWindow;
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
@@ -22,6 +23,7 @@ pub struct ClientBuilder {
     pub(super) retry: RetryPolicy,
     pub(super) pacing: Option<Pacing>,
     pub(super) sleeper: Option<Arc<dyn Sleeper>>,
+    pub(super) window: Option<ServiceWindow>,
 }
 
 impl Default for ClientBuilder {
@@ -39,6 +41,7 @@ impl Default for ClientBuilder {
             retry: RetryPolicy::standard(),
             pacing: None,
             sleeper: None,
+            window: None,
         }
     }
 }
@@ -54,6 +57,7 @@ impl fmt::Debug for ClientBuilder {
             .field("connect_timeout", &self.connect_timeout)
             .field("retry", &self.retry)
             .field("pacing", &self.pacing)
+            .field("service_window", &self.window.is_some())
             .finish()
     }
 }
@@ -70,6 +74,20 @@ impl ClientBuilder {
     pub fn credentials(mut self, username: impl Into<String>, password: impl Into<String>) -> Self {
         self.username = Some(username.into());
         self.password = Some(password.into());
+        self
+    }
+
+    /// Checks the 24-hour customer-service window before each free-form
+    /// (non-template) send: into a closed window, the message's fallback
+    /// template ([`Message::or_template`](crate::Message::or_template)) is
+    /// sent instead, or, without one, the send is refused with
+    /// [`Error::WindowClosed`] and nothing is sent. Feed the same window
+    /// your inbound messages ([`ServiceWindow::record`]).
+    ///
+    /// When the window's store cannot answer, the message is sent (WhatsApp
+    /// is the judge then: at worst it rejects it with 131047).
+    pub fn service_window(mut self, window: ServiceWindow) -> Self {
+        self.window = Some(window);
         self
     }
 

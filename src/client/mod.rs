@@ -7,6 +7,7 @@ mod answer;
 mod builder;
 mod download;
 pub(crate) mod response;
+mod window_check;
 
 pub use builder::ClientBuilder;
 pub use download::MediaDownload;
@@ -46,6 +47,7 @@ struct Inner {
     base_url: String,
     username: String,
     default_source: Option<String>,
+    window: Option<crate::window::ServiceWindow>,
 }
 
 impl ClientBuilder {
@@ -56,11 +58,7 @@ impl ClientBuilder {
                 "credentials are not set: call ClientBuilder::credentials".into(),
             ));
         };
-        if username.is_empty() || username.contains(':') {
-            return Err(Error::Config(
-                "the username must be non-empty and must not contain `:`".into(),
-            ));
-        }
+        check_username(&username)?;
         let base_url = self.base_url.trim_end_matches('/').to_owned();
         let shown = crate::auth::redact(&base_url);
         match outbound::absolute_http_url(&base_url) {
@@ -113,9 +111,20 @@ impl ClientBuilder {
                 base_url,
                 username,
                 default_source: self.default_source,
+                window: self.window,
             }),
         })
     }
+}
+
+/// Basic auth cannot carry a `:` in the user name, nor an empty one.
+fn check_username(username: &str) -> Result<(), Error> {
+    if username.is_empty() || username.contains(':') {
+        return Err(Error::Config(
+            "the username must be non-empty and must not contain `:`".into(),
+        ));
+    }
+    Ok(())
 }
 
 impl fmt::Debug for Client {
@@ -138,6 +147,54 @@ impl Client {
     /// A client configured from the `MODICA_*` environment (see [`ClientBuilder::from_env`]).
     pub fn from_env() -> Result<Self, Error> {
         ClientBuilder::from_env()?.build()
+    }
+
+    /// A client for another account (another Modica application's
+    /// credentials, with its own default source), sharing this one's
+    /// connection pool, timeouts, retry policy and budget, and pacing.
+    ///
+    /// ```
+    /// # fn f() -> Result<(), modica_wab::Error> {
+    /// use modica_wab::Client;
+    /// let retail = Client::builder().credentials("retail-app", "s3cret").default_source("6421000001").build()?;
+    /// let support = retail.account("support-app", "an0ther", Some("6421000002"))?;
+    /// assert_eq!(support.default_source(), Some("6421000002"));
+    /// # Ok(()) }
+    /// ```
+    pub fn account(
+        &self,
+        username: &str,
+        password: &str,
+        default_source: Option<&str>,
+    ) -> Result<Client, Error> {
+        check_username(username)?;
+        if let Some(source) = default_source {
+            outbound::source("default_source", source)
+                .map_err(|e| Error::Config(format!("default_source {}", e.reason)))?;
+        }
+        let authorization = crate::auth::basic_header(username.as_bytes(), password.as_bytes())
+            .ok_or_else(|| Error::Config("the credentials cannot form a header".into()))?;
+        let transport = self.inner.transport.with_authorization(authorization);
+        let raw = raw::Client::new_with_client(
+            &self.inner.base_url,
+            transport.http().clone(),
+            transport.clone(),
+        );
+        Ok(Client {
+            inner: Arc::new(Inner {
+                raw,
+                transport,
+                base_url: self.inner.base_url.clone(),
+                username: username.to_owned(),
+                default_source: default_source.map(str::to_owned),
+                window: self.inner.window.clone(),
+            }),
+        })
+    }
+
+    /// The API username this client sends.
+    pub fn username(&self) -> &str {
+        &self.inner.username
     }
 
     /// The generated low-level client, with the same credentials and hooks.
@@ -188,14 +245,75 @@ impl Client {
     }
 
     /// Sends one message. Checked locally first; nothing is sent if it is invalid.
+    ///
+    /// With a [service window](ClientBuilder::service_window), a free-form
+    /// message to a customer whose window is closed goes as its fallback
+    /// template, or is refused with [`Error::WindowClosed`].
     pub async fn send(&self, message: &Message) -> Result<Accepted, Error> {
         let encoded = message.encode(self.default_source())?;
+        if let Some(window) = &self.inner.window
+            && !matches!(message.content(), crate::Content::Template(_))
+            && let Some(closed) =
+                window_check::first_closed(window, &encoded.source, &encoded.recipients).await
+        {
+            let Some(fallback) = message.fallback() else {
+                return Err(Error::WindowClosed {
+                    to: closed.to,
+                    source_number: encoded.source,
+                    closed_at: closed.closed_at,
+                });
+            };
+            let encoded = fallback.encode(self.default_source())?;
+            return answer::first(self.send_encoded(Route::SendMessage, encoded).await?);
+        }
         answer::first(self.send_encoded(Route::SendMessage, encoded).await?)
     }
 
+    /// Replies to an inbound message: to its sender, from the business number
+    /// it was sent to, quoting it (see [`Message::reply`]).
+    ///
+    /// ```no_run
+    /// # async fn f(client: modica_wab::Client, mo: modica_wab::callback::InboundMessage) -> Result<(), modica_wab::Error> {
+    /// use modica_wab::Content;
+    /// client.reply(&mo, Content::text("Thanks, we're on it.")).await?;
+    /// client.react(&mo, "👍").await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn reply(
+        &self,
+        inbound: &crate::callback::InboundMessage,
+        content: crate::Content,
+    ) -> Result<Accepted, Error> {
+        self.send(&Message::reply(inbound, content)).await
+    }
+
+    /// Reacts to an inbound message with `emoji` (see [`Message::react`]).
+    pub async fn react(
+        &self,
+        inbound: &crate::callback::InboundMessage,
+        emoji: &str,
+    ) -> Result<Accepted, Error> {
+        self.send(&Message::react(inbound, emoji)).await
+    }
+
     /// Sends one message to several recipients; one entry per recipient.
+    ///
+    /// With a [service window](ClientBuilder::service_window), a free-form
+    /// broadcast is refused with [`Error::WindowClosed`] (naming the first
+    /// such recipient) when any recipient's window is closed.
     pub async fn broadcast(&self, broadcast: &Broadcast) -> Result<Vec<BroadcastAccepted>, Error> {
         let encoded = broadcast.encode(self.default_source())?;
+        if let Some(window) = &self.inner.window
+            && !matches!(broadcast.content(), crate::Content::Template(_))
+            && let Some(closed) =
+                window_check::first_closed(window, &encoded.source, &encoded.recipients).await
+        {
+            return Err(Error::WindowClosed {
+                to: closed.to,
+                source_number: encoded.source,
+                closed_at: closed.closed_at,
+            });
+        }
         answer::json(self.send_encoded(Route::SendBroadcast, encoded).await?)
     }
 

@@ -60,6 +60,19 @@ pub enum Error {
         /// The limit in bytes.
         limit: usize,
     },
+    /// A free-form message to a customer whose 24-hour service window is
+    /// closed, refused locally: nothing was sent. Send a template (or give
+    /// the message one with [`Message::or_template`](crate::Message::or_template)).
+    /// Only with [`ClientBuilder::service_window`](crate::ClientBuilder::service_window).
+    #[error("{to}'s customer-service window with {source_number} is closed{}: send a template", closed_since(*.closed_at))]
+    WindowClosed {
+        /// The customer.
+        to: String,
+        /// The business number it would have gone from.
+        source_number: String,
+        /// When the window closed; `None` when the customer never wrote.
+        closed_at: Option<std::time::SystemTime>,
+    },
     /// The spec this crate was built from has no such operation (an older or
     /// different spec): the facade method cannot be used with it.
     #[error("the spec this client was built from has no {method} {path} operation")]
@@ -69,6 +82,14 @@ pub enum Error {
         /// Path below the base URL.
         path: String,
     },
+}
+
+/// `" since 2026-11-29 10:00:00 UTC"`, or that the customer never wrote.
+fn closed_since(closed_at: Option<std::time::SystemTime>) -> String {
+    match closed_at {
+        Some(at) => format!(" since {}", httpdate::fmt_http_date(at)),
+        None => " (the customer never wrote)".to_owned(),
+    }
 }
 
 impl Error {

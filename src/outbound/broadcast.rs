@@ -1,6 +1,7 @@
 //! One message to many recipients.
 
-use super::message::{Content, Encoded, source_and_reference};
+use super::content::Content;
+use super::message::{Encoded, source_and_reference};
 use super::validate;
 use crate::error::ValidationError;
 use serde::Serialize;
@@ -33,6 +34,11 @@ impl Broadcast {
             source: None,
             reference: None,
         }
+    }
+
+    /// What goes to every recipient.
+    pub fn content(&self) -> &Content {
+        &self.content
     }
 
     /// Sends from this source number instead of the client's default.

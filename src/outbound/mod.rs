@@ -3,19 +3,24 @@
 //! once (serde derive, straight to bytes). Knows nothing of the transport.
 
 mod broadcast;
+mod choices;
 mod contact;
+mod content;
 mod interactive;
 mod media;
 mod message;
+mod reply;
 mod template;
 mod upload;
 mod validate;
 
 pub use broadcast::{Broadcast, MAX_RECIPIENTS};
+pub use choices::Choices;
 pub use contact::{Address, Contact, Email, Name, Org, Phone, Url};
+pub use content::{Content, Location, Reaction, Text};
 pub use interactive::{Header, Interactive, ReplyButton, Row, Section};
 pub use media::Media;
-pub use message::{Content, Location, Message, Reaction, Text};
+pub use message::Message;
 pub use template::{ButtonKind, Component, ComponentKind, Language, Parameter, Template};
 pub use upload::MediaUpload;
 

@@ -1,12 +1,20 @@
 //! Template messages: a pre-approved template with its parameters.
 //!
+//! Parameters fill the template's placeholders in order (`{{1}}`, `{{2}}`…),
+//! or by name when the template names them (`{{order_id}}`):
+//!
 //! ```
 //! use modica_wab::message::{Message, Parameter, Template};
-//! let t = Template::new("order_update", "en")
+//! let positional = Template::new("order_update", "en")
 //!     .body([Parameter::text("Aroha"), Parameter::currency("$12.50", "NZD", 12_500)])
 //!     .quick_reply_button(0, "track-42");
-//! let msg = Message::template("+64211234567", t);
-//! # let _ = msg;
+//! let named = Template::new("order_shipped", "en")
+//!     .body([
+//!         Parameter::text("Aroha").named("first_name"),
+//!         Parameter::text("A-1017").named("order_id"),
+//!     ]);
+//! let msg = Message::template("+64211234567", named);
+//! # let _ = (msg, positional);
 //! ```
 
 use super::media::{Media, MediaKind};
@@ -75,9 +83,18 @@ pub enum ButtonKind {
     Url,
 }
 
-/// One template parameter value.
+/// One template parameter value, positional or named.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Parameter(ParameterValue);
+pub struct Parameter {
+    /// The placeholder's name, for templates with named parameters.
+    #[serde(rename = "parameter_name", skip_serializing_if = "Option::is_none")]
+    name: Option<String>,
+    #[serde(flatten)]
+    value: ParameterValue,
+}
+
+/// Longest parameter name accepted (Meta's names are short identifiers).
+const MAX_PARAMETER_NAME: usize = 512;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -104,9 +121,36 @@ struct DateTime {
 }
 
 impl Parameter {
+    fn of(value: ParameterValue) -> Self {
+        Self { name: None, value }
+    }
+
+    /// The same value for the placeholder `name` (`{{name}}`), for templates
+    /// created with named parameters. Within one component, name every
+    /// parameter or none; names hold lower-case letters, digits and `_`.
+    ///
+    /// ```
+    /// use modica_wab::message::Parameter;
+    /// let p = Parameter::text("A-1017").named("order_id");
+    /// assert_eq!(p.name(), Some("order_id"));
+    /// assert_eq!(
+    ///     serde_json::to_value(&p).unwrap(),
+    ///     serde_json::json!({"type": "text", "text": "A-1017", "parameter_name": "order_id"})
+    /// );
+    /// ```
+    pub fn named(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// The placeholder name, when the parameter is named.
+    pub fn name(&self) -> Option<&str> {
+        self.name.as_deref()
+    }
+
     /// A text value.
     pub fn text(text: impl Into<String>) -> Self {
-        Self(ParameterValue::Text { text: text.into() })
+        Self::of(ParameterValue::Text { text: text.into() })
     }
 
     /// A money amount: `fallback` as shown, ISO 4217 `code`, amount × 1000.
@@ -115,7 +159,7 @@ impl Parameter {
         code: impl Into<String>,
         amount_1000: i64,
     ) -> Self {
-        Self(ParameterValue::Currency {
+        Self::of(ParameterValue::Currency {
             currency: Currency {
                 fallback_value: fallback.into(),
                 code: code.into(),
@@ -126,7 +170,7 @@ impl Parameter {
 
     /// A date and time, shown as `fallback`.
     pub fn date_time(fallback: impl Into<String>) -> Self {
-        Self(ParameterValue::DateTime {
+        Self::of(ParameterValue::DateTime {
             date_time: DateTime {
                 fallback_value: fallback.into(),
             },
@@ -135,28 +179,28 @@ impl Parameter {
 
     /// An image (header).
     pub fn image(media: Media) -> Self {
-        Self(ParameterValue::Image { image: media })
+        Self::of(ParameterValue::Image { image: media })
     }
 
     /// A document (header).
     pub fn document(media: Media) -> Self {
-        Self(ParameterValue::Document { document: media })
+        Self::of(ParameterValue::Document { document: media })
     }
 
     /// A video (header).
     pub fn video(media: Media) -> Self {
-        Self(ParameterValue::Video { video: media })
+        Self::of(ParameterValue::Video { video: media })
     }
 
     /// A quick-reply button's payload.
     pub fn payload(payload: impl Into<String>) -> Self {
-        Self(ParameterValue::Payload {
+        Self::of(ParameterValue::Payload {
             payload: payload.into(),
         })
     }
 
     fn type_name(&self) -> &'static str {
-        match &self.0 {
+        match &self.value {
             ParameterValue::Text { .. } => "text",
             ParameterValue::Currency { .. } => "currency",
             ParameterValue::DateTime { .. } => "date_time",
@@ -168,7 +212,22 @@ impl Parameter {
     }
 
     fn check(&self, field: &str) -> Checked {
-        match &self.0 {
+        if let Some(name) = &self.name {
+            let ok = !name.is_empty()
+                && name.len() <= MAX_PARAMETER_NAME
+                && name
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+            if !ok {
+                return fail(
+                    format!("{field}.parameter_name"),
+                    format!(
+                        "{name:?} is not a parameter name: lower-case letters, digits and `_`, 1 to {MAX_PARAMETER_NAME}"
+                    ),
+                );
+            }
+        }
+        match &self.value {
             ParameterValue::Text { text } | ParameterValue::Payload { payload: text } => {
                 validate::text(&format!("{field}.{}", self.type_name()), text, 32_768)
             }
@@ -276,8 +335,28 @@ impl Component {
                 format!("takes exactly one parameter, got {}", self.parameters.len()),
             );
         }
+        let named = self.parameters.iter().filter(|p| p.name.is_some()).count();
+        if named != 0 && named != self.parameters.len() {
+            return fail(
+                format!("{field}.parameters"),
+                format!(
+                    "{named} of {} parameters are named: within one component, name all of them or none",
+                    self.parameters.len()
+                ),
+            );
+        }
         for (i, p) in self.parameters.iter().enumerate() {
             let pf = format!("{field}.parameters[{i}]");
+            if let Some(name) = &p.name
+                && self.parameters[..i]
+                    .iter()
+                    .any(|q| q.name.as_ref() == Some(name))
+            {
+                return fail(
+                    format!("{pf}.parameter_name"),
+                    format!("{name:?} is given twice in this component"),
+                );
+            }
             if !allowed.contains(&p.type_name()) {
                 return fail(
                     pf,
@@ -310,7 +389,8 @@ impl Template {
         self.component(Component::header([parameter]))
     }
 
-    /// Sets the body parameters, in placeholder order.
+    /// Sets the body parameters: in placeholder order, or each
+    /// [`named`](Parameter::named) for a template with named parameters.
     pub fn body(self, parameters: impl IntoIterator<Item = Parameter>) -> Self {
         self.component(Component::body(parameters))
     }

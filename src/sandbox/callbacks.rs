@@ -103,13 +103,30 @@ pub(crate) fn inject_mo(shared: &Arc<Shared>, from: &str, content: Value) -> Str
             .unwrap_or_default();
         json!(now.as_secs().to_string())
     });
+    // A customer's message opens (or extends) the service window; a status
+    // notice or a system notice is not the customer writing.
+    let kind = content.get("type").and_then(Value::as_str).unwrap_or("");
+    let notice = matches!(
+        kind,
+        "sent" | "delivered" | "read" | "failed" | "deleted" | "status" | "system"
+    ) || (kind.is_empty() && content.contains_key("status"));
+    let written_at = content.get("timestamp").and_then(|t| match t {
+        Value::String(s) => s.parse::<u64>().ok(),
+        other => other.as_u64(),
+    });
     let body = json!({
         "id": id,
         "source": from,
         "Destination": shared.config.business_number,
         "content": Value::Object(content),
     });
-    shared.records().inbound.push((id.clone(), body.clone()));
+    {
+        let mut records = shared.records();
+        records.inbound.push((id.clone(), body.clone()));
+        if !notice && let Some(at) = written_at {
+            records.conversations.record(from, at);
+        }
+    }
     if !shared.config.mo_urls.is_empty() {
         let shared = shared.clone();
         begin(&shared);

@@ -5,6 +5,7 @@
 use super::callbacks::{self, Outcome};
 use super::fault::Fault;
 use super::records::StoredMedia;
+use super::rules;
 use super::{SentMessage, Shared};
 use axum::body::Body;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -155,11 +156,52 @@ fn accept(shared: &Arc<Shared>, body: &Value, to: &str, outcome: Outcome) -> Sen
     message
 }
 
+/// WhatsApp's answer to a template whose named parameters do not add up.
+fn parameter_problem(body: &Value) -> Option<Reply> {
+    let problem = rules::template_parameters_problem(body)?;
+    Some(error(
+        StatusCode::BAD_REQUEST,
+        &format!("(#100) Invalid parameter: {problem}"),
+        "Whatsapp Cloud API error",
+    ))
+}
+
+/// Seconds since the Unix epoch, now.
+fn now_secs() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+/// A free-form message outside the customer's service window is accepted,
+/// then rejected with 131047 in its DLR, as WhatsApp does.
+fn window_outcome(shared: &Shared, body: &Value, to: &str, outcome: Outcome) -> Outcome {
+    if !matches!(outcome, Outcome::Received) || rules::is_template(body) {
+        return outcome;
+    }
+    let mut records = shared.records();
+    let closed = records
+        .conversations
+        .window_closed(to, now_secs(), shared.config.require_contact);
+    if !closed {
+        return outcome;
+    }
+    let reference = body
+        .get("reference")
+        .and_then(Value::as_str)
+        .map(str::to_owned);
+    records.faults.push((reference, Fault::DlrRejected(131047)));
+    Outcome::Rejected(131047)
+}
+
 pub(crate) async fn send(shared: &Arc<Shared>, body: Value) -> Reply {
+    if let Some(reply) = parameter_problem(&body) {
+        return reply;
+    }
     let to = text(&body, "to");
     let reference = body.get("reference").and_then(Value::as_str);
     let outcome = match fault_for(shared, std::slice::from_ref(&to), reference).await {
-        Ok(outcome) => outcome,
+        Ok(outcome) => window_outcome(shared, &body, &to, outcome),
         Err(reply) => return reply,
     };
     let m = accept(shared, &body, &to, outcome);
@@ -169,6 +211,9 @@ pub(crate) async fn send(shared: &Arc<Shared>, body: Value) -> Reply {
 }
 
 pub(crate) async fn broadcast(shared: &Arc<Shared>, body: Value) -> Reply {
+    if let Some(reply) = parameter_problem(&body) {
+        return reply;
+    }
     let recipients: Vec<String> = body
         .get("destination")
         .and_then(Value::as_array)
@@ -182,7 +227,7 @@ pub(crate) async fn broadcast(shared: &Arc<Shared>, body: Value) -> Reply {
     for r in &recipients {
         let reference = body.get("reference").and_then(Value::as_str);
         match fault_for(shared, std::slice::from_ref(r), reference).await {
-            Ok(o) => outcomes.push(o),
+            Ok(o) => outcomes.push(window_outcome(shared, &body, r, o)),
             Err(reply) => return reply,
         }
     }

@@ -28,6 +28,7 @@ mod callbacks;
 mod fault;
 mod gateway;
 mod records;
+mod rules;
 mod server;
 
 pub use callbacks::{Delivery, DeliveryKind};
@@ -104,6 +105,9 @@ pub(crate) struct Config {
     pub(crate) media_limit: u64,
     pub(crate) body_timeout: Duration,
     pub(crate) record_limit: usize,
+    /// Free-form messages need a customer who wrote within 24 hours, not
+    /// only one whose last message is older.
+    pub(crate) require_contact: bool,
 }
 
 impl std::fmt::Debug for Config {
@@ -206,6 +210,7 @@ impl Sandbox {
                 media_limit: DEFAULT_MEDIA_LIMIT,
                 body_timeout: Duration::from_secs(10),
                 record_limit: DEFAULT_RECORD_LIMIT,
+                require_contact: false,
             },
             spec: None,
         }
@@ -329,6 +334,30 @@ impl Sandbox {
         )
     }
 
+    /// Injects an inbound text message written at `at` (its content
+    /// `timestamp`): one from more than 24 hours ago leaves the customer's
+    /// service window closed. Returns the MO id.
+    pub fn inject_text_at(&self, from: &str, body: &str, at: std::time::SystemTime) -> String {
+        let seconds = at
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_secs();
+        self.inject_mo(
+            from,
+            serde_json::json!({
+                "type": "text",
+                "text": { "body": body },
+                "timestamp": seconds.to_string(),
+            }),
+        )
+    }
+
+    /// When `customer` last wrote (the latest injected message's timestamp).
+    pub fn last_inbound(&self, customer: &str) -> Option<std::time::SystemTime> {
+        let at = self.shared.records().conversations.last_inbound(customer)?;
+        Some(std::time::UNIX_EPOCH + Duration::from_secs(at))
+    }
+
     /// Waits until every callback delivery has finished (delivered or given up),
     /// or `timeout` passes; returns whether it became idle.
     pub async fn settle(&self, timeout: Duration) -> bool {
@@ -421,6 +450,16 @@ impl SandboxBuilder {
     /// where the sandbox accepts whatever the spec allows.
     pub fn strict(mut self, strict: bool) -> Self {
         self.config.strict = strict;
+        self
+    }
+
+    /// Plays the 24-hour customer-service window for customers who never
+    /// wrote too: a free-form (non-template) message to them is rejected
+    /// with 131047, as WhatsApp does. Off by default, where only customers
+    /// whose last message is older than 24 hours are refused (so examples
+    /// can message a customer who never wrote).
+    pub fn require_service_window(mut self, require: bool) -> Self {
+        self.config.require_contact = require;
         self
     }
 

@@ -4,6 +4,7 @@
 use super::SentMessage;
 use super::callbacks::Delivery;
 use super::fault::{Fault, Script};
+use super::rules::Conversations;
 use serde_json::Value;
 use std::collections::VecDeque;
 use std::path::PathBuf;
@@ -80,6 +81,8 @@ pub(crate) struct Records {
     pub(crate) deliveries_evicted: usize,
     pub(crate) faults: Ring<(Option<String>, Fault)>,
     pub(crate) script: Script,
+    /// When each customer last wrote.
+    pub(crate) conversations: Conversations,
 }
 
 impl Records {
@@ -94,6 +97,7 @@ impl Records {
             deliveries_evicted: 0,
             faults: Ring::new(capacity),
             script: Script::default(),
+            conversations: Conversations::new(capacity),
         }
     }
 

@@ -10,10 +10,12 @@ use super::pacing::{Pacer, Pacing};
 use super::prepared::Prepared;
 use super::retry::{Decision, Outcome, RetryPolicy, StopReason};
 use super::upload_watch;
+use crate::telemetry;
 use reqwest::header::{AUTHORIZATION, HeaderValue};
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
+use tracing::Instrument as _;
 
 pub(crate) struct Shared {
     authorization: HeaderValue,
@@ -21,9 +23,9 @@ pub(crate) struct Shared {
     read_timeout: Duration,
     max_body: usize,
     retry: RetryPolicy,
-    budget: Option<RetryBudget>,
+    budget: Option<Arc<RetryBudget>>,
     sleeper: Arc<dyn Sleeper>,
-    pacer: Option<Pacer>,
+    pacer: Option<Arc<Pacer>>,
     /// For everything but uploads: connect and read timeouts, no redirects.
     http: reqwest::Client,
     /// For uploads: no read timeout (a fixed deadline to the answer's head in
@@ -59,7 +61,7 @@ impl Transport {
             builder.build()
         };
         let pacer = match &config.pacing {
-            Some(p) => Pacer::new(p, config.sleeper.clone())?,
+            Some(p) => Pacer::new(p, config.sleeper.clone())?.map(Arc::new),
             None => None,
         };
         let http_error =
@@ -71,11 +73,29 @@ impl Transport {
             timeout: config.timeout,
             read_timeout: config.read_timeout,
             max_body: config.max_body,
-            budget: config.retry.new_budget(),
+            budget: config.retry.new_budget().map(Arc::new),
             retry: config.retry,
             sleeper: config.sleeper,
             pacer,
         })))
+    }
+
+    /// The same transport (connection pools, retry budget, pacing, timeouts)
+    /// sending other credentials: for a second account.
+    pub(crate) fn with_authorization(&self, authorization: HeaderValue) -> Self {
+        let s = &self.0;
+        Self(Arc::new(Shared {
+            authorization,
+            timeout: s.timeout,
+            read_timeout: s.read_timeout,
+            max_body: s.max_body,
+            retry: s.retry.clone(),
+            budget: s.budget.clone(),
+            sleeper: s.sleeper.clone(),
+            pacer: s.pacer.clone(),
+            http: s.http.clone(),
+            uploads: s.uploads.clone(),
+        }))
     }
 
     /// The client requests go out on (the generated code is given it).
@@ -93,6 +113,16 @@ impl Transport {
     /// judged on its own answer: redirects are not followed, and a POST is
     /// sent again only when its answer proves it was not accepted.
     pub(crate) async fn send(&self, prepared: Prepared) -> Result<Answer, Failure> {
+        let span = tracing::info_span!(
+            "modica_wab.request",
+            operation = prepared.operation.id,
+            attempts = tracing::field::Empty,
+        );
+        self.attempts(prepared).instrument(span).await
+    }
+
+    /// The attempts of one request, in its span.
+    async fn attempts(&self, prepared: Prepared) -> Result<Answer, Failure> {
         let shared = &self.0;
         let idempotent = prepared.idempotent();
         let upload = prepared.is_upload();
@@ -117,7 +147,9 @@ impl Transport {
         loop {
             if let (Some(pacer), Some(keys)) = (&shared.pacer, &pacing) {
                 let recipients: Vec<&str> = keys.recipients.iter().map(String::as_str).collect();
+                let waiting = shared.sleeper.now();
                 pacer.wait(&keys.source, &recipients).await;
+                telemetry::paced(shared.sleeper.now().saturating_sub(waiting));
             }
             // No attempt may outlast the overall deadline.
             if let (Some(timeout), Some(deadline)) =
@@ -130,15 +162,19 @@ impl Transport {
             let spare = (attempt < shared.retry.max_attempts_value())
                 .then(|| request.try_clone())
                 .flatten();
-            let sent = if upload {
-                upload_watch::send(&shared.uploads, request, shared.read_timeout).await
-            } else {
-                shared.http.execute(request).await.map_err(Failure::Http)
+            let attempt_span =
+                tracing::info_span!("modica_wab.attempt", operation = operation.id, attempt,);
+            let exchange = async {
+                let sent = if upload {
+                    upload_watch::send(&shared.uploads, request, shared.read_timeout).await
+                } else {
+                    shared.http.execute(request).await.map_err(Failure::Http)
+                };
+                // An upload's answer is read on the read timeout too (its client has none).
+                let idle = upload.then_some(shared.read_timeout);
+                attempt::judge(sent, streamed_success, shared.max_body, idle).await
             };
-            // An upload's answer is read on the read timeout too (its client has none).
-            let idle = upload.then_some(shared.read_timeout);
-            let (result, outcome) =
-                attempt::judge(sent, streamed_success, shared.max_body, idle).await;
+            let (result, outcome) = exchange.instrument(attempt_span).await;
             let mut decision = match &spare {
                 Some(_) => {
                     let elapsed = shared.sleeper.now().saturating_sub(start);
@@ -177,11 +213,17 @@ impl Transport {
             trace_attempt(operation.id, attempt, &outcome, &decision);
             match (decision, spare) {
                 (Decision::Retry { after }, Some(next)) => {
+                    telemetry::retried(operation.id, outcome.retry_reason());
                     shared.sleeper.sleep(after).await;
                     request = next;
                     attempt += 1;
                 }
-                _ => return result,
+                _ => {
+                    tracing::Span::current().record("attempts", attempt);
+                    let took = shared.sleeper.now().saturating_sub(start);
+                    telemetry::request_done(operation.id, outcome.label(), outcome.code(), took);
+                    return result;
+                }
             }
         }
     }

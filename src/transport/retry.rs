@@ -10,6 +10,7 @@
 //! [`RetryPolicy::retry_ambiguous`] opts in.
 
 use super::budget::RetryBudget;
+pub(crate) use super::outcome::Outcome;
 use crate::error::{ErrorClass, ErrorCode};
 use std::time::Duration;
 
@@ -195,29 +196,6 @@ impl RetryPolicy {
         self.budget
             .map(|(capacity, per_success)| RetryBudget::new(capacity, per_success))
     }
-}
-
-/// How one attempt ended, as the retry decision sees it.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub(crate) enum Outcome {
-    /// A success status.
-    Success,
-    /// The connection could not be made: nothing was sent.
-    ConnectFailed,
-    /// The request may have reached the server (timeout, broken connection).
-    Transport {
-        /// It was a timeout.
-        timeout: bool,
-    },
-    /// An error status.
-    Status {
-        /// HTTP status.
-        status: u16,
-        /// The WhatsApp code in the body, if any.
-        code: Option<ErrorCode>,
-        /// `Retry-After`, if given.
-        retry_after: Option<Duration>,
-    },
 }
 
 /// What to do after an attempt.

@@ -53,6 +53,28 @@ pub fn cases() -> Vec<(&'static str, Message, serde_json::Value)> {
             ),
         ),
         (
+            "template with named parameters",
+            Message::template(
+                TO,
+                Template::new("order_shipped", "en")
+                    .header(Parameter::text("A-1017").named("order_id"))
+                    .body([
+                        Parameter::text("Aroha").named("first_name"),
+                        Parameter::date_time("Friday").named("delivery_day"),
+                    ]),
+            ),
+            base(
+                "template",
+                json!({"name": "order_shipped", "language": {"code": "en"}, "components": [
+                    {"type": "header", "parameters": [{"type": "text", "text": "A-1017", "parameter_name": "order_id"}]},
+                    {"type": "body", "parameters": [
+                        {"type": "text", "text": "Aroha", "parameter_name": "first_name"},
+                        {"type": "date_time", "date_time": {"fallback_value": "Friday"}, "parameter_name": "delivery_day"}
+                    ]}
+                ]}),
+            ),
+        ),
+        (
             "template header document/video",
             Message::template(
                 TO,

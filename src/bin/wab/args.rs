@@ -34,6 +34,9 @@ pub struct Cli {
     /// (default with --redis: 80, WhatsApp's default throughput).
     #[arg(long, global = true)]
     pub rate: Option<u32>,
+    /// Print results (and `listen`'s events) as one JSON document per line.
+    #[arg(long, global = true)]
+    pub json: bool,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -59,6 +62,11 @@ pub enum Command {
         /// The message id.
         id: String,
     },
+    /// The gateway's status.
+    Status,
+    /// Register or list the account's sending numbers.
+    #[command(subcommand)]
+    Source(SourceCommand),
     /// Upload or download media.
     #[command(subcommand)]
     Media(MediaCommand),
@@ -158,7 +166,8 @@ pub enum Send {
         /// Language code.
         #[arg(long, default_value = "en")]
         language: String,
-        /// A body parameter (text); repeat in order.
+        /// A body parameter (text); repeat in order. `name=value` fills the
+        /// named placeholder `{{name}}` (name every parameter or none).
         #[arg(long = "param")]
         params: Vec<String>,
         /// An image link for the header.
@@ -231,6 +240,21 @@ pub enum Send {
         #[arg(long)]
         emoji: String,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SourceCommand {
+    /// Register a business number as a sending source.
+    Register {
+        /// The number (default: --source / MODICA_SOURCE).
+        #[arg(long)]
+        number: Option<String>,
+        /// Its six-digit two-step verification PIN.
+        #[arg(long)]
+        pin: String,
+    },
+    /// List the account's sources.
+    List,
 }
 
 #[derive(Debug, Subcommand)]

@@ -1,6 +1,9 @@
 //! `wab`: the command line of modica-wab (feature `cli`).
 
 mod args;
+mod compose;
+mod listen;
+mod output;
 mod run;
 
 use clap::Parser;
@@ -23,7 +26,7 @@ impl From<Error> for Failure {
 
 fn exit_code(e: &Error) -> u8 {
     match e {
-        Error::InvalidRequest(_) => 3,
+        Error::InvalidRequest(_) | Error::WindowClosed { .. } => 3,
         Error::Config(_) => 4,
         Error::Transport(_) => 7,
         Error::Unsupported { .. } => 8,

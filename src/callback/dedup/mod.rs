@@ -17,36 +17,9 @@ pub use redis::RedisDedupStore;
 
 use super::key::DedupKey;
 use std::fmt;
-use std::future::Future;
-use std::pin::Pin;
 use std::time::Duration;
 
-/// A de-duplication store that could not answer (a network error, say).
-/// The receiver answers 503 so Modica delivers the event again later.
-#[derive(Debug)]
-pub struct StoreError(Box<dyn std::error::Error + Send + Sync>);
-
-impl StoreError {
-    /// Wraps any error.
-    pub fn new(error: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
-        Self(error.into())
-    }
-}
-
-impl fmt::Display for StoreError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "de-duplication store: {}", self.0)
-    }
-}
-
-impl std::error::Error for StoreError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        Some(&*self.0)
-    }
-}
-
-/// A boxed future, as returned by [`DedupStore`] methods.
-pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, StoreError>> + Send + 'a>>;
+pub use crate::store::{StoreError, StoreFuture};
 
 /// Who holds a claim: a random 128-bit value, fresh for each delivery.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]

@@ -9,7 +9,7 @@
 
 use super::{Claim, ClaimToken, DedupStore, StoreError, StoreFuture};
 use crate::callback::key::DedupKey;
-use crate::redis::RedisConfig;
+use crate::redis::{RedisConfig, store_error};
 use redis::aio::ConnectionManager;
 use std::time::Duration;
 
@@ -149,13 +149,10 @@ impl RedisDedupStore {
             invocation.arg(ms);
         }
         let mut connection = self.connection.clone();
-        invocation.invoke_async(&mut connection).await.map_err(|e| {
-            StoreError::new(format!(
-                "Redis: {:?}: {}",
-                e.kind(),
-                e.detail().unwrap_or("")
-            ))
-        })
+        invocation
+            .invoke_async(&mut connection)
+            .await
+            .map_err(store_error)
     }
 }
 

@@ -1,11 +1,13 @@
 //! One callback request: credentials, body, parse, claim, the handler in a
 //! task of its own, and the answer that tells Modica whether to deliver again.
 
+use super::context::CallbackContext;
 use super::endpoint::{Access, authorized};
 use super::state::{Lifetime, Shared, warn_store};
 use crate::callback::dedup::{Claim, ClaimToken, DedupStore};
 use crate::callback::key::DedupKey;
 use crate::callback::{Callback, parse_lenient};
+use crate::telemetry;
 use axum::extract::Request;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -27,6 +29,24 @@ fn over_limit(e: &axum::Error) -> bool {
 }
 
 fn reply(status: StatusCode, message: &str) -> Response {
+    // The everyday answers are written once.
+    if let Some(body) = match (status, message) {
+        (StatusCode::OK, "handled") => Some(r#"{"message":"handled","status":200}"#),
+        (StatusCode::OK, "duplicate, already handled") => {
+            Some(r#"{"message":"duplicate, already handled","status":200}"#)
+        }
+        _ => None,
+    } {
+        return (
+            status,
+            [(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            )],
+            body,
+        )
+            .into_response();
+    }
     let body = serde_json::json!({ "status": status.as_u16(), "message": message });
     (
         status,
@@ -54,14 +74,14 @@ pub(super) async fn receive(
     access: Arc<Access>,
     request: Request,
 ) -> Response {
-    if !authorized(&access, request.headers()) {
+    let Some(endpoint) = authorized(&access, request.headers()) else {
         let mut response = reply(StatusCode::UNAUTHORIZED, "missing or wrong credentials");
         response.headers_mut().insert(
             header::WWW_AUTHENTICATE,
             HeaderValue::from_static("Basic realm=\"modica-wab\""),
         );
         return response;
-    }
+    };
     let declared = request
         .headers()
         .get(header::CONTENT_LENGTH)
@@ -79,6 +99,7 @@ pub(super) async fn receive(
         Ok(Err(_)) => return reply(StatusCode::BAD_REQUEST, "the body could not be read"),
         Err(_) => return reply(StatusCode::REQUEST_TIMEOUT, "the body came too slowly"),
     };
+    let context = CallbackContext::new(endpoint, std::time::SystemTime::now());
     let event = match parse_lenient(&bytes) {
         Ok(event) => event,
         Err(e) => return reply(StatusCode::BAD_REQUEST, &e.to_string()),
@@ -97,7 +118,7 @@ pub(super) async fn receive(
         // The error names a path and a type, never the value (customers' content).
         tracing::warn!(path = error.path(), error = %error, "callback of unexpected shape passed to the handler as Malformed");
     }
-    dispatch(&shared, &life, event).await
+    dispatch(&shared, &life, event, context).await
 }
 
 /// How a handler ended.
@@ -108,17 +129,38 @@ enum Outcome {
     Panicked,
 }
 
-async fn dispatch(shared: &Arc<Shared>, life: &Lifetime, event: Callback) -> Response {
+/// The `kind` label of an event.
+fn kind(event: &Callback) -> &'static str {
+    match event {
+        Callback::Mo(_) => "mo",
+        Callback::Dlr(_) => "dlr",
+        Callback::Malformed { .. } => "malformed",
+        _ => "unknown",
+    }
+}
+
+async fn dispatch(
+    shared: &Arc<Shared>,
+    life: &Lifetime,
+    event: Callback,
+    context: CallbackContext,
+) -> Response {
+    let kind = kind(&event);
     let key = event.dedup_key();
     let token = ClaimToken::new();
     match shared.store.claim(&key, token, shared.lease).await {
         Ok(Claim::New) => {}
-        Ok(Claim::Done) => return reply(StatusCode::OK, "duplicate, already handled"),
+        Ok(Claim::Done) => {
+            telemetry::callback(kind, "duplicate");
+            return reply(StatusCode::OK, "duplicate, already handled");
+        }
         Ok(Claim::InFlight) => {
+            telemetry::callback(kind, "in_flight");
             return later("the same event is being handled; deliver again later");
         }
         Err(e) => {
             warn_store(&shared.store_errors, &e);
+            telemetry::callback(kind, "store_error");
             return later("de-duplication store unavailable");
         }
     }
@@ -137,7 +179,10 @@ async fn dispatch(shared: &Arc<Shared>, life: &Lifetime, event: Callback) -> Res
         let shared = task_shared;
         let _running = Running::start(&shared.running);
         let outcome = tokio::select! {
-            outcome = run_handler(&shared, event, &claim) => outcome,
+            // The handler first: a handler done at its first poll never
+            // registers the other branches' wakers.
+            biased;
+            outcome = run_handler(&shared, event, context, &claim) => outcome,
             // Shutdown grace is over: drop the handler; `claim` releases on drop.
             _ = cancelled.cancelled() => return,
         };
@@ -146,23 +191,32 @@ async fn dispatch(shared: &Arc<Shared>, life: &Lifetime, event: Callback) -> Res
             .await;
         let _ = answer.send(outcome);
     });
-    match tokio::time::timeout(shared.handler_timeout, answered).await {
-        Ok(Ok(Outcome::Handled)) => reply(StatusCode::OK, "handled"),
-        Ok(Ok(Outcome::Failed | Outcome::Panicked)) => {
-            reply(StatusCode::INTERNAL_SERVER_ERROR, "handler failed")
-        }
-        Ok(Err(_cancelled)) => later("shutting down; deliver again later"),
-        Err(_elapsed) => later("still being handled; deliver again later"),
-    }
+    let (outcome, response) = match tokio::time::timeout(shared.handler_timeout, answered).await {
+        Ok(Ok(Outcome::Handled)) => ("handled", reply(StatusCode::OK, "handled")),
+        Ok(Ok(Outcome::Failed | Outcome::Panicked)) => (
+            "failed",
+            reply(StatusCode::INTERNAL_SERVER_ERROR, "handler failed"),
+        ),
+        Ok(Err(_cancelled)) => ("shutdown", later("shutting down; deliver again later")),
+        Err(_elapsed) => ("timeout", later("still being handled; deliver again later")),
+    };
+    telemetry::callback(kind, outcome);
+    response
 }
 
 /// Calls the handler with panics caught, in its synchronous part as well as
 /// in its future, and keeps the claim alive while it runs.
-async fn run_handler(shared: &Shared, event: Callback, claim: &ClaimGuard) -> Outcome {
+async fn run_handler(
+    shared: &Shared,
+    event: Callback,
+    context: CallbackContext,
+    claim: &ClaimGuard,
+) -> Outcome {
     let handler = shared.handler.clone();
     // The call itself happens inside the async block, so a panic before the
     // future exists is caught too.
-    let handling = AssertUnwindSafe(async move { handler.handle(event).await }).catch_unwind();
+    let handling =
+        AssertUnwindSafe(async move { handler.handle(event, context).await }).catch_unwind();
     let renewing = async {
         let every = (shared.lease / 3).max(Duration::from_millis(10));
         loop {
@@ -182,6 +236,9 @@ async fn run_handler(shared: &Shared, event: Callback, claim: &ClaimGuard) -> Ou
     };
     tokio::pin!(handling);
     let result = tokio::select! {
+        // The handler first: one done at its first poll never starts the
+        // renewal timer.
+        biased;
         result = &mut handling => result,
         // The renewal loop never ends on its own.
         _ = renewing => return Outcome::Failed,

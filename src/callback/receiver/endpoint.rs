@@ -3,7 +3,8 @@
 
 use super::error::ReceiverError;
 use axum::http::{HeaderMap, header};
-use subtle::ConstantTimeEq as _;
+use std::sync::Arc;
+use subtle::{ConditionallySelectable as _, ConstantTimeEq as _};
 
 pub(super) fn invalid(raw: &str, reason: impl Into<String>) -> ReceiverError {
     ReceiverError::InvalidUrl {
@@ -59,14 +60,24 @@ pub(super) fn endpoint(
                     "the user name contains `:`, which Basic auth cannot carry",
                 ));
             }
+            let username = String::from_utf8_lossy(&user).into_owned();
             let mut pair = user;
             pair.push(b':');
             pair.extend(password);
-            Access::Credentials(vec![digest(&pair)])
+            Access::Credentials(vec![Credential {
+                digest: digest(&pair),
+                endpoint: Arc::new(Endpoint {
+                    url: shown(&url),
+                    username: Some(username),
+                }),
+            }])
         }
         // Open only when the URL carries no credentials at all: a user
         // without a password (or the reverse) is a mistake, not a choice.
-        None if allow_unauthenticated => Access::Open,
+        None if allow_unauthenticated => Access::Open(Arc::new(Endpoint {
+            url: shown(&url),
+            username: None,
+        })),
         None => {
             return Err(invalid(
                 raw,
@@ -103,9 +114,32 @@ pub(super) fn endpoint(
 #[derive(Debug, Clone)]
 pub(super) enum Access {
     /// No credentials (only with `allow_unauthenticated`).
-    Open,
-    /// SHA-256 of each accepted `user:password`.
-    Credentials(Vec<[u8; 32]>),
+    Open(Arc<Endpoint>),
+    /// Each accepted `user:password`, by its SHA-256, and the URL it came with.
+    Credentials(Vec<Credential>),
+}
+
+/// One accepted pair of credentials.
+#[derive(Debug, Clone)]
+pub(super) struct Credential {
+    pub(super) digest: [u8; 32],
+    pub(super) endpoint: Arc<Endpoint>,
+}
+
+/// A configured URL as a handler is told of it: without its credentials,
+/// and the user name they carry.
+#[derive(Debug)]
+pub(crate) struct Endpoint {
+    pub(super) url: String,
+    pub(super) username: Option<String>,
+}
+
+/// The URL without user info (the password never leaves the builder).
+fn shown(url: &url::Url) -> String {
+    let mut url = url.clone();
+    let _ = url.set_username("");
+    let _ = url.set_password(None);
+    url.to_string()
 }
 
 /// Comparing digests (always 32 bytes) keeps the comparison's time free of
@@ -115,22 +149,32 @@ fn digest(bytes: &[u8]) -> [u8; 32] {
     sha2::Sha256::digest(bytes).into()
 }
 
-pub(super) fn authorized(access: &Access, headers: &HeaderMap) -> bool {
-    let Access::Credentials(accepted) = access else {
-        return true;
+/// The configured URL whose credentials the request carries, if any.
+pub(super) fn authorized(access: &Access, headers: &HeaderMap) -> Option<Arc<Endpoint>> {
+    let accepted = match access {
+        Access::Open(endpoint) => return Some(endpoint.clone()),
+        Access::Credentials(accepted) => accepted,
     };
-    let Some(given) = headers
+    let given = headers
         .get(header::AUTHORIZATION)
-        .and_then(|v| crate::auth::parse_basic(v.as_bytes()))
-    else {
-        return false;
-    };
+        .and_then(|v| crate::auth::parse_basic(v.as_bytes()))?;
     let given = digest(&given);
-    // Check every pair, without stopping early, so timing says nothing about which matched.
-    accepted
-        .iter()
-        .fold(0u8, |hit, want| hit | want.ct_eq(&given).unwrap_u8())
-        == 1
+    // Check every pair, without stopping early, so timing says nothing
+    // about whether (or which) one matched.
+    let mut hit = subtle::Choice::from(0);
+    let mut which = 0u32;
+    for (i, want) in accepted.iter().enumerate() {
+        let matches = want.digest.ct_eq(&given);
+        which.conditional_assign(&u32::try_from(i).unwrap_or(u32::MAX), matches);
+        hit |= matches;
+    }
+    if bool::from(hit) {
+        accepted
+            .get(which as usize)
+            .map(|credential| credential.endpoint.clone())
+    } else {
+        None
+    }
 }
 
 #[cfg(test)]

@@ -23,14 +23,16 @@
 //!   send a request head (and idle keep-alive time), the time to send the
 //!   body, the number of connections, and the time a shutdown takes.
 
+mod context;
 mod dispatch;
 mod endpoint;
 mod error;
 mod handler;
 mod state;
 
+pub use context::CallbackContext;
 pub use error::ReceiverError;
-pub use handler::{CallbackHandler, HandlerError};
+pub use handler::{CallbackHandler, ContextHandler, HandlerError};
 
 use super::dedup::{DedupStore, MemoryDedupStore};
 use crate::burst_log::BurstLog;
@@ -104,7 +106,7 @@ pub struct ReceiverBuilder {
     lease: Option<Duration>,
     limits: Limits,
     store: Option<Arc<dyn DedupStore>>,
-    handler: Option<Arc<dyn CallbackHandler>>,
+    handler: Option<Arc<dyn ContextHandler>>,
 }
 
 impl Receiver {
@@ -267,6 +269,14 @@ impl ReceiverBuilder {
 
     /// What to do with each new event.
     pub fn handler(mut self, handler: impl CallbackHandler) -> Self {
+        self.handler = Some(Arc::new(handler::WithoutContext(handler)));
+        self
+    }
+
+    /// What to do with each new event, told where and when it came in
+    /// ([`CallbackContext`]: the URL and account it matched, the arrival
+    /// time). Replaces [`handler`](Self::handler).
+    pub fn handler_with_context(mut self, handler: impl ContextHandler) -> Self {
         self.handler = Some(Arc::new(handler));
         self
     }
@@ -284,11 +294,12 @@ impl ReceiverBuilder {
                 (None, access) => {
                     routes.insert(path, access);
                 }
-                (Some(Access::Open), Access::Open) => {}
+                // The same path given twice: the first URL names it.
+                (Some(Access::Open(_)), Access::Open(_)) => {}
                 (Some(Access::Credentials(known)), Access::Credentials(more)) => {
-                    for d in more {
-                        if !known.contains(&d) {
-                            known.push(d);
+                    for credential in more {
+                        if !known.iter().any(|k| k.digest == credential.digest) {
+                            known.push(credential);
                         }
                     }
                 }

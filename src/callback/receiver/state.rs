@@ -2,7 +2,7 @@
 //! handler, the handler tasks, and the log of store failures.
 
 use super::endpoint::Access;
-use super::handler::CallbackHandler;
+use super::handler::ContextHandler;
 use crate::burst_log::BurstLog;
 use crate::callback::dedup::{DedupStore, StoreError};
 use crate::http_server::Limits;
@@ -23,7 +23,7 @@ pub(super) struct Shared {
     pub(super) lease: Duration,
     pub(super) limits: Limits,
     pub(super) store: Arc<dyn DedupStore>,
-    pub(super) handler: Arc<dyn CallbackHandler>,
+    pub(super) handler: Arc<dyn ContextHandler>,
     /// Handlers running now, across every router and serve call.
     pub(super) running: AtomicUsize,
     pub(super) store_errors: BurstLog,

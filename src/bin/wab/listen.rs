@@ -1,0 +1,76 @@
+//! `wab listen`: the receiver as a command, one line per event.
+
+use crate::Failure;
+use crate::output::{EventLine, Out};
+use modica_wab::Error;
+use modica_wab::callback::{Callback, CallbackContext, HandlerError, Receiver, RedisDedupStore};
+use modica_wab::redis::RedisConfig;
+use std::time::Duration;
+
+/// How `wab listen` receives.
+pub struct ListenOptions<'a> {
+    pub allow_unauthenticated: bool,
+    pub claim_lease: Option<f64>,
+    pub redis: Option<&'a str>,
+}
+
+pub async fn listen(
+    out: Out,
+    url: &str,
+    bind: &str,
+    options: ListenOptions<'_>,
+) -> Result<(), Failure> {
+    // When stdout closes, the event is not acknowledged (Modica will redeliver
+    // it) and the command ends.
+    let stdout_closed = std::sync::Arc::new(tokio::sync::Notify::new());
+    let closed = stdout_closed.clone();
+    let mut builder = Receiver::builder().url(url);
+    if options.allow_unauthenticated {
+        builder = builder.allow_unauthenticated();
+    }
+    if let Some(seconds) = options.claim_lease {
+        let lease = Duration::try_from_secs_f64(seconds)
+            .map_err(|e| Failure::Invalid(format!("--claim-lease {seconds}: {e}")))?;
+        builder = builder.claim_lease(lease);
+    }
+    if let Some(url) = options.redis {
+        builder = builder.dedup_store(RedisDedupStore::new(&RedisConfig::new(url)?)?);
+    }
+    let receiver = builder
+        .handler_with_context(move |event: Callback, context: CallbackContext| {
+            let closed = closed.clone();
+            async move {
+                out.print(&EventLine::new(event, context)).map_err(|e| {
+                    closed.notify_one();
+                    HandlerError::from(e)
+                })
+            }
+        })
+        .build()
+        .map_err(|e| Failure::Api(Error::Config(e.to_string())))?;
+    let listener = tokio::net::TcpListener::bind(bind)
+        .await
+        .map_err(|e| Failure::Api(Error::Config(format!("cannot listen on {bind}: {e}"))))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| Failure::Api(Error::Config(e.to_string())))?;
+    let paths: Vec<&str> = receiver.paths().collect();
+    eprintln!("listening on http://{addr} for {paths:?}; Ctrl-C stops it");
+    // The first Ctrl-C (or a closed stdout) stops accepting and lets the
+    // answers in flight finish; a second one exits at once.
+    let stop = async move {
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {
+                eprintln!("stopping: finishing the callbacks in flight (Ctrl-C again to exit now)");
+                tokio::spawn(async {
+                    if tokio::signal::ctrl_c().await.is_ok() {
+                        std::process::exit(130);
+                    }
+                });
+            }
+            _ = stdout_closed.notified() => {}
+        }
+    };
+    receiver.serve(listener, stop).await;
+    Ok(())
+}

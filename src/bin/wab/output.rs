@@ -1,0 +1,285 @@
+//! What the commands print: one line of JSON per result with `--json`, a
+//! line or a few for people without.
+
+use modica_wab::callback::{Callback, CallbackContext, InteractiveReply, MoMessage};
+use modica_wab::response::{
+    Accepted, BroadcastAccepted, MessageRecord, ServiceStatus, Source, UploadedMedia,
+};
+use serde::Serialize;
+use std::fmt::Write as _;
+
+/// How results are printed.
+#[derive(Debug, Clone, Copy)]
+pub struct Out {
+    pub json: bool,
+}
+
+/// A result that prints for people as well as for programs.
+pub trait Render: Serialize {
+    fn human(&self) -> String;
+}
+
+impl Out {
+    /// Writes `value` to stdout. Fails (rather than panicking, as `println!`
+    /// would) when stdout is closed, e.g. `wab listen | head -1`.
+    pub fn print(&self, value: &impl Render) -> std::io::Result<()> {
+        use std::io::Write as _;
+        let text = if self.json {
+            serde_json::to_string(value).map_err(std::io::Error::other)?
+        } else {
+            value.human()
+        };
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "{text}")?;
+        out.flush()
+    }
+
+    /// For results: a closed stdout is not worth failing the command over.
+    pub fn show(&self, value: &impl Render) {
+        let _ = self.print(value);
+    }
+}
+
+fn reference(r: Option<&str>) -> String {
+    r.filter(|r| !r.is_empty())
+        .map_or_else(String::new, |r| format!(" (reference {r})"))
+}
+
+impl Render for Accepted {
+    fn human(&self) -> String {
+        format!(
+            "{} {}{}",
+            self.status,
+            self.id,
+            reference(self.reference.as_deref())
+        )
+    }
+}
+
+impl Render for Vec<BroadcastAccepted> {
+    fn human(&self) -> String {
+        let lines: Vec<String> = self
+            .iter()
+            .map(|a| {
+                format!(
+                    "{} {} for {}{}",
+                    a.status,
+                    a.id,
+                    a.destination,
+                    reference(a.reference.as_deref())
+                )
+            })
+            .collect();
+        lines.join("\n")
+    }
+}
+
+impl Render for MessageRecord {
+    fn human(&self) -> String {
+        let mut out = format!("id:          {}", self.id);
+        let fields = [
+            ("direction", &self.direction),
+            ("type", &self.kind),
+            ("from", &self.source),
+            ("to", &self.destination),
+            ("reference", &self.reference),
+            ("status", &self.status),
+            ("created", &self.created_at),
+            ("updated", &self.updated_at),
+        ];
+        for (name, value) in fields {
+            if let Some(v) = value {
+                let _ = write!(out, "\n{:<12} {v}", format!("{name}:"));
+            }
+        }
+        if let Some(content) = &self.content {
+            let _ = write!(out, "\n{:<12} {content}", "content:");
+        }
+        out
+    }
+}
+
+impl Render for UploadedMedia {
+    fn human(&self) -> String {
+        format!("uploaded as {}", self.id)
+    }
+}
+
+impl Render for Source {
+    fn human(&self) -> String {
+        let mut line = self.source.clone();
+        if let Some(name) = &self.name {
+            let _ = write!(line, "  {name}");
+        }
+        if let Some(status) = &self.status {
+            let _ = write!(line, "  [{status}]");
+        }
+        line
+    }
+}
+
+impl Render for Vec<Source> {
+    fn human(&self) -> String {
+        if self.is_empty() {
+            return "no sources".to_owned();
+        }
+        self.iter()
+            .map(Source::human)
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+}
+
+impl Render for ServiceStatus {
+    fn human(&self) -> String {
+        match &self.version {
+            Some(v) => format!("{} (version {v})", self.status),
+            None => self.status.clone(),
+        }
+    }
+}
+
+/// A downloaded media file.
+#[derive(Serialize)]
+pub struct Downloaded {
+    pub id: String,
+    pub file: std::path::PathBuf,
+    pub bytes: u64,
+    pub content_type: Option<String>,
+}
+
+impl Render for Downloaded {
+    fn human(&self) -> String {
+        format!(
+            "wrote {} bytes of {} to {}",
+            self.bytes,
+            self.content_type.as_deref().unwrap_or("media"),
+            self.file.display()
+        )
+    }
+}
+
+/// A running sandbox: where it is and how to reach it.
+#[derive(Serialize)]
+pub struct SandboxInfo {
+    pub base_url: String,
+    pub username: String,
+    pub password: String,
+    pub business_number: String,
+}
+
+impl Render for SandboxInfo {
+    fn human(&self) -> String {
+        format!(
+            "MODICA_BASE_URL={}\nMODICA_USERNAME={}\nMODICA_PASSWORD={}\nMODICA_SOURCE={}",
+            self.base_url, self.username, self.password, self.business_number
+        )
+    }
+}
+
+/// One event `wab listen` received.
+#[derive(Serialize)]
+pub struct EventLine {
+    kind: &'static str,
+    event: Callback,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+    /// The configured URL it came to (no credentials), and the account.
+    url: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    account: Option<String>,
+    received_at: String,
+}
+
+impl EventLine {
+    pub fn new(event: Callback, context: CallbackContext) -> Self {
+        let kind = match &event {
+            Callback::Mo(_) => "mo",
+            Callback::Dlr(_) => "dlr",
+            Callback::Malformed { .. } => "malformed",
+            _ => "unknown",
+        };
+        let error = match &event {
+            Callback::Malformed { error, .. } => Some(error.to_string()),
+            _ => None,
+        };
+        Self {
+            kind,
+            event,
+            error,
+            url: context.url().to_owned(),
+            account: context.username().map(str::to_owned),
+            received_at: httpdate::fmt_http_date(context.received_at()),
+        }
+    }
+}
+
+/// A short description of an inbound message's content.
+fn summary(message: &MoMessage) -> String {
+    match message {
+        MoMessage::Text(t) => format!("{:?}", t.body),
+        MoMessage::Image(m)
+        | MoMessage::Audio(m)
+        | MoMessage::Video(m)
+        | MoMessage::Document(m)
+        | MoMessage::Sticker(m) => format!("[media {}]", m.id),
+        MoMessage::Location(l) => format!("[location {}, {}]", l.latitude, l.longitude),
+        MoMessage::Contacts(c) => format!("[{} contact card(s)]", c.len()),
+        MoMessage::Button(b) => format!("[button {:?}]", b.text),
+        MoMessage::Interactive(InteractiveReply::ButtonReply { id, title }) => {
+            format!("[button {id}: {title:?}]")
+        }
+        MoMessage::Interactive(InteractiveReply::ListReply { id, title, .. }) => {
+            format!("[row {id}: {title:?}]")
+        }
+        MoMessage::Interactive(_) => "[interactive reply]".to_owned(),
+        MoMessage::Reaction(r) => format!(
+            "[reaction {} to {}]",
+            r.emoji.as_deref().unwrap_or("removed"),
+            r.message_id
+        ),
+        MoMessage::Order(o) => format!("[order of {} item(s)]", o.product_items.len()),
+        MoMessage::Status(s) => format!("[status {}]", s.status),
+        MoMessage::Unsupported { kind } => format!("[unsupported {kind}]"),
+        MoMessage::System(_) => "[system notice]".to_owned(),
+        MoMessage::Template(t) => format!("[template {}]", t.name),
+        MoMessage::Unknown { kind, .. } => format!("[{kind}]"),
+        _ => "[message]".to_owned(),
+    }
+}
+
+impl Render for EventLine {
+    fn human(&self) -> String {
+        let account = self
+            .account
+            .as_deref()
+            .map_or_else(String::new, |a| format!(" [{a}]"));
+        match &self.event {
+            Callback::Mo(mo) => format!(
+                "mo {} from {} to {}{account}: {}",
+                mo.id,
+                mo.source,
+                mo.destination.as_deref().unwrap_or("?"),
+                summary(&mo.content.message)
+            ),
+            Callback::Dlr(dlr) => {
+                let mut line = format!("dlr {} {}{account}", dlr.id, dlr.status);
+                line.push_str(&reference(dlr.reference.as_deref()));
+                for e in &dlr.errors {
+                    if let Some(code) = e.code {
+                        let _ = write!(line, " code {} ({})", code.code(), code.meaning());
+                    }
+                }
+                line
+            }
+            Callback::Malformed { .. } => format!(
+                "malformed{account}: {}",
+                self.error.as_deref().unwrap_or("")
+            ),
+            other => format!(
+                "unknown{account}: {}",
+                serde_json::to_string(other).unwrap_or_default()
+            ),
+        }
+    }
+}

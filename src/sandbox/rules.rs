@@ -1,0 +1,153 @@
+//! What WhatsApp checks beyond the spec, as the sandbox plays it: the
+//! 24-hour customer-service window, and named template parameters.
+
+use serde_json::Value;
+use std::collections::HashMap;
+
+/// How long after a customer's last message free-form messages may be sent.
+pub(crate) const SERVICE_WINDOW_SECS: u64 = 24 * 3600;
+
+/// When each customer last wrote (Unix seconds), bounded: the oldest
+/// customers are forgotten first.
+#[derive(Debug)]
+pub(crate) struct Conversations {
+    last_inbound: HashMap<String, u64>,
+    capacity: usize,
+}
+
+/// A number as a key: its digits only (`+64 21 123` and `6421123` are one customer).
+pub(crate) fn number_key(number: &str) -> String {
+    number.chars().filter(char::is_ascii_digit).collect()
+}
+
+impl Conversations {
+    pub(crate) fn new(capacity: usize) -> Self {
+        Self {
+            last_inbound: HashMap::new(),
+            capacity: capacity.max(1),
+        }
+    }
+
+    /// The customer wrote at `at`; a later message already known stands.
+    pub(crate) fn record(&mut self, customer: &str, at: u64) {
+        let key = number_key(customer);
+        if !self.last_inbound.contains_key(&key) && self.last_inbound.len() >= self.capacity {
+            let oldest = self
+                .last_inbound
+                .iter()
+                .min_by_key(|(_, at)| **at)
+                .map(|(k, _)| k.clone());
+            if let Some(oldest) = oldest {
+                self.last_inbound.remove(&oldest);
+            }
+        }
+        let last = self.last_inbound.entry(key).or_insert(at);
+        *last = (*last).max(at);
+    }
+
+    /// When the customer last wrote.
+    pub(crate) fn last_inbound(&self, customer: &str) -> Option<u64> {
+        self.last_inbound.get(&number_key(customer)).copied()
+    }
+
+    /// Whether a free-form message to `customer` at `now` falls outside the
+    /// window: the customer's last message is older than 24 hours (or, when
+    /// `require_contact`, the customer never wrote).
+    pub(crate) fn window_closed(&self, customer: &str, now: u64, require_contact: bool) -> bool {
+        match self.last_inbound(customer) {
+            Some(at) => now.saturating_sub(at) > SERVICE_WINDOW_SECS,
+            None => require_contact,
+        }
+    }
+}
+
+/// Whether a message body is a template (the only kind allowed outside the window).
+pub(crate) fn is_template(body: &Value) -> bool {
+    body.get("type").and_then(Value::as_str) == Some("template")
+}
+
+/// What is wrong with a template's named parameters, as WhatsApp would see it:
+/// a component that names some parameters and not others, or one name twice.
+pub(crate) fn template_parameters_problem(body: &Value) -> Option<String> {
+    let components = body.pointer("/template/components")?.as_array()?;
+    for (i, component) in components.iter().enumerate() {
+        let Some(parameters) = component.get("parameters").and_then(Value::as_array) else {
+            continue;
+        };
+        let names: Vec<Option<&str>> = parameters
+            .iter()
+            .map(|p| p.get("parameter_name").and_then(Value::as_str))
+            .collect();
+        let named = names.iter().flatten().count();
+        if named != 0 && named != names.len() {
+            return Some(format!(
+                "template.components[{i}]: {named} of {} parameters are named; name all or none",
+                names.len()
+            ));
+        }
+        for (j, name) in names.iter().enumerate() {
+            if let Some(name) = name
+                && names[..j].contains(&Some(name))
+            {
+                return Some(format!(
+                    "template.components[{i}].parameters[{j}]: parameter_name {name:?} given twice"
+                ));
+            }
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn the_window_closes_24_hours_after_the_last_message() {
+        let mut c = Conversations::new(10);
+        c.record("+64 21 123", 1_000);
+        c.record("6421123", 500); // older: the later message stands
+        assert_eq!(c.last_inbound("+6421123"), Some(1_000));
+        assert!(!c.window_closed("6421123", 1_000 + SERVICE_WINDOW_SECS, false));
+        assert!(c.window_closed("6421123", 1_001 + SERVICE_WINDOW_SECS, false));
+        assert!(
+            !c.window_closed("+64999", 0, false),
+            "never wrote: not enforced"
+        );
+        assert!(c.window_closed("+64999", 0, true), "never wrote: enforced");
+    }
+
+    #[test]
+    fn the_oldest_customer_is_forgotten_first() {
+        let mut c = Conversations::new(2);
+        c.record("1", 10);
+        c.record("2", 5);
+        c.record("3", 20);
+        assert_eq!(c.last_inbound("2"), None);
+        assert_eq!(c.last_inbound("1"), Some(10));
+        assert_eq!(c.last_inbound("3"), Some(20));
+    }
+
+    #[test]
+    fn named_parameters_all_or_none_and_once_each() {
+        let template = |parameters: Value| {
+            json!({"type": "template", "template": {"name": "t", "language": {"code": "en"},
+                "components": [{"type": "body", "parameters": parameters}]}})
+        };
+        let named = |name: &str| json!({"type": "text", "text": "x", "parameter_name": name});
+        let positional = json!({"type": "text", "text": "x"});
+        assert_eq!(
+            template_parameters_problem(&template(json!([named("a"), named("b")]))),
+            None
+        );
+        assert_eq!(
+            template_parameters_problem(&template(json!([positional, positional]))),
+            None
+        );
+        let mixed = template_parameters_problem(&template(json!([named("a"), positional])));
+        assert!(mixed.unwrap().contains("1 of 2 parameters are named"));
+        let twice = template_parameters_problem(&template(json!([named("a"), named("a")])));
+        assert!(twice.unwrap().contains("given twice"));
+    }
+}

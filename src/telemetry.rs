@@ -1,0 +1,66 @@
+//! What the crate reports about itself: metrics through the `metrics` crate
+//! facade (feature `metrics`; the exporter is the application's choice), and
+//! `tracing` spans (always). Every name is here, so the list in the README
+//! and the code cannot drift apart.
+//!
+//! | metric | kind | labels |
+//! |---|---|---|
+//! | `modica_wab_requests_total` | counter | `operation`, `outcome` (`success`, `api_error`, `transport_error`, `connect_error`), `code` (WhatsApp code or `none`) |
+//! | `modica_wab_request_duration_seconds` | histogram | `operation`, `outcome` |
+//! | `modica_wab_retries_total` | counter | `operation`, `reason` (`status_429`, `status_5xx`, `whatsapp_<code>`, `connect`, `timeout`, `transport`) |
+//! | `modica_wab_pacing_wait_seconds` | histogram | — |
+//! | `modica_wab_callbacks_total` | counter | `kind` (`mo`, `dlr`, `unknown`, `malformed`), `outcome` (`handled`, `failed`, `duplicate`, `in_flight`, `store_error`, `timeout`, `shutdown`) |
+//! | `modica_wab_dedup_hits_total` | counter | `kind` |
+
+use std::time::Duration;
+
+/// A request ended (after all its attempts).
+pub(crate) fn request_done(
+    operation: &'static str,
+    outcome: &'static str,
+    code: Option<i64>,
+    took: Duration,
+) {
+    #[cfg(feature = "metrics")]
+    {
+        let code = code.map_or_else(|| "none".to_owned(), |c| c.to_string());
+        metrics::counter!("modica_wab_requests_total", "operation" => operation, "outcome" => outcome, "code" => code)
+            .increment(1);
+        metrics::histogram!("modica_wab_request_duration_seconds", "operation" => operation, "outcome" => outcome)
+            .record(took.as_secs_f64());
+    }
+    #[cfg(not(feature = "metrics"))]
+    let _ = (operation, outcome, code, took);
+}
+
+/// An attempt failed and another follows.
+pub(crate) fn retried(operation: &'static str, reason: String) {
+    #[cfg(feature = "metrics")]
+    metrics::counter!("modica_wab_retries_total", "operation" => operation, "reason" => reason)
+        .increment(1);
+    #[cfg(not(feature = "metrics"))]
+    let _ = (operation, reason);
+}
+
+/// A send waited for its pace.
+pub(crate) fn paced(waited: Duration) {
+    #[cfg(feature = "metrics")]
+    metrics::histogram!("modica_wab_pacing_wait_seconds").record(waited.as_secs_f64());
+    #[cfg(not(feature = "metrics"))]
+    let _ = waited;
+}
+
+/// A callback was answered: its kind and what became of it.
+#[cfg(feature = "receiver")]
+pub(crate) fn callback(kind: &'static str, outcome: &'static str) {
+    #[cfg(feature = "metrics")]
+    {
+        metrics::counter!("modica_wab_callbacks_total", "kind" => kind, "outcome" => outcome)
+            .increment(1);
+        if outcome == "duplicate" {
+            metrics::counter!("modica_wab_dedup_hits_total", "kind" => kind).increment(1);
+        }
+    }
+    #[cfg(not(feature = "metrics"))]
+    let _ = (kind, outcome);
+}
