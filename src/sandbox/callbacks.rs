@@ -1,6 +1,7 @@
 //! Callbacks the sandbox makes: DLRs after a send, injected MOs; retried on
 //! non-2xx like a real provider.
 
+use super::records::{DlrEvent, InboundRecord};
 use super::{SentMessage, Shared};
 use base64::Engine as _;
 use serde_json::{Value, json};
@@ -39,30 +40,35 @@ pub(crate) enum Outcome {
     Expired,
 }
 
-/// Delivers `sent` then the final status of `message`, in the background.
+/// Issues `sent` then the final status of `message`, in the background: each
+/// recorded (the chat view shows it) and POSTed to the DLR URLs, if any.
 pub(crate) fn schedule_dlrs(shared: &Arc<Shared>, message: &SentMessage, outcome: Outcome) {
-    if shared.config.dlr_urls.is_empty() {
-        return;
-    }
     let reference = message.reference.clone().unwrap_or_default();
     let id = message.id.clone();
-    let (final_status, errors) = match outcome {
+    let (final_status, code) = match outcome {
         Outcome::Received => ("received", None),
-        Outcome::Rejected(code) => ("rejected", Some(error_object(code))),
-        Outcome::Expired => ("expired", Some(error_object(131026))),
+        Outcome::Rejected(code) => ("rejected", Some(code)),
+        Outcome::Expired => ("expired", Some(131026)),
     };
     let shared = shared.clone();
     begin(&shared);
     tokio::spawn(async move {
-        tokio::time::sleep(shared.config.dlr_delay).await;
-        let sent = json!({ "id": id, "status": "sent", "reference": reference });
-        deliver(&shared, DeliveryKind::Dlr, sent).await;
-        tokio::time::sleep(shared.config.dlr_delay).await;
-        let mut last = json!({ "id": id, "status": final_status, "reference": reference });
-        if let Some(e) = errors {
-            last["errors"] = json!([e]);
+        for (status, code) in [("sent", None), (final_status, code)] {
+            tokio::time::sleep(shared.config.dlr_delay).await;
+            shared.records().dlrs.push(DlrEvent {
+                id: id.clone(),
+                status,
+                code,
+            });
+            shared.changed();
+            if !shared.config.dlr_urls.is_empty() {
+                let mut body = json!({ "id": id, "status": status, "reference": reference });
+                if let Some(code) = code {
+                    body["errors"] = json!([error_object(code)]);
+                }
+                deliver(&shared, DeliveryKind::Dlr, body).await;
+            }
         }
-        deliver(&shared, DeliveryKind::Dlr, last).await;
         end(&shared);
     });
 }
@@ -77,8 +83,14 @@ fn error_object(code: i64) -> Value {
     })
 }
 
-/// Records an inbound message and POSTs it to the MO URL in the background.
-pub(crate) fn inject_mo(shared: &Arc<Shared>, from: &str, content: Value) -> String {
+/// Records an inbound message from `from` to `to` (the business number;
+/// the sandbox's own when `None`) and POSTs it to the MO URL in the background.
+pub(crate) fn inject_mo(
+    shared: &Arc<Shared>,
+    from: &str,
+    to: Option<&str>,
+    content: Value,
+) -> String {
     let id = uuid::Uuid::new_v4().to_string();
     let mut content = match content {
         Value::Object(map) => map,
@@ -117,16 +129,21 @@ pub(crate) fn inject_mo(shared: &Arc<Shared>, from: &str, content: Value) -> Str
     let body = json!({
         "id": id,
         "source": from,
-        "Destination": shared.config.business_number,
+        "Destination": to.unwrap_or(&shared.config.business_number),
         "content": Value::Object(content),
     });
     {
         let mut records = shared.records();
-        records.inbound.push((id.clone(), body.clone()));
+        records.inbound.push(InboundRecord {
+            id: id.clone(),
+            body: body.clone(),
+            at: std::time::SystemTime::now(),
+        });
         if !notice && let Some(at) = written_at {
             records.conversations.record(from, at);
         }
     }
+    shared.changed();
     if !shared.config.mo_urls.is_empty() {
         let shared = shared.clone();
         begin(&shared);
@@ -199,6 +216,7 @@ async fn deliver_once(shared: &Shared, kind: DeliveryKind, body: Value) -> bool 
             d.attempts.push(status);
             d.delivered = delivered;
         }
+        shared.changed();
         if delivered {
             return true;
         }

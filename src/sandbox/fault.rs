@@ -39,6 +39,8 @@ impl Fault {
 #[derive(Debug, Default)]
 pub(crate) struct Script {
     pub(crate) per_recipient: HashMap<String, Fault>,
+    /// Faults for the next sends to a recipient, one each.
+    pub(crate) next_for: HashMap<String, VecDeque<Fault>>,
     pub(crate) scheduled: VecDeque<Fault>,
     pub(crate) random: Option<RandomFaults>,
     pub(crate) throughput: Option<Throughput>,
@@ -85,9 +87,20 @@ impl Throughput {
 }
 
 impl Script {
-    /// The fault for a send to `recipients`, if any: per recipient first, then
-    /// scheduled, then random.
+    /// The fault for a send to `recipients`, if any: the next one scripted
+    /// for a recipient first, then per recipient, then scheduled, then random.
     pub(crate) fn next(&mut self, recipients: &[String]) -> Option<Fault> {
+        for r in recipients {
+            let key = super::rules::number_key(r);
+            if let Some(queue) = self.next_for.get_mut(&key)
+                && let Some(f) = queue.pop_front()
+            {
+                if queue.is_empty() {
+                    self.next_for.remove(&key);
+                }
+                return Some(f);
+            }
+        }
         if let Some(f) = recipients.iter().find_map(|r| self.per_recipient.get(r)) {
             return Some(f.clone());
         }

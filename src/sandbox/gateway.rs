@@ -72,6 +72,9 @@ async fn fault_for(
         }
         fault
     };
+    if fault.is_some() {
+        shared.changed();
+    }
     let outcome = match fault {
         None => Outcome::Received,
         Some(Fault::Slow(delay)) => {
@@ -152,6 +155,7 @@ fn accept(shared: &Arc<Shared>, body: &Value, to: &str, outcome: Outcome) -> Sen
         accepted_at: std::time::SystemTime::now(),
     };
     shared.records().sent.push(message.clone());
+    shared.changed();
     callbacks::schedule_dlrs(shared, &message, outcome);
     message
 }
@@ -246,9 +250,10 @@ pub(crate) async fn broadcast(shared: &Arc<Shared>, body: Value) -> Reply {
 pub(crate) fn lookup(shared: &Shared, id: &str) -> Reply {
     let records = shared.records();
     if let Some(m) = records.sent.iter().rev().find(|m| m.id == id) {
+        let status = records.dlr_state(&m.id).map_or("accepted", |e| e.status);
         let mut details = json!({
             "id": m.id, "source": m.source, "destination": m.to, "direction": "mt",
-            "type": m.kind, "status": "accepted",
+            "type": m.kind, "status": status,
         });
         if let Some(r) = &m.reference {
             details["reference"] = json!(r);
@@ -258,7 +263,13 @@ pub(crate) fn lookup(shared: &Shared, id: &str) -> Reply {
         }
         return Reply::Answer(json_response(StatusCode::OK, &details));
     }
-    if let Some((_, mo)) = records.inbound.iter().rev().find(|(mo_id, _)| mo_id == id) {
+    if let Some(mo) = records
+        .inbound
+        .iter()
+        .rev()
+        .find(|r| r.id == id)
+        .map(|r| &r.body)
+    {
         let details = json!({
             "id": id, "source": mo["source"], "destination": mo["Destination"], "direction": "mo",
             "type": mo["content"]["type"], "content": mo["content"],
@@ -289,6 +300,32 @@ pub(crate) async fn upload<S>(shared: &Shared, boundary: String, body: S, limit:
 where
     S: Stream<Item = Result<Bytes, std::io::Error>> + Send + 'static,
 {
+    match store_upload(shared, boundary, body, limit).await {
+        Ok(stored) => Reply::Answer(json_response(
+            StatusCode::OK,
+            &json!([{ "id": stored.media.id }]),
+        )),
+        Err(reply) => reply,
+    }
+}
+
+/// An uploaded file, stored, with the name the uploader gave it.
+pub(crate) struct Uploaded {
+    pub(crate) media: StoredMedia,
+    pub(crate) filename: Option<String>,
+}
+
+/// Stores the `file` part of a multipart body on disk (at most `limit`
+/// bytes) and records it; the refusal to answer otherwise.
+pub(crate) async fn store_upload<S>(
+    shared: &Shared,
+    boundary: String,
+    body: S,
+    limit: u64,
+) -> Result<Uploaded, Reply>
+where
+    S: Stream<Item = Result<Bytes, std::io::Error>> + Send + 'static,
+{
     let constraints =
         multer::Constraints::new().size_limit(multer::SizeLimit::new().whole_stream(limit));
     let mut form = multer::Multipart::with_constraints(body, boundary, constraints);
@@ -299,26 +336,27 @@ where
             Ok(None) => {
                 let error =
                     json!({ "field": "file", "code": "required", "description": "no `file` part" });
-                return field_errors(StatusCode::UNPROCESSABLE_ENTITY, vec![error]);
+                return Err(field_errors(StatusCode::UNPROCESSABLE_ENTITY, vec![error]));
             }
-            Err(e) => return upload_refused(&e),
+            Err(e) => return Err(upload_refused(&e)),
         };
         let content_type = field
             .content_type()
             .map(ToString::to_string)
             .unwrap_or_else(|| "application/octet-stream".into());
+        let filename = field.file_name().map(str::to_owned);
         let id = uuid::Uuid::new_v4().simple().to_string();
         let path = shared.media_dir.path().join(&id);
-        let mut file = match tokio::fs::File::create(&path).await {
-            Ok(file) => file,
-            Err(e) => {
-                return error(
-                    StatusCode::INSUFFICIENT_STORAGE,
-                    "Insufficient Storage",
-                    &e.to_string(),
-                );
-            }
+        let storage = |e: &dyn std::fmt::Display| {
+            error(
+                StatusCode::INSUFFICIENT_STORAGE,
+                "Insufficient Storage",
+                &e.to_string(),
+            )
         };
+        let mut file = tokio::fs::File::create(&path)
+            .await
+            .map_err(|e| storage(&e))?;
         let mut size = 0u64;
         loop {
             let chunk = match field.chunk().await {
@@ -327,34 +365,28 @@ where
                 Err(e) => {
                     drop(file);
                     let _ = tokio::fs::remove_file(&path).await;
-                    return upload_refused(&e);
+                    return Err(upload_refused(&e));
                 }
             };
             size += chunk.len() as u64;
             if let Err(e) = file.write_all(&chunk).await {
                 let _ = tokio::fs::remove_file(&path).await;
-                return error(
-                    StatusCode::INSUFFICIENT_STORAGE,
-                    "Insufficient Storage",
-                    &e.to_string(),
-                );
+                return Err(storage(&e));
             }
         }
         if file.flush().await.is_err() {
             let _ = tokio::fs::remove_file(&path).await;
-            return error(
-                StatusCode::INSUFFICIENT_STORAGE,
-                "Insufficient Storage",
-                "flush failed",
-            );
+            return Err(storage(&"flush failed"));
         }
-        shared.records().add_media(StoredMedia {
-            id: id.clone(),
+        let media = StoredMedia {
+            id,
             content_type,
             path,
             size,
-        });
-        return Reply::Answer(json_response(StatusCode::OK, &json!([{ "id": id }])));
+        };
+        shared.records().add_media(media.clone());
+        shared.changed();
+        return Ok(Uploaded { media, filename });
     }
 }
 

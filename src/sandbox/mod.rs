@@ -5,7 +5,9 @@
 //! the gateway would), accepts messages with fresh ids, stores uploaded media,
 //! POSTs DLRs (`sent` then `received`, or `rejected`/`expired`) and injected MOs
 //! to your callback URLs with Basic auth taken from the URL, retrying on
-//! non-2xx like a real provider, and can be scripted to fail.
+//! non-2xx like a real provider, and can be scripted to fail. Its chat view
+//! ([`Sandbox::chat_url`]) shows each conversation as the customer sees it,
+//! live, and answers as the customer.
 //!
 //! ```
 //! use modica_wab::sandbox::Sandbox;
@@ -24,13 +26,16 @@
 //! # Ok(()) }
 //! ```
 
+mod builder;
 mod callbacks;
+mod chat;
 mod fault;
 mod gateway;
 mod records;
 mod rules;
 mod server;
 
+pub use builder::SandboxBuilder;
 pub use callbacks::{Delivery, DeliveryKind};
 pub use fault::Fault;
 
@@ -105,6 +110,8 @@ pub(crate) struct Config {
     pub(crate) media_limit: u64,
     pub(crate) body_timeout: Duration,
     pub(crate) record_limit: usize,
+    /// Serve the chat view under `/_sandbox/<token>/`.
+    pub(crate) ui: bool,
     /// Free-form messages need a customer who wrote within 24 hours, not
     /// only one whose last message is older.
     pub(crate) require_contact: bool,
@@ -150,9 +157,18 @@ pub(crate) struct Shared {
     pub(crate) idle: tokio::sync::Notify,
     /// The next callback URL to use, per kind (round robin).
     pub(crate) turn: AtomicUsize,
+    /// Bumped on every change the chat view shows.
+    pub(crate) version: tokio::sync::watch::Sender<u64>,
+    /// The secret path segment of the chat view; `None` when it is off.
+    pub(crate) ui_token: Option<String>,
 }
 
 impl Shared {
+    /// Tells the chat view something changed.
+    pub(crate) fn changed(&self) {
+        self.version.send_modify(|v| *v = v.wrapping_add(1));
+    }
+
     pub(crate) fn records(&self) -> MutexGuard<'_, Records> {
         // Records stay consistent even if a holder panicked; keep serving.
         self.records.lock().unwrap_or_else(|e| e.into_inner())
@@ -165,15 +181,6 @@ pub const DEFAULT_JSON_LIMIT: usize = 1 << 20;
 pub const DEFAULT_MEDIA_LIMIT: u64 = 100 * 1024 * 1024;
 /// How many of each kind of record (sends, requests, deliveries, media…) the sandbox keeps.
 pub const DEFAULT_RECORD_LIMIT: usize = 10_000;
-
-/// Configures a [`Sandbox`].
-#[derive(Debug)]
-#[must_use]
-pub struct SandboxBuilder {
-    addr: String,
-    config: Config,
-    spec: Option<String>,
-}
 
 /// A running sandbox. Dropping it stops the server.
 #[derive(Debug)]
@@ -193,27 +200,25 @@ impl Sandbox {
     /// Starts a configuration: 127.0.0.1 on a random port, credentials
     /// `sandbox`/`sandbox`, business number `6421000001`, no callback URLs.
     pub fn builder() -> SandboxBuilder {
-        SandboxBuilder {
-            addr: "127.0.0.1:0".into(),
-            config: Config {
-                username: "sandbox".into(),
-                password: "sandbox".into(),
-                business_number: "6421000001".into(),
-                mo_urls: Vec::new(),
-                dlr_urls: Vec::new(),
-                duplicates: None,
-                dlr_delay: Duration::from_millis(20),
-                callback_attempts: 5,
-                callback_backoff: Duration::from_millis(50),
-                strict: false,
-                json_limit: DEFAULT_JSON_LIMIT,
-                media_limit: DEFAULT_MEDIA_LIMIT,
-                body_timeout: Duration::from_secs(10),
-                record_limit: DEFAULT_RECORD_LIMIT,
-                require_contact: false,
-            },
-            spec: None,
-        }
+        SandboxBuilder::new()
+    }
+
+    /// The chat view's address (open it in a browser), when it is on.
+    pub fn chat_url(&self) -> Option<String> {
+        let token = self.shared.ui_token.as_deref()?;
+        Some(format!("http://{}/_sandbox/{token}/", self.addr))
+    }
+
+    /// Makes the next send to `recipient` meet `fault` (once; queued after
+    /// any fault already waiting for it). The chat view's fault buttons do this.
+    pub fn fail_next_send_to(&self, recipient: &str, fault: Fault) {
+        self.shared
+            .records()
+            .script
+            .next_for
+            .entry(rules::number_key(recipient))
+            .or_default()
+            .push_back(fault);
     }
 
     /// The base URL to give [`crate::ClientBuilder::base_url`].
@@ -323,7 +328,7 @@ impl Sandbox {
     /// message object, e.g. `{"type":"text","text":{"body":"hi"}}`) and POSTs it
     /// to the MO URL. Returns the MO id.
     pub fn inject_mo(&self, from: &str, content: Value) -> String {
-        callbacks::inject_mo(&self.shared, from, content)
+        callbacks::inject_mo(&self.shared, from, None, content)
     }
 
     /// Injects an inbound text message. Returns the MO id.
@@ -371,164 +376,5 @@ impl Sandbox {
             }
         };
         tokio::time::timeout(timeout, wait).await.is_ok()
-    }
-}
-
-impl SandboxBuilder {
-    /// The address to listen on (default `127.0.0.1:0`, a random port).
-    pub fn bind(mut self, addr: impl Into<String>) -> Self {
-        self.addr = addr.into();
-        self
-    }
-
-    /// The credentials clients must send.
-    pub fn credentials(mut self, username: impl Into<String>, password: impl Into<String>) -> Self {
-        self.config.username = username.into();
-        self.config.password = password.into();
-        self
-    }
-
-    /// The business number (Destination of injected MOs).
-    pub fn business_number(mut self, number: impl Into<String>) -> Self {
-        self.config.business_number = number.into();
-        self
-    }
-
-    /// Where MOs are POSTed; credentials in the URL are sent as Basic auth.
-    ///
-    /// Call it again for more URLs (replicas behind no load balancer):
-    /// deliveries go to each in turn, and a failed one is tried on the next.
-    pub fn mo_url(mut self, url: impl Into<String>) -> Self {
-        self.config.mo_urls.push(url.into());
-        self
-    }
-
-    /// Where DLRs are POSTed; credentials in the URL are sent as Basic auth.
-    ///
-    /// Call it again for more URLs, as for [`Self::mo_url`].
-    pub fn dlr_url(mut self, url: impl Into<String>) -> Self {
-        self.config.dlr_urls.push(url.into());
-        self
-    }
-
-    /// Delay before each DLR (`sent`, then the final status). Default 20 ms.
-    pub fn dlr_delay(mut self, delay: Duration) -> Self {
-        self.config.dlr_delay = delay;
-        self
-    }
-
-    /// Delivers callbacks more than once, as at-least-once providers do: after
-    /// a delivery the receiver took, the same event again with probability
-    /// `redeliver`; and twice at the same time with probability `concurrent`
-    /// (seeded, so repeatable). For testing that a receiver de-duplicates.
-    pub fn duplicate_callbacks(mut self, redeliver: f64, concurrent: f64, seed: u64) -> Self {
-        use rand::SeedableRng;
-        let rate = |p: f64| {
-            if p.is_finite() {
-                p.clamp(0.0, 1.0)
-            } else {
-                0.0
-            }
-        };
-        self.config.duplicates = Some(Duplicates {
-            redeliver: rate(redeliver),
-            concurrent: rate(concurrent),
-            rng: std::sync::Mutex::new(rand::rngs::StdRng::seed_from_u64(seed)),
-        });
-        self
-    }
-
-    /// Callback attempts per event and the first backoff (doubling). Default 5, 50 ms.
-    pub fn callback_retries(mut self, attempts: u32, backoff: Duration) -> Self {
-        self.config.callback_attempts = attempts.max(1);
-        self.config.callback_backoff = backoff;
-        self
-    }
-
-    /// Refuses what the spec leaves open: an object that lists its properties
-    /// accepts no others (a misspelt optional field gets 400). Off by default,
-    /// where the sandbox accepts whatever the spec allows.
-    pub fn strict(mut self, strict: bool) -> Self {
-        self.config.strict = strict;
-        self
-    }
-
-    /// Plays the 24-hour customer-service window for customers who never
-    /// wrote too: a free-form (non-template) message to them is rejected
-    /// with 131047, as WhatsApp does. Off by default, where only customers
-    /// whose last message is older than 24 hours are refused (so examples
-    /// can message a customer who never wrote).
-    pub fn require_service_window(mut self, require: bool) -> Self {
-        self.config.require_contact = require;
-        self
-    }
-
-    /// Largest JSON body read (default [`DEFAULT_JSON_LIMIT`]) and largest media
-    /// upload stored (default [`DEFAULT_MEDIA_LIMIT`]); larger ones get 413.
-    pub fn body_limits(mut self, json: usize, media: u64) -> Self {
-        self.config.json_limit = json;
-        self.config.media_limit = media;
-        self
-    }
-
-    /// Longest a client may take to send the next part of a body (408, or 422
-    /// for an upload, past it). Default 10 s.
-    pub fn body_timeout(mut self, timeout: Duration) -> Self {
-        self.config.body_timeout = timeout;
-        self
-    }
-
-    /// How many of each kind of record it keeps, oldest forgotten first
-    /// (default [`DEFAULT_RECORD_LIMIT`]). Uploaded media beyond it are deleted.
-    pub fn record_limit(mut self, records: usize) -> Self {
-        self.config.record_limit = records;
-        self
-    }
-
-    /// Validates against this OpenAPI document (JSON) instead of the built spec.
-    pub fn spec_json(mut self, spec: impl Into<String>) -> Self {
-        self.spec = Some(spec.into());
-        self
-    }
-
-    /// Starts serving on a background task of the current tokio runtime.
-    pub async fn start(self) -> Result<Sandbox, SandboxError> {
-        for url in self.config.mo_urls.iter().chain(&self.config.dlr_urls) {
-            url::Url::parse(url).map_err(|e| {
-                SandboxError::CallbackUrl(format!("{}: {e}", crate::auth::redact(url)))
-            })?;
-        }
-        let spec = self.spec.as_deref().unwrap_or(crate::spec::SPEC_JSON);
-        let validator = Validator::from_json(spec, self.config.strict)?;
-        let media_dir = tempfile::Builder::new()
-            .prefix("modica-wab-sandbox-")
-            .tempdir()
-            .map_err(SandboxError::MediaDir)?;
-        let listener = tokio::net::TcpListener::bind(&self.addr)
-            .await
-            .map_err(|source| SandboxError::Bind {
-                addr: self.addr.clone(),
-                source,
-            })?;
-        let addr = listener.local_addr().map_err(|source| SandboxError::Bind {
-            addr: self.addr.clone(),
-            source,
-        })?;
-        let shared = Arc::new(Shared {
-            records: Mutex::new(Records::new(self.config.record_limit)),
-            config: self.config,
-            validator,
-            media_dir,
-            http: reqwest::Client::new(),
-            pending: AtomicUsize::new(0),
-            idle: tokio::sync::Notify::new(),
-            turn: AtomicUsize::new(0),
-        });
-        let server = tokio::spawn(server::serve(listener, shared.clone()));
-        Ok(Sandbox {
-            shared,
-            addr,
-            server,
-        })
     }
 }

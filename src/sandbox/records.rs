@@ -66,12 +66,30 @@ pub(crate) struct StoredMedia {
 /// One request the sandbox answered.
 pub(crate) type RequestRecord = (String, String, u16);
 
+/// An injected MO: its id, the body POSTed, and when.
+#[derive(Debug, Clone)]
+pub(crate) struct InboundRecord {
+    pub(crate) id: String,
+    pub(crate) body: Value,
+    pub(crate) at: std::time::SystemTime,
+}
+
+/// A delivery report the sandbox issued (whether or not a DLR URL took it).
+#[derive(Debug, Clone)]
+pub(crate) struct DlrEvent {
+    pub(crate) id: String,
+    pub(crate) status: &'static str,
+    pub(crate) code: Option<i64>,
+}
+
 /// Everything the sandbox remembers, each list bounded.
 #[derive(Debug)]
 pub(crate) struct Records {
     pub(crate) sent: Ring<SentMessage>,
-    /// Injected MOs: id and body.
-    pub(crate) inbound: Ring<(String, Value)>,
+    /// Injected MOs.
+    pub(crate) inbound: Ring<InboundRecord>,
+    /// Delivery reports issued, in order.
+    pub(crate) dlrs: Ring<DlrEvent>,
     pub(crate) media: Ring<StoredMedia>,
     pub(crate) sources: Ring<Value>,
     pub(crate) requests: Ring<RequestRecord>,
@@ -90,6 +108,7 @@ impl Records {
         Self {
             sent: Ring::new(capacity),
             inbound: Ring::new(capacity),
+            dlrs: Ring::new(capacity),
             media: Ring::new(capacity),
             sources: Ring::new(capacity),
             requests: Ring::new(capacity),
@@ -106,6 +125,21 @@ impl Records {
         if let Some(old) = self.media.push(media) {
             let _ = std::fs::remove_file(old.path);
         }
+    }
+
+    /// The furthest delivery report issued for message `id`.
+    pub(crate) fn dlr_state(&self, id: &str) -> Option<&DlrEvent> {
+        let rank = |s: &str| match s {
+            "sent" => 1,
+            _ => 2,
+        };
+        self.dlrs.iter().filter(|e| e.id == id).fold(
+            None,
+            |best: Option<&DlrEvent>, e| match best {
+                Some(b) if rank(b.status) >= rank(e.status) => Some(b),
+                _ => Some(e),
+            },
+        )
     }
 
     pub(crate) fn media(&self, id: &str) -> Option<&StoredMedia> {

@@ -37,6 +37,11 @@ pub(crate) async fn serve(listener: tokio::net::TcpListener, shared: Arc<Shared>
 }
 
 async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response {
+    // The chat view is not the API: not authenticated by the API's
+    // credentials (its address holds a secret), not recorded as a request.
+    if request.uri().path().starts_with(super::chat::PREFIX) {
+        return super::chat::handle(&shared, request).await;
+    }
     let kill = request.extensions().get::<ConnectionKill>().cloned();
     let method = request.method().as_str().to_owned();
     // Kept short: anyone, with or without credentials, chooses the target.

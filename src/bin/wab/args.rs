@@ -103,6 +103,10 @@ pub enum Command {
         /// Refuse what the spec leaves open (an undeclared field in a body).
         #[arg(long)]
         strict: bool,
+        /// Do not serve the chat view (the conversations as the customer
+        /// sees them, at the address printed on start).
+        #[arg(long)]
+        no_chat: bool,
     },
 }
 

@@ -166,14 +166,21 @@ pub struct SandboxInfo {
     pub username: String,
     pub password: String,
     pub business_number: String,
+    /// The chat view's address, when it is served.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub chat_url: Option<String>,
 }
 
 impl Render for SandboxInfo {
     fn human(&self) -> String {
-        format!(
+        let mut text = format!(
             "MODICA_BASE_URL={}\nMODICA_USERNAME={}\nMODICA_PASSWORD={}\nMODICA_SOURCE={}",
             self.base_url, self.username, self.password, self.business_number
-        )
+        );
+        if let Some(chat) = &self.chat_url {
+            text.push_str(&format!("\nchat view: {chat}"));
+        }
+        text
     }
 }
 

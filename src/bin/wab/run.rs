@@ -145,7 +145,8 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
             mo_url,
             dlr_url,
             strict,
-        } => sandbox(out, &cli, bind, mo_url, dlr_url, *strict).await?,
+            no_chat,
+        } => sandbox(out, &cli, bind, mo_url, dlr_url, *strict, !*no_chat).await?,
     }
     Ok(())
 }
@@ -157,8 +158,9 @@ async fn sandbox(
     mo_urls: &[String],
     dlr_urls: &[String],
     strict: bool,
+    chat: bool,
 ) -> Result<(), Failure> {
-    let mut builder = Sandbox::builder().bind(bind).strict(strict);
+    let mut builder = Sandbox::builder().bind(bind).strict(strict).chat_view(chat);
     if let (Some(u), Some(p)) = (&cli.username, &cli.password) {
         builder = builder.credentials(u.clone(), p.clone());
     }
@@ -180,8 +182,12 @@ async fn sandbox(
         username: sandbox.username().to_owned(),
         password: sandbox.password().to_owned(),
         business_number: sandbox.business_number().to_owned(),
+        chat_url: sandbox.chat_url(),
     });
     eprintln!("sandbox running on {}; Ctrl-C stops it", sandbox.base_url());
+    if let Some(chat) = sandbox.chat_url() {
+        eprintln!("the conversations, as the customer sees them: {chat}");
+    }
     let _ = tokio::signal::ctrl_c().await;
     Ok(())
 }

@@ -1,0 +1,147 @@
+//! What the customer does in the chat view, as the sandbox carries it out:
+//! each becomes an MO POSTed to the service's MO URL (or a fault scripted
+//! for the service's next send), exactly as the sandbox's own API for tests
+//! does it.
+
+use super::super::callbacks;
+use super::super::fault::Fault;
+use super::super::rules::number_key;
+use super::super::{Shared, gateway};
+use super::view::Pair;
+use serde_json::{Value, json};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// A form's fields.
+pub(super) struct Form(Vec<(String, String)>);
+
+impl Form {
+    pub(super) fn parse(body: &[u8]) -> Self {
+        Self(url::form_urlencoded::parse(body).into_owned().collect())
+    }
+
+    pub(super) fn get(&self, name: &str) -> &str {
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map_or("", |(_, v)| v.as_str())
+    }
+}
+
+/// What an action could not do.
+pub(super) type Refused = &'static str;
+
+fn customer(pair: &Pair) -> String {
+    format!("+{}", pair.customer)
+}
+
+fn inject(shared: &Arc<Shared>, pair: &Pair, content: Value) {
+    callbacks::inject_mo(shared, &customer(pair), Some(&pair.business), content);
+}
+
+/// The customer writes.
+pub(super) fn reply(shared: &Arc<Shared>, pair: &Pair, form: &Form) -> Result<(), Refused> {
+    let text = form.get("text");
+    if text.trim().is_empty() {
+        return Err("an empty message");
+    }
+    inject(
+        shared,
+        pair,
+        json!({ "type": "text", "text": { "body": text } }),
+    );
+    Ok(())
+}
+
+/// A new customer writes first.
+pub(super) fn start(shared: &Arc<Shared>, form: &Form) -> Result<Pair, Refused> {
+    let pair = Pair {
+        business: number_key(form.get("business")),
+        customer: number_key(form.get("customer")),
+    };
+    if pair.customer.len() < 6 || pair.business.is_empty() {
+        return Err("a customer number (E.164) and a business number");
+    }
+    reply(shared, &pair, form)?;
+    Ok(pair)
+}
+
+/// The customer taps a reply button, a list row or a template's quick reply.
+pub(super) fn tap(shared: &Arc<Shared>, pair: &Pair, form: &Form) -> Result<(), Refused> {
+    let (id, title) = (form.get("id"), form.get("title"));
+    let context = json!({ "from": pair.business, "id": form.get("context") });
+    let content = match form.get("kind") {
+        "button" => json!({ "type": "interactive", "context": context,
+            "interactive": { "type": "button_reply", "button_reply": { "id": id, "title": title } } }),
+        "row" => json!({ "type": "interactive", "context": context,
+            "interactive": { "type": "list_reply", "list_reply": { "id": id, "title": title } } }),
+        "template" => json!({ "type": "button", "context": context,
+            "button": { "text": title, "payload": id } }),
+        _ => return Err("a tap on something unknown"),
+    };
+    inject(shared, pair, content);
+    Ok(())
+}
+
+/// The customer reacts to one of the service's messages.
+pub(super) fn react(shared: &Arc<Shared>, pair: &Pair, form: &Form) -> Result<(), Refused> {
+    let message_id = form.get("message_id");
+    if message_id.is_empty() {
+        return Err("a reaction to no message");
+    }
+    inject(
+        shared,
+        pair,
+        json!({ "type": "reaction", "reaction": { "message_id": message_id, "emoji": form.get("emoji") } }),
+    );
+    Ok(())
+}
+
+/// The service's next send to this customer meets a fault.
+pub(super) fn fault(shared: &Arc<Shared>, pair: &Pair, form: &Form) -> Result<(), Refused> {
+    let fault = match form.get("fault") {
+        "131047" => Fault::WhatsAppError(131047),
+        "131026" => Fault::WhatsAppError(131026),
+        "429" => Fault::TooManyRequests(Duration::from_secs(2)),
+        "503" => Fault::ServerError(503),
+        "drop" => Fault::DropConnection,
+        _ => return Err("a fault this page does not offer"),
+    };
+    shared
+        .records()
+        .script
+        .next_for
+        .entry(pair.customer.clone())
+        .or_default()
+        .push_back(fault);
+    shared.changed();
+    Ok(())
+}
+
+/// The customer sends a file: stored like an upload, delivered as a media MO
+/// the service can download.
+pub(super) async fn upload<S>(
+    shared: &Arc<Shared>,
+    pair: &Pair,
+    boundary: String,
+    body: S,
+) -> Result<(), gateway::Reply>
+where
+    S: futures_core::Stream<Item = Result<bytes::Bytes, std::io::Error>> + Send + 'static,
+{
+    let limit = shared.config.media_limit;
+    let uploaded = gateway::store_upload(shared, boundary, body, limit).await?;
+    let mime = uploaded.media.content_type.clone();
+    let kind = match mime.split('/').next() {
+        Some("image") if mime != "image/svg+xml" => "image",
+        Some("video") => "video",
+        Some("audio") => "audio",
+        _ => "document",
+    };
+    let mut object = json!({ "id": uploaded.media.id, "mime_type": mime });
+    if let Some(name) = uploaded.filename {
+        object["filename"] = json!(name);
+    }
+    inject(shared, pair, json!({ "type": kind, kind: object }));
+    Ok(())
+}
