@@ -52,7 +52,7 @@ pub struct OrderItem {
 
 impl InboundOrder {
     /// The sum of price × quantity, and its currency; `None` when the order
-    /// is empty or mixes currencies.
+    /// is empty, mixes currencies, or sums past what an `f64` holds.
     pub fn total(&self) -> Option<(f64, &str)> {
         let currency = self.product_items.first()?.currency.as_str();
         let mut total = 0.0;
@@ -62,7 +62,7 @@ impl InboundOrder {
             }
             total += item.item_price * item.quantity as f64;
         }
-        Some((total, currency))
+        total.is_finite().then_some((total, currency))
     }
 }
 
@@ -122,15 +122,15 @@ impl Number for u64 {
 }
 
 impl Number for f64 {
-    const EXPECTED: &str = "a price";
+    const EXPECTED: &str = "a price (a number, not negative)";
     fn from_u64(v: u64) -> Option<Self> {
         Some(v as f64)
     }
     fn from_f64(v: f64) -> Option<Self> {
-        v.is_finite().then_some(v)
+        (v.is_finite() && v >= 0.0).then_some(v)
     }
     fn valid(&self) -> bool {
-        self.is_finite()
+        self.is_finite() && *self >= 0.0
     }
 }
 
@@ -157,6 +157,8 @@ mod tests {
             r#"{"quantity":-1}"#,
             r#"{"quantity":"many"}"#,
             r#"{"item_price":"free"}"#,
+            r#"{"item_price":-2.5}"#,
+            r#"{"item_price":"-1"}"#,
             r#"{"quantity":1.5}"#,
         ] {
             assert!(serde_json::from_str::<OrderItem>(bad).is_err(), "{bad}");

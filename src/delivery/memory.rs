@@ -1,7 +1,7 @@
 //! A [`DeliveryStore`] in this process's memory, bounded.
 
 use super::{Change, Delivery, DeliveryStore, StoreFuture};
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Mutex;
 
 /// Keeps the records of the last `capacity` messages (the oldest first
@@ -16,7 +16,7 @@ pub struct MemoryDeliveryStore {
 struct State {
     records: HashMap<String, Delivery>,
     order: VecDeque<String>,
-    references: HashMap<String, Vec<String>>,
+    references: HashMap<String, HashSet<String>>,
 }
 
 impl MemoryDeliveryStore {
@@ -61,7 +61,7 @@ impl DeliveryStore for MemoryDeliveryStore {
                     && let Some(reference) = gone.reference
                     && let Some(ids) = s.references.get_mut(&reference)
                 {
-                    ids.retain(|i| *i != old);
+                    ids.remove(&old);
                     if ids.is_empty() {
                         s.references.remove(&reference);
                     }
@@ -80,20 +80,20 @@ impl DeliveryStore for MemoryDeliveryStore {
         let mut s = self.lock();
         // Only for a message still held, so references cannot outgrow records.
         if s.records.contains_key(id) {
-            let ids = s.references.entry(reference.to_owned()).or_default();
-            if !ids.iter().any(|i| i == id) {
-                ids.push(id.to_owned());
-            }
+            s.references
+                .entry(reference.to_owned())
+                .or_default()
+                .insert(id.to_owned());
         }
         Box::pin(std::future::ready(Ok(())))
     }
 
     fn ids<'a>(&'a self, reference: &'a str) -> StoreFuture<'a, Vec<String>> {
-        let ids = self
+        let ids: Vec<String> = self
             .lock()
             .references
             .get(reference)
-            .cloned()
+            .map(|ids| ids.iter().cloned().collect())
             .unwrap_or_default();
         Box::pin(std::future::ready(Ok(ids)))
     }

@@ -140,7 +140,8 @@ pub(crate) fn inject_mo(
             at: std::time::SystemTime::now(),
         });
         if !notice && let Some(at) = written_at {
-            records.conversations.record(from, at);
+            let business = to.unwrap_or(&shared.config.business_number);
+            records.conversations.record(business, from, at);
         }
     }
     shared.changed();

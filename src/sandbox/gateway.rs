@@ -184,9 +184,13 @@ fn window_outcome(shared: &Shared, body: &Value, to: &str, outcome: Outcome) -> 
         return outcome;
     }
     let mut records = shared.records();
-    let closed = records
-        .conversations
-        .window_closed(to, now_secs(), shared.config.require_contact);
+    let business = text(body, "source");
+    let closed = records.conversations.window_closed(
+        &business,
+        to,
+        now_secs(),
+        shared.config.require_contact,
+    );
     if !closed {
         return outcome;
     }

@@ -357,9 +357,15 @@ impl Sandbox {
         )
     }
 
-    /// When `customer` last wrote (the latest injected message's timestamp).
+    /// When `customer` last wrote to the sandbox's business number (the
+    /// latest injected message's timestamp).
     pub fn last_inbound(&self, customer: &str) -> Option<std::time::SystemTime> {
-        let at = self.shared.records().conversations.last_inbound(customer)?;
+        let business = &self.shared.config.business_number;
+        let at = self
+            .shared
+            .records()
+            .conversations
+            .last_inbound(business, customer)?;
         Some(std::time::UNIX_EPOCH + Duration::from_secs(at))
     }
 

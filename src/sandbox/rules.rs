@@ -7,11 +7,12 @@ use std::collections::HashMap;
 /// How long after a customer's last message free-form messages may be sent.
 pub(crate) const SERVICE_WINDOW_SECS: u64 = 24 * 3600;
 
-/// When each customer last wrote (Unix seconds), bounded: the oldest
-/// customers are forgotten first.
+/// When each customer last wrote to each business number (Unix seconds),
+/// bounded: the oldest pairs are forgotten first. A window is per pair: a
+/// customer who wrote to one number has no window with another.
 #[derive(Debug)]
 pub(crate) struct Conversations {
-    last_inbound: HashMap<String, u64>,
+    last_inbound: HashMap<(String, String), u64>,
     capacity: usize,
 }
 
@@ -28,9 +29,9 @@ impl Conversations {
         }
     }
 
-    /// The customer wrote at `at`; a later message already known stands.
-    pub(crate) fn record(&mut self, customer: &str, at: u64) {
-        let key = number_key(customer);
+    /// The customer wrote to `business` at `at`; a later message already known stands.
+    pub(crate) fn record(&mut self, business: &str, customer: &str, at: u64) {
+        let key = (number_key(business), number_key(customer));
         if !self.last_inbound.contains_key(&key) && self.last_inbound.len() >= self.capacity {
             let oldest = self
                 .last_inbound
@@ -45,16 +46,23 @@ impl Conversations {
         *last = (*last).max(at);
     }
 
-    /// When the customer last wrote.
-    pub(crate) fn last_inbound(&self, customer: &str) -> Option<u64> {
-        self.last_inbound.get(&number_key(customer)).copied()
+    /// When the customer last wrote to `business`.
+    pub(crate) fn last_inbound(&self, business: &str, customer: &str) -> Option<u64> {
+        let key = (number_key(business), number_key(customer));
+        self.last_inbound.get(&key).copied()
     }
 
-    /// Whether a free-form message to `customer` at `now` falls outside the
-    /// window: the customer's last message is older than 24 hours (or, when
-    /// `require_contact`, the customer never wrote).
-    pub(crate) fn window_closed(&self, customer: &str, now: u64, require_contact: bool) -> bool {
-        match self.last_inbound(customer) {
+    /// Whether a free-form message from `business` to `customer` at `now`
+    /// falls outside the window: the customer's last message to that number
+    /// is older than 24 hours (or, when `require_contact`, there is none).
+    pub(crate) fn window_closed(
+        &self,
+        business: &str,
+        customer: &str,
+        now: u64,
+        require_contact: bool,
+    ) -> bool {
+        match self.last_inbound(business, customer) {
             Some(at) => now.saturating_sub(at) > SERVICE_WINDOW_SECS,
             None => require_contact,
         }
@@ -106,27 +114,32 @@ mod tests {
     #[test]
     fn the_window_closes_24_hours_after_the_last_message() {
         let mut c = Conversations::new(10);
-        c.record("+64 21 123", 1_000);
-        c.record("6421123", 500); // older: the later message stands
-        assert_eq!(c.last_inbound("+6421123"), Some(1_000));
-        assert!(!c.window_closed("6421123", 1_000 + SERVICE_WINDOW_SECS, false));
-        assert!(c.window_closed("6421123", 1_001 + SERVICE_WINDOW_SECS, false));
+        c.record("649", "+64 21 123", 1_000);
+        c.record("+649", "6421123", 500); // older: the later message stands
+        assert_eq!(c.last_inbound("649", "+6421123"), Some(1_000));
+        assert!(!c.window_closed("649", "6421123", 1_000 + SERVICE_WINDOW_SECS, false));
+        assert!(c.window_closed("649", "6421123", 1_001 + SERVICE_WINDOW_SECS, false));
         assert!(
-            !c.window_closed("+64999", 0, false),
+            !c.window_closed("649", "+64999", 0, false),
             "never wrote: not enforced"
         );
-        assert!(c.window_closed("+64999", 0, true), "never wrote: enforced");
+        assert!(
+            c.window_closed("649", "+64999", 0, true),
+            "never wrote: enforced"
+        );
+        // Another business number: no window there.
+        assert!(c.window_closed("648", "6421123", 1_000, true));
     }
 
     #[test]
-    fn the_oldest_customer_is_forgotten_first() {
+    fn the_oldest_pair_is_forgotten_first() {
         let mut c = Conversations::new(2);
-        c.record("1", 10);
-        c.record("2", 5);
-        c.record("3", 20);
-        assert_eq!(c.last_inbound("2"), None);
-        assert_eq!(c.last_inbound("1"), Some(10));
-        assert_eq!(c.last_inbound("3"), Some(20));
+        c.record("9", "1", 10);
+        c.record("9", "2", 5);
+        c.record("9", "3", 20);
+        assert_eq!(c.last_inbound("9", "2"), None);
+        assert_eq!(c.last_inbound("9", "1"), Some(10));
+        assert_eq!(c.last_inbound("9", "3"), Some(20));
     }
 
     #[test]

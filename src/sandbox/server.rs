@@ -240,14 +240,14 @@ fn rejected(v: &Violations, multipart: bool) -> Reply {
 }
 
 /// A body stream that fails when no chunk comes for `limit`.
-struct IdleTimeout<S> {
+pub(crate) struct IdleTimeout<S> {
     inner: S,
     limit: Duration,
     sleep: std::pin::Pin<Box<tokio::time::Sleep>>,
 }
 
 impl<S> IdleTimeout<S> {
-    fn new(inner: S, limit: Duration) -> Self {
+    pub(crate) fn new(inner: S, limit: Duration) -> Self {
         Self {
             inner,
             limit,

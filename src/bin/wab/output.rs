@@ -40,17 +40,33 @@ impl Out {
     }
 }
 
+/// Text from the network, fit for a terminal: control characters (escape
+/// sequences, carriage returns, newlines) and bidirectional overrides are
+/// written as escapes, so a message cannot erase, forge or reorder lines.
+fn safe(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        let bidi = matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+        if c.is_control() || bidi {
+            out.extend(c.escape_unicode());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 fn reference(r: Option<&str>) -> String {
     r.filter(|r| !r.is_empty())
-        .map_or_else(String::new, |r| format!(" (reference {r})"))
+        .map_or_else(String::new, |r| format!(" (reference {})", safe(r)))
 }
 
 impl Render for Accepted {
     fn human(&self) -> String {
         format!(
             "{} {}{}",
-            self.status,
-            self.id,
+            safe(&self.status),
+            safe(&self.id),
             reference(self.reference.as_deref())
         )
     }
@@ -63,9 +79,9 @@ impl Render for Vec<BroadcastAccepted> {
             .map(|a| {
                 format!(
                     "{} {} for {}{}",
-                    a.status,
-                    a.id,
-                    a.destination,
+                    safe(&a.status),
+                    safe(&a.id),
+                    safe(&a.destination),
                     reference(a.reference.as_deref())
                 )
             })
@@ -76,7 +92,7 @@ impl Render for Vec<BroadcastAccepted> {
 
 impl Render for MessageRecord {
     fn human(&self) -> String {
-        let mut out = format!("id:          {}", self.id);
+        let mut out = format!("id:          {}", safe(&self.id));
         let fields = [
             ("direction", &self.direction),
             ("type", &self.kind),
@@ -89,7 +105,7 @@ impl Render for MessageRecord {
         ];
         for (name, value) in fields {
             if let Some(v) = value {
-                let _ = write!(out, "\n{:<12} {v}", format!("{name}:"));
+                let _ = write!(out, "\n{:<12} {}", format!("{name}:"), safe(v));
             }
         }
         if let Some(content) = &self.content {
@@ -101,18 +117,18 @@ impl Render for MessageRecord {
 
 impl Render for UploadedMedia {
     fn human(&self) -> String {
-        format!("uploaded as {}", self.id)
+        format!("uploaded as {}", safe(&self.id))
     }
 }
 
 impl Render for Source {
     fn human(&self) -> String {
-        let mut line = self.source.clone();
+        let mut line = safe(&self.source);
         if let Some(name) = &self.name {
-            let _ = write!(line, "  {name}");
+            let _ = write!(line, "  {}", safe(name));
         }
         if let Some(status) = &self.status {
-            let _ = write!(line, "  [{status}]");
+            let _ = write!(line, "  [{}]", safe(status));
         }
         line
     }
@@ -133,8 +149,8 @@ impl Render for Vec<Source> {
 impl Render for ServiceStatus {
     fn human(&self) -> String {
         match &self.version {
-            Some(v) => format!("{} (version {v})", self.status),
-            None => self.status.clone(),
+            Some(v) => format!("{} (version {})", safe(&self.status), safe(v)),
+            None => safe(&self.status),
         }
     }
 }
@@ -153,8 +169,8 @@ impl Render for Downloaded {
         format!(
             "wrote {} bytes of {} to {}",
             self.bytes,
-            self.content_type.as_deref().unwrap_or("media"),
-            self.file.display()
+            safe(self.content_type.as_deref().unwrap_or("media")),
+            safe(&self.file.display().to_string())
         )
     }
 }
@@ -229,28 +245,28 @@ fn summary(message: &MoMessage) -> String {
         | MoMessage::Audio(m)
         | MoMessage::Video(m)
         | MoMessage::Document(m)
-        | MoMessage::Sticker(m) => format!("[media {}]", m.id),
+        | MoMessage::Sticker(m) => format!("[media {}]", safe(&m.id)),
         MoMessage::Location(l) => format!("[location {}, {}]", l.latitude, l.longitude),
         MoMessage::Contacts(c) => format!("[{} contact card(s)]", c.len()),
         MoMessage::Button(b) => format!("[button {:?}]", b.text),
         MoMessage::Interactive(InteractiveReply::ButtonReply { id, title }) => {
-            format!("[button {id}: {title:?}]")
+            format!("[button {}: {title:?}]", safe(id))
         }
         MoMessage::Interactive(InteractiveReply::ListReply { id, title, .. }) => {
-            format!("[row {id}: {title:?}]")
+            format!("[row {}: {title:?}]", safe(id))
         }
         MoMessage::Interactive(_) => "[interactive reply]".to_owned(),
         MoMessage::Reaction(r) => format!(
             "[reaction {} to {}]",
-            r.emoji.as_deref().unwrap_or("removed"),
-            r.message_id
+            safe(r.emoji.as_deref().unwrap_or("removed")),
+            safe(&r.message_id)
         ),
         MoMessage::Order(o) => format!("[order of {} item(s)]", o.product_items.len()),
-        MoMessage::Status(s) => format!("[status {}]", s.status),
-        MoMessage::Unsupported { kind } => format!("[unsupported {kind}]"),
+        MoMessage::Status(s) => format!("[status {}]", safe(&s.status)),
+        MoMessage::Unsupported { kind } => format!("[unsupported {}]", safe(kind)),
         MoMessage::System(_) => "[system notice]".to_owned(),
-        MoMessage::Template(t) => format!("[template {}]", t.name),
-        MoMessage::Unknown { kind, .. } => format!("[{kind}]"),
+        MoMessage::Template(t) => format!("[template {}]", safe(&t.name)),
+        MoMessage::Unknown { kind, .. } => format!("[{}]", safe(kind)),
         _ => "[message]".to_owned(),
     }
 }
@@ -260,17 +276,21 @@ impl Render for EventLine {
         let account = self
             .account
             .as_deref()
-            .map_or_else(String::new, |a| format!(" [{a}]"));
+            .map_or_else(String::new, |a| format!(" [{}]", safe(a)));
         match &self.event {
             Callback::Mo(mo) => format!(
                 "mo {} from {} to {}{account}: {}",
-                mo.id,
-                mo.source,
-                mo.destination.as_deref().unwrap_or("?"),
+                safe(&mo.id),
+                safe(&mo.source),
+                safe(mo.destination.as_deref().unwrap_or("?")),
                 summary(&mo.content.message)
             ),
             Callback::Dlr(dlr) => {
-                let mut line = format!("dlr {} {}{account}", dlr.id, dlr.status);
+                let mut line = format!(
+                    "dlr {} {}{account}",
+                    safe(&dlr.id),
+                    safe(dlr.status.as_str())
+                );
                 line.push_str(&reference(dlr.reference.as_deref()));
                 for e in &dlr.errors {
                     if let Some(code) = e.code {
@@ -281,12 +301,27 @@ impl Render for EventLine {
             }
             Callback::Malformed { .. } => format!(
                 "malformed{account}: {}",
-                self.error.as_deref().unwrap_or("")
+                safe(self.error.as_deref().unwrap_or(""))
             ),
             other => format!(
                 "unknown{account}: {}",
                 serde_json::to_string(other).unwrap_or_default()
             ),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn network_text_cannot_drive_the_terminal() {
+        let forged = "x\u{1b}[1A\u{1b}[2K\rdlr 9f received\u{1b}]52;c;cm0=\u{7}\n\u{202e}txt.exe";
+        let shown = safe(forged);
+        assert!(!shown.chars().any(|c| c.is_control()), "{shown}");
+        assert!(!shown.contains('\u{202e}'));
+        assert!(shown.contains("\\u{1b}[1A") && shown.contains("dlr 9f received"));
+        assert_eq!(safe("Kia ora 👋"), "Kia ora 👋");
     }
 }

@@ -60,7 +60,10 @@ pub(super) fn endpoint(
                     "the user name contains `:`, which Basic auth cannot carry",
                 ));
             }
-            let username = String::from_utf8_lossy(&user).into_owned();
+            // The handler is told the account by this name: two names must
+            // never read alike.
+            let username = String::from_utf8(user.clone())
+                .map_err(|_| invalid(raw, "the user name is not UTF-8 once percent-decoded"))?;
             let mut pair = user;
             pair.push(b':');
             pair.extend(password);
@@ -220,5 +223,7 @@ mod tests {
         }
         assert!(reason("https://hooks:1234/abcd@example.com/wab/mo").contains("percent-encoded"));
         assert!(reason("https://a%3Ab:s3cr@example.com/hook").contains("`:`"));
+        // Two byte strings that would read alike once made text: refused.
+        assert!(reason("https://%FF%FEhooks:s3cr@example.com/hook").contains("not UTF-8"));
     }
 }

@@ -28,6 +28,11 @@ impl Form {
     }
 }
 
+/// Faults the page queues per customer, and customers with faults queued:
+/// bounded, as everything the sandbox keeps.
+const MAX_FAULTS_WAITING: usize = 16;
+const MAX_CUSTOMERS_WAITING: usize = 1_000;
+
 /// What an action could not do.
 pub(super) type Refused = &'static str;
 
@@ -107,13 +112,18 @@ pub(super) fn fault(shared: &Arc<Shared>, pair: &Pair, form: &Form) -> Result<()
         "drop" => Fault::DropConnection,
         _ => return Err("a fault this page does not offer"),
     };
-    shared
-        .records()
-        .script
-        .next_for
-        .entry(pair.customer.clone())
-        .or_default()
-        .push_back(fault);
+    {
+        let mut records = shared.records();
+        let waiting = &mut records.script.next_for;
+        if !waiting.contains_key(&pair.customer) && waiting.len() >= MAX_CUSTOMERS_WAITING {
+            return Err("too many customers with faults waiting");
+        }
+        let queue = waiting.entry(pair.customer.clone()).or_default();
+        if queue.len() >= MAX_FAULTS_WAITING {
+            return Err("too many faults waiting for this customer");
+        }
+        queue.push_back(fault);
+    }
     shared.changed();
     Ok(())
 }

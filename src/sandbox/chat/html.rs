@@ -384,7 +384,17 @@ fn content(paths: &Paths, c: &Conversation, e: &Entry, media: &HashSet<String>) 
 }
 
 /// A media object: shown when the sandbox has it (uploaded) or it is a link.
+/// `kind` may come from the message (a header's type): only known kinds
+/// are written, as literals.
 fn media_block(paths: &Paths, kind: &str, m: &Value, media: &HashSet<String>) -> String {
+    let kind = match kind {
+        "image" => "image",
+        "video" => "video",
+        "audio" => "audio",
+        "document" => "document",
+        "sticker" => "sticker",
+        _ => "media",
+    };
     let id = text(m, "/id");
     let src = if !id.is_empty() && media.contains(id) {
         Some(format!("{}media/{}", paths.base, esc(id)))
@@ -697,6 +707,19 @@ mod tests {
         assert_eq!(
             esc(r#""><img onerror=x>"#),
             "&quot;&gt;&lt;img onerror=x&gt;"
+        );
+    }
+
+    #[test]
+    fn a_media_kind_from_a_message_is_never_markup() {
+        let paths = Paths {
+            base: "/_sandbox/t/".into(),
+        };
+        let hostile = r#""><form action=x><button>Continue</button></form>"#;
+        let shown = media_block(&paths, hostile, &Value::Null, &HashSet::new());
+        assert!(
+            !shown.contains("<form") && shown.contains(r#"class="media media""#),
+            "{shown}"
         );
     }
 

@@ -228,10 +228,14 @@ async fn upload(shared: &Arc<Shared>, pair: &Pair, request: Request) -> Result<(
     let Ok(boundary) = multer::parse_boundary(&content_type) else {
         return Err(refused("a file upload needs a multipart form"));
     };
-    let body = request
-        .into_body()
-        .into_data_stream()
-        .map_err(std::io::Error::other);
+    // As for the API's uploads: a client that stops sending is cut off.
+    let body = super::server::IdleTimeout::new(
+        request
+            .into_body()
+            .into_data_stream()
+            .map_err(std::io::Error::other),
+        shared.config.body_timeout,
+    );
     actions::upload(shared, pair, boundary, body)
         .await
         .map_err(|reply| match reply {

@@ -8,7 +8,7 @@ use super::super::fault::Fault;
 use super::super::records::{DlrEvent, InboundRecord, Records};
 use super::super::rules::number_key;
 use serde_json::Value;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::SystemTime;
 
 /// One side of a conversation: the business number and the customer, digits only.
@@ -102,8 +102,23 @@ pub(super) fn list(records: &Records) -> Vec<Summary> {
     list
 }
 
-/// The conversation of `pair`.
+/// The furthest DLR issued per message id, in one pass over the records.
+fn dlr_states(records: &Records) -> HashMap<&str, &DlrEvent> {
+    let rank = |s: &str| u8::from(s != "sent");
+    let mut states: HashMap<&str, &DlrEvent> = HashMap::new();
+    for e in records.dlrs.iter() {
+        let best = states.entry(e.id.as_str()).or_insert(e);
+        if rank(e.status) > rank(best.status) {
+            *best = e;
+        }
+    }
+    states
+}
+
+/// The conversation of `pair`. Linear in the records (it runs under their
+/// lock, on every live refresh).
 pub(super) fn conversation(records: &Records, pair: &Pair) -> Conversation {
+    let states = dlr_states(records);
     let mut entries: Vec<Entry> = Vec::new();
     for m in records.sent.iter().filter(|m| outbound_pair(m) == *pair) {
         entries.push(Entry {
@@ -113,7 +128,7 @@ pub(super) fn conversation(records: &Records, pair: &Pair) -> Conversation {
             kind: m.kind.clone(),
             body: m.body.clone(),
             at: m.accepted_at,
-            state: records.dlr_state(&m.id).cloned(),
+            state: states.get(m.id.as_str()).map(|e| (*e).clone()),
             reactions: Vec::new(),
         });
     }
@@ -156,8 +171,15 @@ pub(super) fn conversation(records: &Records, pair: &Pair) -> Conversation {
         reactions.push((target, e.side, emoji));
         false
     });
+    let mut by_id: HashMap<String, usize> = HashMap::new();
+    for (i, e) in entries.iter().enumerate() {
+        by_id.insert(e.id.clone(), i);
+        if let Some(w) = &e.wamid {
+            by_id.insert(w.clone(), i);
+        }
+    }
     for (target, side, emoji) in reactions {
-        if let Some(entry) = entries.iter_mut().find(|e| e.is(&target)) {
+        if let Some(entry) = by_id.get(&target).map(|i| &mut entries[*i]) {
             // A later reaction from the same side replaces an earlier one;
             // an empty emoji removes it.
             entry.reactions.retain(|(s, _)| *s != side);
@@ -166,10 +188,10 @@ pub(super) fn conversation(records: &Records, pair: &Pair) -> Conversation {
             }
         }
     }
-    let ids: Vec<String> = entries
+    let ids: HashSet<&str> = entries
         .iter()
         .filter(|e| e.side == Side::Business)
-        .map(|e| e.id.clone())
+        .map(|e| e.id.as_str())
         .collect();
     let deliveries = records
         .deliveries
@@ -179,7 +201,7 @@ pub(super) fn conversation(records: &Records, pair: &Pair) -> Conversation {
                 .body
                 .get("id")
                 .and_then(Value::as_str)
-                .is_some_and(|id| ids.iter().any(|i| i == id)),
+                .is_some_and(|id| ids.contains(id)),
             DeliveryKind::Mo => {
                 let text = |key: &str| d.body.get(key).and_then(Value::as_str).unwrap_or("");
                 number_key(text("source")) == pair.customer
