@@ -1,16 +1,16 @@
 //! The build's spec normalizer and generator, rule by rule, on small fixture
 //! specs, plus the fixture shaped like Modica's spec 1.2.0.
 
-#[path = "../build/generate.rs"]
+#[path = "../../build/generate.rs"]
 #[allow(dead_code)]
 mod generate;
-#[path = "../build/normalize.rs"]
+#[path = "../../build/normalize.rs"]
 mod normalize;
-#[path = "../build/report.rs"]
+#[path = "../../build/report.rs"]
 mod report;
-#[path = "../build/responses.rs"]
+#[path = "../../build/responses.rs"]
 mod responses;
-#[path = "../src/spec/walk.rs"]
+#[path = "../../src/spec/walk.rs"]
 #[allow(dead_code)]
 mod walk;
 
@@ -47,8 +47,8 @@ fn every_rule_is_documented_once_and_every_documented_rule_exists() {
     assert_eq!(names.len(), RULES.len(), "a rule is documented twice");
     // The rules the code applies: every `report.add("<rule>", …)` of the build.
     let source = [
-        include_str!("../build/normalize.rs"),
-        include_str!("../build/responses.rs"),
+        include_str!("../../build/normalize.rs"),
+        include_str!("../../build/responses.rs"),
     ]
     .concat();
     let mut applied: Vec<&str> = source
@@ -372,7 +372,7 @@ fn a_construct_progenitor_cannot_handle_is_an_error_not_a_panic() {
 fn the_spec_shaped_like_1_2_0_generates() {
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/tests/fixtures/specs/modica-1.2.0.yaml"
+        "/../tests/fixtures/specs/modica-1.2.0.yaml"
     );
     let s = generate::load_spec(std::path::Path::new(path)).unwrap();
     let g = generate::generate(s, path).unwrap();
@@ -388,7 +388,10 @@ fn the_spec_shaped_like_1_2_0_generates() {
 
 #[test]
 fn the_shipped_spec_generates_every_operation_but_the_upload() {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/openapi/whatsapp-wab-api.yaml");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../openapi/whatsapp-wab-api.yaml"
+    );
     let s = generate::load_spec(std::path::Path::new(path)).unwrap();
     let g = generate::generate(s, path).unwrap();
     let mut ids: Vec<&str> = g.report.operations.iter().map(|o| o.id.as_str()).collect();

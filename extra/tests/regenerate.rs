@@ -12,9 +12,17 @@ use serde_json::json;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+/// The crate's own directory (this package sits in its `extra/`).
+fn crate_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("extra/ sits in the crate")
+        .to_path_buf()
+}
+
 fn extended_spec() -> serde_json::Value {
-    let root = env!("CARGO_MANIFEST_DIR");
-    let text = std::fs::read_to_string(format!("{root}/openapi/whatsapp-wab-api.yaml")).unwrap();
+    let root = crate_root();
+    let text = std::fs::read_to_string(root.join("openapi/whatsapp-wab-api.yaml")).unwrap();
     let yaml: serde_yaml_ng::Value = serde_yaml_ng::from_str(&text).unwrap();
     let mut spec: serde_json::Value = serde_json::to_value(yaml).unwrap();
     spec["info"]["version"] = json!("1.4.0");
@@ -143,7 +151,7 @@ fn write(path: &Path, contents: &str) {
 
 /// Builds a small program against the crate regenerated from `spec` and runs it.
 fn run_against(spec: &Path, main: &str) {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let root = crate_root();
     let dir = root.join("target/regen-check");
     write(
         &dir.join("Cargo.toml"),
@@ -179,7 +187,7 @@ fn run_against(spec: &Path, main: &str) {
 #[test]
 #[ignore = "rebuilds the crate (about 2 min fresh); .ci/run runs it with --ignored"]
 fn specs_shaped_like_1_2_0_and_like_a_newer_release_regenerate_and_work_through_raw() {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let root = crate_root();
     let spec_path = root.join("target/regen-check/extended-spec.json");
     write(
         &spec_path,
@@ -195,7 +203,7 @@ fn specs_shaped_like_1_2_0_and_like_a_newer_release_regenerate_and_work_through_
 #[test]
 #[ignore = "rebuilds the crate; .ci/run runs it with --ignored"]
 fn a_broken_spec_fails_the_build_with_a_message_naming_the_file() {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let root = crate_root();
     let dir = root.join("target/regen-check");
     let bad = dir.join("broken-spec.yaml");
     write(

@@ -3,12 +3,25 @@
 //! installs them). Where they are missing the test prints "skipped" and
 //! passes, except when `CI` is set.
 //!
-//! `UPDATE_SCREENSHOT=1 cargo test --all-features --test chat_browser` also
-//! writes the screenshot the README shows (`docs/sandbox-chat.png`).
-#![cfg(all(feature = "sandbox", feature = "receiver"))]
+//! `UPDATE_SCREENSHOT=1 cargo test -p modica-wab-extra --test chat_browser`
+//! also writes the screenshot the README shows (`docs/sandbox-chat.png`).
 
-#[macro_use]
-mod common;
+/// Prints a figure past the test harness's output capture.
+macro_rules! report {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
+/// A free loopback port.
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
 
 use modica_wab::callback::{Callback, HandlerError, InboundMessage, MoMessage, Receiver};
 use modica_wab::message::*;
@@ -93,7 +106,7 @@ async fn browser() -> Option<(WebDriver, Driver)> {
         report!("skipped: chromium and chromium-driver are not installed");
         return None;
     }
-    let port = common::redis::free_port();
+    let port = free_port();
     let driver = Driver(
         Command::new(CHROMEDRIVER)
             .arg(format!("--port={port}"))
@@ -481,10 +494,11 @@ async fn the_chat_view_shows_the_conversation_and_answers_it() {
     .await;
 
     let png = web.screenshot_as_png().await.unwrap();
-    let target = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/sandbox-chat.png");
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let target = root.join("target/sandbox-chat.png");
     std::fs::write(&target, &png).unwrap();
     if std::env::var_os("UPDATE_SCREENSHOT").is_some() {
-        let docs = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/sandbox-chat.png");
+        let docs = root.join("docs/sandbox-chat.png");
         std::fs::write(docs, &png).unwrap();
     }
     report!(

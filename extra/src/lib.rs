@@ -1,0 +1,5 @@
+//! Nothing to use here: this package holds modica-wab's tests and examples
+//! that need heavy tools (`tests/chat_browser.rs` drives headless Chromium,
+//! `tests/normalize.rs` runs progenitor, `tests/regenerate.rs` rebuilds the
+//! crate from other specs, `examples/receiver.rs` exports Prometheus
+//! metrics), so the crate's own dev-dependencies stay light.
