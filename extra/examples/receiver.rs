@@ -4,7 +4,7 @@
 //! ```text
 //! MODICA_CALLBACK_URL='https://hooks:s3cr%40t@example.com/wab/callbacks' \
 //! BIND=0.0.0.0:8080 METRICS_BIND=0.0.0.0:9090 \
-//! cargo run -p modica-wab-extra --example receiver
+//! cargo run -p modica-wab-extra --features prometheus --example receiver
 //! ```
 //!
 //! Configure the same URL as both the MO and DLR callback URL in Modica's
