@@ -12,11 +12,11 @@ wab=target/release/wab
 work=$(mktemp -d)
 trap 'kill $sandbox_pid 2>/dev/null || true; rm -rf "$work"' EXIT
 
-"$wab" sandbox --bind 127.0.0.1:0 >"$work/sandbox.json" 2>/dev/null &
+"$wab" --json sandbox --bind 127.0.0.1:0 >"$work/sandbox.json" 2>/dev/null &
 sandbox_pid=$!
 for _ in $(seq 1 100); do [ -s "$work/sandbox.json" ] && break; sleep 0.1; done
 base=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["base_url"])' "$work/sandbox.json")
-client=("$wab" --username sandbox --password sandbox --base-url "$base" --source 6421000001)
+client=("$wab" --json --username sandbox --password sandbox --base-url "$base" --source 6421000001)
 
 peak() { awk -F': ' '/Maximum resident set size/ {printf "%.1f", $2/1024}' "$1"; }
 

@@ -516,6 +516,20 @@ fn machine() -> String {
     )
 }
 
+/// Whether serde_json keeps map order here. A feature another crate turns on
+/// (`preserve_order`, e.g. through progenitor when the whole workspace is
+/// built) makes every `Value` an `IndexMap` and the `Value` baselines slower,
+/// which would flatter the ratios: the figures say so when it is on.
+fn value_baseline_note() -> &'static str {
+    let map: serde_json::Value = serde_json::from_str(r#"{"b":0,"a":0}"#).unwrap_or_default();
+    let first = map.as_object().and_then(|m| m.keys().next().cloned());
+    if first.as_deref() == Some("b") {
+        " (serde_json `preserve_order` is ON: the `Value` baselines are slower than a user's; run with `-p modica-wab`)"
+    } else {
+        ""
+    }
+}
+
 fn main() {
     let quick = std::env::args().any(|a| a == "--quick");
     let only: Option<String> = std::env::args().skip_while(|a| a != "--only").nth(1);
@@ -543,7 +557,7 @@ fn main() {
             if quick { 3 } else { 7 },
         ));
     }
-    println!("{}, {}\n", today(), machine());
+    println!("{}, {}{}\n", today(), machine(), value_baseline_note());
     println!(
         "| measurement | modica-wab | baseline | ratio (median) | min–max (runs) | target | met |"
     );
@@ -560,7 +574,11 @@ fn main() {
             r.baseline,
             r.ratio,
             r.target,
-            if r.met { "yes" } else { "no" }
+            match (r.target, r.met) {
+                ("–", _) => "–",
+                (_, true) => "yes",
+                (_, false) => "no",
+            }
         );
     }
 }
