@@ -1,37 +1,13 @@
 //! Callbacks the sandbox makes: DLRs after a send, injected MOs; retried on
 //! non-2xx like a real provider.
 
-use super::records::{DlrEvent, InboundRecord};
+use super::records::{Delivery, DeliveryKind, DlrEvent, InboundRecord};
 use super::{SentMessage, Shared};
 use base64::Engine as _;
 use serde_json::{Value, json};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
-
-/// Which callback a delivery was.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum DeliveryKind {
-    /// An inbound message, to the MO URL.
-    Mo,
-    /// A delivery report, to the DLR URL.
-    Dlr,
-}
-
-/// One callback event and how its delivery went.
-#[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
-pub struct Delivery {
-    /// MO or DLR.
-    pub kind: DeliveryKind,
-    /// The JSON body POSTed.
-    pub body: Value,
-    /// The status of each attempt (0: no response).
-    pub attempts: Vec<u16>,
-    /// Whether an attempt got a 2xx.
-    pub delivered: bool,
-}
 
 /// How a DLR sequence ends.
 pub(crate) enum Outcome {

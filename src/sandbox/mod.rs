@@ -31,13 +31,14 @@ mod callbacks;
 mod chat;
 mod fault;
 mod gateway;
+mod idle;
 mod records;
 mod rules;
 mod server;
 
 pub use builder::SandboxBuilder;
-pub use callbacks::{Delivery, DeliveryKind};
 pub use fault::Fault;
+pub use records::{Delivery, DeliveryKind};
 
 use crate::conformance::Validator;
 use fault::{RandomFaults, Throughput};

@@ -2,12 +2,35 @@
 //! kept on disk in a temporary directory (removed with the sandbox).
 
 use super::SentMessage;
-use super::callbacks::Delivery;
 use super::fault::{Fault, Script};
 use super::rules::Conversations;
 use serde_json::Value;
 use std::collections::VecDeque;
 use std::path::PathBuf;
+
+/// Which callback a delivery was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum DeliveryKind {
+    /// An inbound message, to the MO URL.
+    Mo,
+    /// A delivery report, to the DLR URL.
+    Dlr,
+}
+
+/// One callback event and how its delivery went.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Delivery {
+    /// MO or DLR.
+    pub kind: DeliveryKind,
+    /// The JSON body POSTed.
+    pub body: Value,
+    /// The status of each attempt (0: no response).
+    pub attempts: Vec<u16>,
+    /// Whether an attempt got a 2xx.
+    pub delivered: bool,
+}
 
 /// A list that keeps its last `capacity` items.
 #[derive(Debug)]
@@ -176,7 +199,6 @@ mod tests {
 
     #[test]
     fn deliveries_keep_their_index_across_eviction() {
-        use super::super::callbacks::DeliveryKind;
         let mut records = Records::new(2);
         let delivery = || Delivery {
             kind: DeliveryKind::Mo,

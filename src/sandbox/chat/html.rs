@@ -4,7 +4,7 @@
 
 use super::view::{Conversation, Entry, Pair, Side, Summary};
 use crate::sandbox::Fault;
-use crate::sandbox::callbacks::DeliveryKind;
+use crate::sandbox::records::DeliveryKind;
 use serde_json::Value;
 use std::collections::HashSet;
 use std::fmt::Write as _;

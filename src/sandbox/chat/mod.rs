@@ -229,7 +229,7 @@ async fn upload(shared: &Arc<Shared>, pair: &Pair, request: Request) -> Result<(
         return Err(refused("a file upload needs a multipart form"));
     };
     // As for the API's uploads: a client that stops sending is cut off.
-    let body = super::server::IdleTimeout::new(
+    let body = super::idle::IdleTimeout::new(
         request
             .into_body()
             .into_data_stream()

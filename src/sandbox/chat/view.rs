@@ -3,8 +3,8 @@
 //! with delivery state, reactions and the callbacks that carried them.
 
 use super::super::SentMessage;
-use super::super::callbacks::{Delivery, DeliveryKind};
 use super::super::fault::Fault;
+use super::super::records::{Delivery, DeliveryKind};
 use super::super::records::{DlrEvent, InboundRecord, Records};
 use super::super::rules::number_key;
 use serde_json::Value;
