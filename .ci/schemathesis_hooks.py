@@ -10,12 +10,26 @@ names) instead of filtering the case away, so generation keeps its breadth;
 everything else in the body is left as generated.
 """
 
+import re
+
 import schemathesis
 
 
+# The schema's `parameter_name`: pattern ^[a-z0-9_]+$ (ECMA: no newline
+# before the end), at most 512 characters.
+NAME = re.compile(r"[a-z0-9_]{1,512}")
+
+
 def _names_break_whatsapp_rules(parameters):
-    names = [p.get("parameter_name") for p in parameters if isinstance(p, dict)]
-    given = [n for n in names if n is not None]
+    """Whether the names are each valid but, together, break one of the two
+    rules. A component with any name the schema itself refuses (null, not
+    a string, off the pattern, or too long) is left alone: that body is
+    meant to be refused, and dropping its names would make it valid."""
+    if not all(isinstance(p, dict) for p in parameters):
+        return False
+    given = [p["parameter_name"] for p in parameters if "parameter_name" in p]
+    if not all(isinstance(n, str) and NAME.fullmatch(n) for n in given):
+        return False
     mixed = 0 < len(given) < len(parameters)
     return mixed or len(set(given)) != len(given)
 
