@@ -30,7 +30,7 @@ for mib in "${sizes[@]}"; do
   t1=$(date +%s.%N)
   id=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["id"])' "$work/up.json")
   /usr/bin/time -v "${client[@]}" media download "$id" -o "$work/out.bin" \
-    >/dev/null 2>"$work/down.time"
+    >/dev/null 2>"$work/down.time" || { echo "download of $mib MiB failed:" >&2; sed "/Command being timed/,\$d" "$work/down.time" >&2; exit 1; }
   t2=$(date +%s.%N)
   cmp -s "$work/in.bin" "$work/out.bin" || { echo "round trip differs for $mib MiB" >&2; exit 1; }
   printf '| %s MiB | %s | %s | %.1f / %.1f |\n' "$mib" "$(peak "$work/up.time")" "$(peak "$work/down.time")" \

@@ -314,7 +314,7 @@ pub fn dlr(body: &[u8]) -> Dlr {
 
 /// An MO or a DLR, told apart in the same single pass a hand-written
 /// receiver with one URL for both would make: one struct holding the fields
-/// of both, the kind told by whether `status` is there.
+/// of both, the kind told by whether `content` (else `status`) is there.
 // Unboxed, like what `mo` and `dlr` return: the floor adds no allocation.
 #[allow(dead_code, clippy::large_enum_variant)]
 pub enum Either {
@@ -347,16 +347,15 @@ pub fn either(body: &[u8]) -> Either {
         content: Option<&'a serde_json::value::RawValue>,
     }
     let union: Union<'_> = serde_json::from_slice(body).unwrap();
-    match (union.status, union.content) {
-        (Some(status), _) => Either::Dlr(Dlr {
+    // `content` first, as the crate's `parse` decides.
+    match (union.content, union.status) {
+        (Some(content), _) => Either::Mo(mo_content(union.id, union.encoding.as_deref(), content)),
+        (None, Some(status)) => Either::Dlr(Dlr {
             id: union.id,
             status,
             reference: union.reference,
             errors: union.errors,
         }),
-        (None, Some(content)) => {
-            Either::Mo(mo_content(union.id, union.encoding.as_deref(), content))
-        }
         (None, None) => panic!("a fixture that is neither an MO nor a DLR"),
     }
 }

@@ -4,7 +4,7 @@
 //! stderr as they come; the Markdown table on stdout (with the date and the
 //! machine) gives the median ratio and its spread.
 //!
-//! `cargo bench --bench compare` (add `-- --quick` for a short run, and
+//! `cargo bench -p modica-wab --bench compare --all-features` (add `-- --quick` for a short run, and
 //! `-- --only overhead|throughput|receiver|parsing` for one section)
 
 mod floor;
@@ -295,7 +295,7 @@ fn value(b: &[u8]) {
 }
 
 /// The hand-written floor: plain derived structs, the kind told by the tag
-/// (or, untagged, in the same pass, by whether `status` is there, as a
+/// (or, untagged, in the same pass, by the keys present, as a
 /// hand-written receiver with one URL for both would).
 fn derived(b: &[u8]) {
     match b.split_first() {
@@ -424,7 +424,7 @@ fn parsing(iterations: usize, runs: usize) -> Vec<Row> {
             1.2,
         ),
         parse_row(
-            "  `parse` (tells MO from DLR first) vs `Value`",
+            "  `parse` (MO or DLR, told in one pass) vs `Value`",
             &untagged,
             iterations,
             runs,
@@ -432,7 +432,7 @@ fn parsing(iterations: usize, runs: usize) -> Vec<Row> {
             1.0,
         ),
         parse_row(
-            "  `parse` vs derived structs (one pass, kind told by `status`)",
+            "  `parse` vs derived structs (one pass, kind told by the keys present)",
             &untagged,
             iterations,
             runs,
@@ -517,8 +517,8 @@ fn machine() -> String {
 }
 
 /// Whether serde_json keeps map order here. A feature another crate turns on
-/// (`preserve_order`, e.g. through progenitor when the whole workspace is
-/// built) makes every `Value` an `IndexMap` and the `Value` baselines slower,
+/// (`preserve_order`, e.g. through thirtyfour when extra/'s `browser` feature
+/// is built along, with `--all-features` and no `-p`) makes every `Value` an `IndexMap` and the `Value` baselines slower,
 /// which would flatter the ratios: the figures say so when it is on.
 fn value_baseline_note() -> &'static str {
     let map: serde_json::Value = serde_json::from_str(r#"{"b":0,"a":0}"#).unwrap_or_default();

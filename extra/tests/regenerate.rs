@@ -6,7 +6,7 @@
 //! It builds the crate a second time in its own target directory: about two
 //! minutes on a fresh checkout, 15 s once built. A plain `cargo test` skips
 //! it (`#[ignore]`); `.ci/run` runs it:
-//! `cargo test --all-features --test regenerate -- --ignored`.
+//! `cargo test -p modica-wab-extra --features generator --test regenerate -- --ignored`.
 
 use serde_json::json;
 use std::path::{Path, PathBuf};
