@@ -400,6 +400,29 @@ async fn undecodable_success_body_keeps_status_and_bytes() {
 }
 
 #[tokio::test]
+async fn an_undecodable_answer_names_the_shape_not_the_value() {
+    // A message record whose recipient is a number where the spec says a
+    // string: the reason says what was wrong, never the value.
+    let server = server().await;
+    Mock::given(method("GET"))
+        .and(path("/messages"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(
+            r#"{"id":"m1","destination":64211234567,"content":"private words"}"#,
+            "application/json",
+        ))
+        .mount(&server)
+        .await;
+    let err = client(&server).message("m1").await.unwrap_err();
+    let shown = err.to_string();
+    assert!(
+        matches!(err, Error::UndecodableResponse { status: 200, .. }),
+        "{err:?}"
+    );
+    assert!(shown.contains("an integer, expected a string"), "{shown}");
+    assert!(!shown.contains("64211234567"), "{shown}");
+}
+
+#[tokio::test]
 async fn connection_refused_is_a_connect_transport_error() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();

@@ -667,3 +667,81 @@ async fn wab_listen_stops_on_ctrl_c_despite_a_half_sent_request() {
         drop(half);
     }
 }
+
+#[tokio::test]
+async fn wab_listen_serves_an_open_url_only_when_told_and_warns_about_plain_http() {
+    let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = free.local_addr().unwrap();
+    drop(free);
+    let bind = addr.to_string();
+    // Without credentials and without the flag: refused, saying why.
+    let mut refused = Command::new(WAB);
+    refused.args([
+        "listen",
+        "--url",
+        &format!("http://{addr}/open"),
+        "--bind",
+        &bind,
+    ]);
+    let refused = output(refused).await;
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert!(!refused.status.success(), "{said}");
+    assert!(said.contains("no user and password"), "{said}");
+    assert!(
+        std::net::TcpStream::connect(addr).is_err(),
+        "nothing served"
+    );
+
+    // With --allow-unauthenticated: served, a POST without credentials handled.
+    let mut child = Command::new(WAB)
+        .args(["--json", "listen", "--allow-unauthenticated"])
+        .args(["--url", &format!("http://{addr}/open"), "--bind", &bind])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut events = BufReader::new(child.stdout.take().unwrap());
+    let mut answered = None;
+    for _ in 0..100 {
+        if let Ok(response) = reqwest::Client::new()
+            .post(format!("http://{addr}/open"))
+            .body(r#"{"id":"open-1","status":"sent"}"#)
+            .send()
+            .await
+        {
+            answered = Some(response.status());
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(answered, Some(reqwest::StatusCode::OK));
+    let mut line = String::new();
+    events.read_line(&mut line).unwrap();
+    assert!(line.contains("open-1"), "{line}");
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    // Plain http to another host: served (the bind decides where), with a
+    // warning that hides the password.
+    let mut child = Command::new(WAB)
+        .args([
+            "listen",
+            "--url",
+            "http://hooks:s3cret@callbacks.example.com/cb",
+        ])
+        .args(["--bind", &bind])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut said = BufReader::new(child.stderr.take().unwrap());
+    let mut first = String::new();
+    said.read_line(&mut first).unwrap();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(
+        first.starts_with("warning: ") && first.contains("plain http"),
+        "{first}"
+    );
+    assert!(!first.contains("s3cret"), "{first}");
+}

@@ -309,6 +309,11 @@ fn callback_urls_that_would_open_a_door_are_refused() {
         let built = Receiver::builder().url(url).handler(handler).build();
         assert_eq!(built.is_ok(), served, "{url}: {:?}", built.err());
     }
+    let refused = rows.iter().filter(|(_, served)| !served).count();
+    report!(
+        "auth URL table: {} callback URLs, {refused} refused",
+        rows.len()
+    );
     // Mixing a URL with and one without credentials on one path is refused
     // even when unauthenticated URLs are allowed.
     let mixed = Receiver::builder()
@@ -357,4 +362,8 @@ async fn url_edge_cases_serve_the_path_and_credentials_they_spell() {
         let got = status_of(addr, path, Some(&basic(pair)), i).await;
         assert_eq!(got, *expected, "{url} → {path}");
     }
+    report!(
+        "auth URL edge cases: {} served end to end, each answered as spelt",
+        cases.len()
+    );
 }

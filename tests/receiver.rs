@@ -578,6 +578,11 @@ async fn events_of_unexpected_shape_are_deduplicated_and_reach_the_handler_typed
             assert_eq!(response.status(), 200, "{body}");
         }
     }
+    // A numeric id keys its event: a redelivery that differs elsewhere is
+    // still the same event.
+    let redelivered = r#"{"id":42,"source":"+64211234567","content":{"type":"text","text":{"body":"number"}},"attempt":2}"#;
+    let response = post(&http, url.clone(), Some(("u", "p")), redelivered.to_owned()).await;
+    assert_eq!(response.status(), 200);
     let seen = seen.lock().unwrap();
     assert_eq!(seen.len(), bodies.len(), "each handled once: {seen:?}");
     for ((_, path), (body, expected)) in seen.iter().zip(&bodies) {
@@ -688,6 +693,53 @@ async fn slow_clients_are_cut_off_and_the_connection_count_is_capped() {
     )
     .await;
     assert_eq!(ok.status(), 200);
+}
+
+#[tokio::test]
+async fn no_more_connections_are_served_than_the_cap() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let receiver = Receiver::builder()
+        .url("http://u:p@localhost/cb")
+        .header_timeout(Duration::from_secs(30))
+        .max_connections(2)
+        .handler(|_e: Callback| async { Ok::<(), HandlerError>(()) })
+        .build()
+        .unwrap();
+    let stop = Arc::new(tokio::sync::Notify::new());
+    let (addr, _task) = serve_until(receiver, stop.clone()).await;
+    // Two connections hold both slots with half a request head each.
+    let mut holders = Vec::new();
+    for _ in 0..2 {
+        let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+        s.write_all(b"POST /cb HTTP/1.1\r\nho").await.unwrap();
+        holders.push(s);
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    // A third, complete request waits: the kernel queues the connection,
+    // the receiver does not take it.
+    let body = r#"{"id":"capped","status":"sent"}"#;
+    let mut third = tokio::net::TcpStream::connect(addr).await.unwrap();
+    third
+        .write_all(format!("POST /cb HTTP/1.1\r\nhost: x\r\nauthorization: Basic dTpw\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}", body.len()).as_bytes())
+        .await
+        .unwrap();
+    let mut answer = String::new();
+    let early = tokio::time::timeout(
+        Duration::from_millis(800),
+        third.read_to_string(&mut answer),
+    )
+    .await;
+    assert!(
+        early.is_err() && answer.is_empty(),
+        "answered past the cap: {answer}"
+    );
+    // One slot frees: the third is served.
+    drop(holders.pop());
+    tokio::time::timeout(Duration::from_secs(5), third.read_to_string(&mut answer))
+        .await
+        .expect("served once a slot freed")
+        .unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
 }
 
 #[tokio::test]

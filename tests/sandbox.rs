@@ -419,11 +419,17 @@ async fn the_sandbox_bounds_bodies_and_records_and_keeps_media_on_disk() {
         .start()
         .await
         .unwrap();
+    secret.inject_text("+64211234567", "my address is 12 Queen St");
     let shown = format!("{secret:?}");
     assert!(
         !shown.contains("hunter2") && !shown.contains("t0ps3cret"),
         "{shown}"
     );
+    // Nor what customers wrote, nor the chat view's secret path.
+    assert!(!shown.contains("Queen St"), "{shown}");
+    let chat = secret.chat_url().expect("the chat view is on by default");
+    let token = chat.trim_end_matches('/').rsplit('/').next().unwrap();
+    assert!(token.len() >= 16 && !shown.contains(token), "{shown}");
 }
 
 #[tokio::test]

@@ -32,17 +32,30 @@ impl DedupKey {
     }
 
     /// The key of a body that is not a typed MO or DLR. One of Modica's two
-    /// shapes with a string `id` (an MO with `content`; a DLR with a string
-    /// `status`) keeps the key its typed form would have, so a redelivery
-    /// matches however it parses. Anything else is keyed by the whole body
-    /// (canonical: object keys sorted; numbers as serde_json reads them): a
-    /// redelivery repeats the body, while two different events that happen
-    /// to share an id stay two events.
+    /// shapes (an MO with `content`; a DLR with a string `status`) is keyed by
+    /// its envelope's `id` when that is a JSON scalar: a string keeps the key
+    /// its typed form would have, so a redelivery matches however it parses; a
+    /// number or a boolean gets a key of its own kind (`42` is not `"42"`).
+    /// Anything else is keyed by the whole body (canonical: object keys
+    /// sorted; numbers as serde_json reads them): a redelivery repeats the
+    /// body, while two different events that happen to share an id (a status
+    /// given as an object, an envelope of no known shape) stay two events.
     pub(crate) fn of_value(value: &Value) -> Self {
-        let text = |name: &str| value.get(name).and_then(Value::as_str);
-        match (text("id"), value.get("content"), value.get("status")) {
-            (Some(id), Some(_), None) => Self::mo(id),
-            (Some(id), None, Some(Value::String(status))) => Self::dlr(id, status),
+        let shape = match (value.get("content"), value.get("status")) {
+            (Some(_), None) => Some(None),
+            (None, Some(Value::String(status))) => Some(Some(status.as_str())),
+            _ => None,
+        };
+        match (value.get("id"), shape) {
+            (Some(Value::String(id)), Some(None)) => Self::mo(id),
+            (Some(Value::String(id)), Some(Some(status))) => Self::dlr(id, status),
+            (Some(id @ (Value::Number(_) | Value::Bool(_))), Some(status)) => {
+                let id = id.to_string();
+                match status {
+                    None => Self::of(&[b"mo#", id.as_bytes()]),
+                    Some(status) => Self::of(&[b"dlr#", id.as_bytes(), status.as_bytes()]),
+                }
+            }
             _ => {
                 let mut hash = Sha256::new();
                 hash.update(b"body");
@@ -131,9 +144,23 @@ mod tests {
             DedupKey::of_value(&json!({"id": "d", "status": "sent", "errors": 7})),
             DedupKey::dlr("d", "sent")
         );
-        // The same body, in any key order, is the same event.
+        // A number or boolean id keys its event too, whatever else changed,
+        // and is not the string of the same digits.
         let a = DedupKey::of_value(&json!({"id": 42, "content": {"a": 1, "b": 2}}));
-        let b: Value = serde_json::from_str(r#"{"content":{"b":2,"a":1},"id":42}"#).unwrap();
+        let b = DedupKey::of_value(&json!({"id": 42, "content": null, "extra": true}));
+        assert_eq!(a, b);
+        assert_ne!(a, DedupKey::mo("42"));
+        assert_eq!(
+            DedupKey::of_value(&json!({"id": 7, "status": "read"})),
+            DedupKey::of_value(&json!({"id": 7, "status": "read", "errors": []}))
+        );
+        assert_ne!(
+            DedupKey::of_value(&json!({"id": 7, "status": "read"})),
+            DedupKey::of_value(&json!({"id": 7, "status": "sent"}))
+        );
+        // Without a scalar id, the same body in any key order is the same event.
+        let a = DedupKey::of_value(&json!({"id": null, "content": {"a": 1, "b": 2}}));
+        let b: Value = serde_json::from_str(r#"{"content":{"b":2,"a":1},"id":null}"#).unwrap();
         assert_eq!(a, DedupKey::of_value(&b));
         // Different events sharing an id stay different.
         for (x, y) in [

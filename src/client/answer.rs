@@ -1,6 +1,6 @@
 //! Reading the transport's answer into the facade's types and errors.
 
-use crate::error::{ApiError, Error, TransportError};
+use crate::error::{ApiError, Error, TransportError, shape_only};
 use crate::transport::{Answer, AnswerBody, Failure};
 use bytes::Bytes;
 use serde::de::DeserializeOwned;
@@ -53,7 +53,7 @@ pub(crate) fn json<U: DeserializeOwned>(answer: Answer) -> Result<U, Error> {
     let (status, body) = body(answer)?;
     serde_json::from_slice(&body).map_err(|e| Error::UndecodableResponse {
         status,
-        reason: e.to_string(),
+        reason: shape_only(&e.to_string()),
         body,
     })
 }
@@ -69,8 +69,8 @@ pub(crate) fn first<U: DeserializeOwned>(answer: Answer) -> Result<U, Error> {
     // Look at the first byte rather than trying both shapes (an untagged enum
     // buffers the whole document first).
     if body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
-        let many: Vec<U> =
-            serde_json::from_slice(&body).map_err(|e| undecodable(e.to_string(), &body))?;
+        let many: Vec<U> = serde_json::from_slice(&body)
+            .map_err(|e| undecodable(shape_only(&e.to_string()), &body))?;
         many.into_iter().next().ok_or_else(|| {
             undecodable(
                 "the gateway accepted the request but returned an empty array".into(),
@@ -78,6 +78,6 @@ pub(crate) fn first<U: DeserializeOwned>(answer: Answer) -> Result<U, Error> {
             )
         })
     } else {
-        serde_json::from_slice(&body).map_err(|e| undecodable(e.to_string(), &body))
+        serde_json::from_slice(&body).map_err(|e| undecodable(shape_only(&e.to_string()), &body))
     }
 }

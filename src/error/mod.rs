@@ -1,13 +1,16 @@
 //! The one error type of the facade, and what it carries: the API's answer
 //! ([`ApiError`], in `api.rs`) and WhatsApp's error codes ([`ErrorCode`], in
-//! `code.rs`).
+//! `code.rs`); `shape.rs` takes the values out of serde's messages.
 
 mod api;
 mod code;
+mod shape;
 
 pub(crate) use api::ErrorBody;
 pub use api::{ApiError, FieldError};
 pub use code::{ErrorClass, ErrorCode};
+
+pub(crate) use shape::shape_only;
 
 use bytes::Bytes;
 use std::fmt;

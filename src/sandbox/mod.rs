@@ -146,7 +146,6 @@ pub(crate) struct Duplicates {
 }
 
 /// State shared by the server, the callback tasks and the [`Sandbox`] handle.
-#[derive(Debug)]
 pub(crate) struct Shared {
     pub(crate) config: Config,
     pub(crate) validator: Validator,
@@ -162,6 +161,25 @@ pub(crate) struct Shared {
     pub(crate) version: tokio::sync::watch::Sender<u64>,
     /// The secret path segment of the chat view; `None` when it is off.
     pub(crate) ui_token: Option<String>,
+}
+
+impl std::fmt::Debug for Shared {
+    /// The settings (credentials redacted) and how much is recorded: never the
+    /// records themselves (customers' messages) nor the chat view's token.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let records = self.records();
+        f.debug_struct("Shared")
+            .field("config", &self.config)
+            .field("sent", &records.sent.len())
+            .field("inbound", &records.inbound.len())
+            .field("deliveries", &records.deliveries.len())
+            .field("media", &records.media.len())
+            .field("requests", &records.requests.len())
+            .field("media_dir", &self.media_dir.path())
+            .field("pending", &self.pending)
+            .field("chat_view", &self.ui_token.is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 impl Shared {

@@ -54,6 +54,9 @@ pub async fn listen(
     let addr = listener
         .local_addr()
         .map_err(|e| Failure::Api(Error::Config(e.to_string())))?;
+    for warning in receiver.warnings() {
+        eprintln!("warning: {warning}");
+    }
     let paths: Vec<&str> = receiver.paths().collect();
     eprintln!("listening on http://{addr} for {paths:?}; Ctrl-C stops it");
     // The first Ctrl-C (or a closed stdout) stops accepting and lets the

@@ -13,11 +13,22 @@ pub(super) fn invalid(raw: &str, reason: impl Into<String>) -> ReceiverError {
     }
 }
 
-/// The path of a callback URL and who may post there.
+/// A callback URL, read.
+#[derive(Debug)]
+pub(super) struct CallbackUrl {
+    /// The path to serve.
+    pub(super) path: String,
+    /// Who may post there.
+    pub(super) access: Access,
+    /// What is allowed but unwise (plain http across a network).
+    pub(super) warning: Option<String>,
+}
+
+/// The path of a callback URL, who may post there, and any warning.
 pub(super) fn endpoint(
     raw: &str,
     allow_unauthenticated: bool,
-) -> Result<(String, Access), ReceiverError> {
+) -> Result<CallbackUrl, ReceiverError> {
     let url = url::Url::parse(raw).map_err(|e| invalid(raw, e.to_string()))?;
     if url.cannot_be_a_base() || !matches!(url.scheme(), "http" | "https") {
         return Err(invalid(raw, "not an http(s) URL"));
@@ -104,13 +115,17 @@ pub(super) fn endpoint(
         Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
         None => false,
     };
-    if url.scheme() == "http" && !loopback {
-        tracing::warn!(
-            url = %crate::auth::redact(raw),
-            "callback URL is plain http: its credentials and the customers' messages cross the network unencrypted"
-        );
-    }
-    Ok((path.to_owned(), access))
+    let warning = (url.scheme() == "http" && !loopback).then(|| {
+        format!(
+            "callback URL {} is plain http to a host that is not this machine: its credentials and the customers' messages cross the network unencrypted (put TLS in front)",
+            crate::auth::redact(raw)
+        )
+    });
+    Ok(CallbackUrl {
+        path: path.to_owned(),
+        access,
+        warning,
+    })
 }
 
 /// Who may post to a path.
@@ -225,5 +240,23 @@ mod tests {
         assert!(reason("https://a%3Ab:s3cr@example.com/hook").contains("`:`"));
         // Two byte strings that would read alike once made text: refused.
         assert!(reason("https://%FF%FEhooks:s3cr@example.com/hook").contains("not UTF-8"));
+    }
+
+    #[test]
+    fn plain_http_warns_only_off_this_machine() {
+        for (raw, warns) in [
+            ("http://u:s3cr@example.com/cb", true),
+            ("http://u:s3cr@10.0.0.1:8080/cb", true),
+            ("http://u:s3cr@127.0.0.1/cb", false),
+            ("http://u:s3cr@LOCALHOST:8080/cb", false),
+            ("http://u:s3cr@[::1]/cb", false),
+            ("https://u:s3cr@example.com/cb", false),
+        ] {
+            let read = endpoint(raw, false).unwrap();
+            assert_eq!(read.warning.is_some(), warns, "{raw}");
+            if let Some(warning) = read.warning {
+                assert!(!warning.contains("s3cr"), "{warning}");
+            }
+        }
     }
 }

@@ -40,7 +40,7 @@ use crate::http_server::{self, Limits};
 use axum::Router;
 use axum::extract::Request;
 use axum::routing::post;
-use endpoint::{Access, endpoint, invalid};
+use endpoint::{Access, CallbackUrl, endpoint, invalid};
 use state::{Lifetime, Shared};
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -154,6 +154,25 @@ impl Receiver {
     /// The paths served.
     pub fn paths(&self) -> impl Iterator<Item = &str> {
         self.shared.routes.keys().map(String::as_str)
+    }
+
+    /// What the URLs allow but should not: a plain `http://` URL to a host
+    /// other than this machine (credentials and messages unencrypted on the
+    /// network). Also logged with `tracing` when the receiver is built;
+    /// credentials are redacted.
+    ///
+    /// ```
+    /// use modica_wab::callback::{Callback, HandlerError, Receiver};
+    /// let receiver = Receiver::builder()
+    ///     .url("http://hooks:s3cret@callbacks.example.com/wab")
+    ///     .handler(|_: Callback| async { Ok::<(), HandlerError>(()) })
+    ///     .build()?;
+    /// assert!(receiver.warnings()[0].contains("plain http"));
+    /// assert!(!receiver.warnings()[0].contains("s3cret"));
+    /// # Ok::<(), modica_wab::callback::ReceiverError>(())
+    /// ```
+    pub fn warnings(&self) -> &[String] {
+        &self.shared.warnings
     }
 
     /// Serves the routes on `listener` until `shutdown` resolves.
@@ -288,8 +307,17 @@ impl ReceiverBuilder {
         }
         let handler = self.handler.ok_or(ReceiverError::NoHandler)?;
         let mut routes: BTreeMap<String, Access> = BTreeMap::new();
+        let mut warnings = Vec::new();
         for raw in &self.urls {
-            let (path, access) = endpoint(raw, self.allow_unauthenticated)?;
+            let CallbackUrl {
+                path,
+                access,
+                warning,
+            } = endpoint(raw, self.allow_unauthenticated)?;
+            if let Some(warning) = warning {
+                tracing::warn!("{warning}");
+                warnings.push(warning);
+            }
             match (routes.get_mut(&path), access) {
                 (None, access) => {
                     routes.insert(path, access);
@@ -330,6 +358,7 @@ impl ReceiverBuilder {
                 handler,
                 running: Default::default(),
                 store_errors: BurstLog::default(),
+                warnings,
             }),
         })
     }

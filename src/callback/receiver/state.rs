@@ -27,6 +27,8 @@ pub(super) struct Shared {
     /// Handlers running now, across every router and serve call.
     pub(super) running: AtomicUsize,
     pub(super) store_errors: BurstLog,
+    /// What the URLs allow but should not (see `Receiver::warnings`).
+    pub(super) warnings: Vec<String>,
 }
 
 /// The handler tasks of one router (one `serve` call): waited for, then
