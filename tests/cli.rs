@@ -1,6 +1,9 @@
 //! The `wab` command line, run as a process against the sandbox on 127.0.0.1.
 #![cfg(feature = "cli")]
 
+#[macro_use]
+mod common;
+
 use modica_wab::sandbox::{Fault, Sandbox};
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Output, Stdio};
@@ -744,4 +747,63 @@ async fn wab_listen_serves_an_open_url_only_when_told_and_warns_about_plain_http
         "{first}"
     );
     assert!(!first.contains("s3cret"), "{first}");
+}
+
+#[tokio::test]
+async fn wab_send_and_broadcast_with_redis_share_one_limiter_across_processes() {
+    let Some(redis) = common::redis::RedisServer::start() else {
+        return;
+    };
+    let sandbox = Sandbox::builder().start().await.unwrap();
+    // Six processes at once, each with one send, on one limit of 5 msg/s:
+    // alone, each would send at once; together they take turns.
+    let mut runs = Vec::new();
+    for i in 0..6 {
+        let to = format!("+6421100{i:04}");
+        let url = redis.url();
+        let mut command = Command::new(WAB);
+        command
+            .env("MODICA_BASE_URL", sandbox.base_url())
+            .env("MODICA_USERNAME", sandbox.username())
+            .env("MODICA_PASSWORD", sandbox.password())
+            .env("MODICA_SOURCE", sandbox.business_number())
+            .args([
+                "--json", "--redis", &url, "--rate", "5", "send", "text", "--to", &to,
+            ])
+            .arg("paced");
+        runs.push(output(command));
+    }
+    for run in futures_util::future::join_all(runs).await {
+        assert!(
+            run.status.success(),
+            "{}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+    }
+    let mut times: Vec<_> = sandbox.sent().iter().map(|m| m.accepted_at).collect();
+    times.sort();
+    assert_eq!(times.len(), 6);
+    // Six slots at 5/s, two of them slack: at least 0.6 s from first to last.
+    let span = times[5].duration_since(times[0]).unwrap();
+    assert!(span >= Duration::from_millis(550), "6 sends in {span:?}");
+    let keys = redis.cli(&["--scan", "--pattern", "modica-wab:pace:source:*"]);
+    assert!(keys.contains(sandbox.business_number()), "{keys}");
+    // broadcast takes the same flag.
+    let broadcast = wab(
+        &sandbox,
+        &[
+            "--redis",
+            &redis.url(),
+            "broadcast",
+            "--to",
+            TO,
+            "Open at 9",
+        ],
+    )
+    .await;
+    assert!(
+        broadcast.status.success(),
+        "{}",
+        String::from_utf8_lossy(&broadcast.stderr)
+    );
 }

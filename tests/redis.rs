@@ -243,28 +243,39 @@ async fn while_redis_is_down_callbacks_get_503_and_none_is_lost_after() {
     }
     tokio::time::sleep(Duration::from_millis(300)).await;
     redis.stop();
+    let down = std::time::SystemTime::now();
     for i in 0..20 {
         ids.push(sandbox.inject_text("+64211234567", &format!("during {i}")));
     }
     tokio::time::sleep(Duration::from_secs(2)).await;
+    let up = std::time::SystemTime::now();
     redis.restart();
     for i in 0..20 {
         ids.push(sandbox.inject_text("+64211234567", &format!("after {i}")));
     }
     assert!(sandbox.settle(Duration::from_secs(120)).await);
     let deliveries = sandbox.deliveries();
-    let refused: usize = deliveries
+    // Every try made wholly within the outage was answered 503, none 200.
+    let during: Vec<u16> = deliveries
         .iter()
-        .map(|d| d.attempts.iter().filter(|&&s| s == 503).count())
-        .sum();
+        .flat_map(|d| d.tries.iter())
+        .filter(|t| t.started >= down && t.ended <= up)
+        .map(|t| t.status)
+        .collect();
     assert!(
-        refused > 0,
-        "deliveries during the outage were answered 503"
+        !during.is_empty(),
+        "deliveries were tried during the outage"
     );
+    assert!(
+        during.iter().all(|&s| s == 503),
+        "answers during the outage: {during:?}"
+    );
+    let refused = during.len();
     let handled = handled.lock().unwrap();
     for id in &ids {
         assert!(handled.contains_key(id), "{id} lost");
     }
+    assert!(handled.values().all(|&n| n == 1), "{handled:?}");
     report!(
         "redis outage: {} events, {refused} deliveries answered 503 during it, all handled after",
         ids.len()
@@ -309,6 +320,62 @@ async fn pacing_on_redis_is_shared_by_every_client() {
         .send(&Message::text("+64211239999", "still paced"))
         .await
         .unwrap();
+}
+
+#[tokio::test]
+async fn pacing_per_recipient_on_redis_spaces_every_client_s_messages_to_one_person() {
+    let Some(redis) = RedisServer::start() else {
+        return;
+    };
+    let sandbox = Sandbox::builder().start().await.unwrap();
+    let config = RedisConfig::new(&redis.url()).unwrap();
+    let interval = Duration::from_millis(100);
+    let clients: Vec<Client> = (0..4)
+        .map(|_| {
+            Client::builder()
+                .credentials(sandbox.username(), sandbox.password())
+                .base_url(sandbox.base_url())
+                .default_source(sandbox.business_number())
+                .pacing(
+                    Pacing::new()
+                        .per_recipient_interval(interval)
+                        .on_redis(&config),
+                )
+                .retry(RetryPolicy::disabled())
+                .build()
+                .unwrap()
+        })
+        .collect();
+    // Four clients, three messages each, all to one person at once.
+    let to = "+64211230001";
+    let sends = clients.iter().map(|client| async move {
+        for _ in 0..3 {
+            client.send(&Message::text(to, "spaced")).await.unwrap();
+        }
+    });
+    futures_util::future::join_all(sends).await;
+    let mut times: Vec<_> = sandbox
+        .sent()
+        .iter()
+        .filter(|m| m.to == to)
+        .map(|m| m.accepted_at)
+        .collect();
+    times.sort();
+    assert_eq!(times.len(), 12);
+    // The limiter spaces the sends; the sandbox sees them after a request
+    // each, so allow it a little jitter.
+    let gaps: Vec<Duration> = times
+        .windows(2)
+        .map(|w| w[1].duration_since(w[0]).unwrap_or_default())
+        .collect();
+    let close = gaps.iter().filter(|g| **g < interval.mul_f64(0.7)).count();
+    assert!(close <= 1, "gaps {gaps:?}");
+    let span = times[11].duration_since(times[0]).unwrap();
+    assert!(span >= interval * 10, "12 messages in {span:?}");
+    // The key is the recipient's digest, never the number.
+    let keys = redis.cli(&["--scan", "--pattern", "modica-wab:pace:*"]);
+    assert!(keys.contains("modica-wab:pace:to:"), "{keys}");
+    assert!(!keys.contains("64211230001"), "{keys}");
 }
 
 #[tokio::test]
@@ -415,4 +482,83 @@ async fn delivery_state_on_redis_survives_racing_writers() {
     }
     assert_eq!(trackers[1].by_reference("batch-3").await.unwrap().len(), 10);
     report!("redis delivery store: 50 messages, 4 trackers racing, every state forward and final");
+}
+
+/// Counts, on the thread it is the default of, the warnings whose message
+/// holds a given text.
+struct CountWarnings {
+    text: &'static str,
+    seen: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl tracing::Subscriber for CountWarnings {
+    fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
+        true
+    }
+    fn new_span(&self, _: &tracing::span::Attributes<'_>) -> tracing::span::Id {
+        tracing::span::Id::from_u64(1)
+    }
+    fn record(&self, _: &tracing::span::Id, _: &tracing::span::Record<'_>) {}
+    fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
+    fn event(&self, event: &tracing::Event<'_>) {
+        struct Message(String);
+        impl tracing::field::Visit for Message {
+            fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+                if field.name() == "message" {
+                    self.0 = format!("{value:?}");
+                }
+            }
+        }
+        let mut message = Message(String::new());
+        event.record(&mut message);
+        if *event.metadata().level() == tracing::Level::WARN && message.0.contains(self.text) {
+            self.seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }
+    }
+    fn enter(&self, _: &tracing::span::Id) {}
+    fn exit(&self, _: &tracing::span::Id) {}
+}
+
+// One thread runs the test and every task it spawns, so the subscriber set
+// for this thread sees the receiver's logs, and no other test's.
+#[tokio::test(flavor = "current_thread")]
+async fn a_store_outage_answers_503_and_is_logged_once_per_burst() {
+    let Some(mut redis) = RedisServer::start() else {
+        return;
+    };
+    let seen = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let _default = tracing::subscriber::set_default(CountWarnings {
+        text: "de-duplication store failed",
+        seen: seen.clone(),
+    });
+    let handled: Handled = Arc::default();
+    let addr = replica(&redis, handled.clone()).await;
+    redis.stop();
+    // A burst: 30 callbacks at once, as Modica's queue would send them.
+    let http = reqwest::Client::new();
+    let started = Instant::now();
+    let posts = (0..30).map(|i| {
+        let http = http.clone();
+        async move {
+            http.post(format!("http://{addr}/cb"))
+                .basic_auth("modica", Some("shared"))
+                .body(format!(r#"{{"id":"outage-{i}","status":"sent"}}"#))
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    });
+    let statuses = futures_util::future::join_all(posts).await;
+    let took = started.elapsed();
+    assert!(statuses.iter().all(|&s| s == 503), "{statuses:?}");
+    // One line per 10 s of failures at most.
+    assert!(took < Duration::from_secs(10), "the burst took {took:?}");
+    assert!(handled.lock().unwrap().is_empty());
+    assert_eq!(
+        seen.load(std::sync::atomic::Ordering::SeqCst),
+        1,
+        "30 failures in one burst, logged once"
+    );
 }

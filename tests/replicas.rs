@@ -11,7 +11,6 @@
 mod common;
 
 use common::redis::{RedisServer, free_port};
-use modica_wab::callback::DedupKey;
 use modica_wab::redis::RedisConfig;
 use modica_wab::sandbox::{Fault, Sandbox};
 use modica_wab::{Client, Message, Pacing, RetryPolicy};
@@ -35,6 +34,7 @@ struct Replica {
     child: Child,
     port: u16,
     printed: Arc<Mutex<Vec<String>>>,
+    reader: Option<std::thread::JoinHandle<()>>,
 }
 
 const LEASE_SECONDS: &str = "2";
@@ -52,7 +52,7 @@ impl Replica {
             .expect("wab listen starts");
         let stdout = child.stdout.take().unwrap();
         let lines = printed.clone();
-        std::thread::spawn(move || {
+        let reader = std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines().map_while(Result::ok) {
                 lines.lock().unwrap().push(line);
             }
@@ -69,6 +69,17 @@ impl Replica {
             child,
             port,
             printed,
+            reader: Some(reader),
+        }
+    }
+
+    /// SIGKILL: no shutdown, handlers cut wherever they are. Returns once
+    /// every line the process printed has been read.
+    fn kill(&mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+        if let Some(reader) = self.reader.take() {
+            reader.join().unwrap();
         }
     }
 
@@ -105,8 +116,9 @@ async fn two_replicas_one_killed_mid_run_lose_nothing_and_repeat_only_what_was_c
         return;
     };
     let total = size("REPLICA_EVENTS", 10_000);
-    let (printed_a, printed_b) = (Arc::default(), Arc::default());
-    let mut a = Replica::start(free_port(), &redis.url(), printed_a);
+    let (printed_a, printed_b): (Arc<Mutex<Vec<String>>>, _) = (Arc::default(), Arc::default());
+    let first_life_of_a: Arc<Mutex<Vec<String>>> = Arc::default();
+    let mut a = Replica::start(free_port(), &redis.url(), first_life_of_a.clone());
     let b = Replica::start(free_port(), &redis.url(), printed_b);
     // The sandbox is the front: each callback goes to the replicas in turn, a
     // failed delivery to the next; 10% are redelivered, 5% twice at once.
@@ -133,6 +145,9 @@ async fn two_replicas_one_killed_mid_run_lose_nothing_and_repeat_only_what_was_c
     let mos = total - 2 * sends;
     let started = Instant::now();
     let mut killed_at = None;
+    // The claims held when a was killed, and whether they came free in time.
+    let mut claims_at_kill: Vec<(String, String)> = Vec::new();
+    let mut lease_checked = None;
     for i in 0..total.max(1) {
         if i < mos {
             sandbox.inject_text("+64211234567", &format!("hello {i}"));
@@ -144,33 +159,52 @@ async fn two_replicas_one_killed_mid_run_lose_nothing_and_repeat_only_what_was_c
                 .unwrap();
         }
         if i == total * 2 / 5 {
-            // SIGKILL: no shutdown, handlers cut wherever they are.
-            a.child.kill().unwrap();
-            a.child.wait().unwrap();
-            killed_at = Some(SystemTime::now());
+            a.kill();
+            killed_at = Some((SystemTime::now(), Instant::now()));
+            claims_at_kill = claims(&redis);
             tokio::time::sleep(Duration::from_millis(500)).await;
-            let printed = a.printed.clone();
             let port = a.port;
-            a = Replica::start(port, &redis.url(), printed);
+            a = Replica::start(port, &redis.url(), printed_a.clone());
+        }
+        if let Some((_, at)) = killed_at
+            && lease_checked.is_none()
+            && at.elapsed() > lease() + Duration::from_secs(1)
+        {
+            lease_checked = Some(still_held(&redis, &claims_at_kill));
         }
         if i % 200 == 199 {
             // Like a provider's steady stream, not one burst.
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
     }
-    assert!(killed_at.is_some());
+    let (killed_at, killed_instant) = killed_at.expect("a was killed");
+    let lease_checked = match lease_checked {
+        Some(held) => held,
+        None => {
+            let wait = (lease() + Duration::from_secs(1)).saturating_sub(killed_instant.elapsed());
+            tokio::time::sleep(wait).await;
+            still_held(&redis, &claims_at_kill)
+        }
+    };
+    assert!(
+        lease_checked.is_empty(),
+        "claims of the killed replica still held a second after their lease: {lease_checked:?}"
+    );
     assert!(
         sandbox.settle(Duration::from_secs(180)).await,
         "deliveries still running"
     );
     let elapsed = started.elapsed();
 
-    // What each process handled, the killed one's first life included.
+    // What each process handled: a's first life, a's second, and b.
     let mut handled: HashMap<String, usize> = HashMap::new();
-    let mut by_a: HashMap<String, usize> = HashMap::new();
+    let mut by_first_life: HashMap<String, usize> = HashMap::new();
+    for line in first_life_of_a.lock().unwrap().iter() {
+        *handled.entry(event_key(line)).or_default() += 1;
+        *by_first_life.entry(event_key(line)).or_default() += 1;
+    }
     for line in a.printed.lock().unwrap().iter() {
         *handled.entry(event_key(line)).or_default() += 1;
-        *by_a.entry(event_key(line)).or_default() += 1;
     }
     for line in b.printed.lock().unwrap().iter() {
         *handled.entry(event_key(line)).or_default() += 1;
@@ -178,6 +212,10 @@ async fn two_replicas_one_killed_mid_run_lose_nothing_and_repeat_only_what_was_c
     // Every event handled at least once.
     let deliveries = sandbox.deliveries();
     let mut events: HashMap<String, bool> = HashMap::new();
+    // Events whose handler the kill cut: printed by a's first life, and
+    // posted to a before the kill without an answer.
+    let a_port = format!(":{}/", a.port);
+    let mut cut_by_the_kill: std::collections::HashSet<String> = Default::default();
     for d in &deliveries {
         let body = &d.body;
         let key = match body.get("status") {
@@ -188,7 +226,14 @@ async fn two_replicas_one_killed_mid_run_lose_nothing_and_repeat_only_what_was_c
             ),
             None => format!("mo:{}", body["id"].as_str().unwrap()),
         };
-        *events.entry(key).or_default() |= d.delivered;
+        *events.entry(key.clone()).or_default() |= d.delivered;
+        let cut = d
+            .tries
+            .iter()
+            .any(|t| t.url.contains(&a_port) && t.status == 0 && t.started < killed_at);
+        if cut && by_first_life.contains_key(&key) {
+            cut_by_the_kill.insert(key);
+        }
     }
     assert_eq!(events.len(), total, "every event was delivered");
     for (key, delivered) in &events {
@@ -196,12 +241,8 @@ async fn two_replicas_one_killed_mid_run_lose_nothing_and_repeat_only_what_was_c
         assert!(handled.contains_key(key), "{key}: lost");
     }
     // None twice, but those whose handler the kill cut: handled by the first
-    // life of `a` (printed, never answered), then again after the lease.
-    let cut_deliveries = deliveries
-        .iter()
-        .flat_map(|d| d.attempts.iter())
-        .filter(|&&status| status == 0)
-        .count();
+    // life of `a` (printed, never answered), then again elsewhere; so their
+    // count is at most the handlers in flight at the kill.
     let twice: Vec<&String> = handled
         .iter()
         .filter(|&(_, &n)| n > 1)
@@ -209,16 +250,12 @@ async fn two_replicas_one_killed_mid_run_lose_nothing_and_repeat_only_what_was_c
         .collect();
     for key in &twice {
         assert!(
-            by_a.contains_key(*key),
-            "{key} handled twice, not by the killed replica"
+            cut_by_the_kill.contains(*key),
+            "{key} handled twice, yet its handler was not cut by the kill"
         );
         assert!(handled[*key] == 2, "{key} handled {} times", handled[*key]);
     }
-    assert!(
-        twice.len() <= cut_deliveries,
-        "{} handled twice, {cut_deliveries} deliveries cut by the kill",
-        twice.len()
-    );
+    assert!(twice.len() <= cut_by_the_kill.len());
     // No key stays locked once the leases are over: every one is done.
     tokio::time::sleep(Duration::from_secs(2)).await;
     let keys = redis.cli(&["--scan", "--pattern", "modica-wab:dedup:*"]);
@@ -232,14 +269,47 @@ async fn two_replicas_one_killed_mid_run_lose_nothing_and_repeat_only_what_was_c
     }
     assert_eq!(locked, 0, "claims left after their lease");
     assert_eq!(keys.len(), total, "one key per event");
-    let _ = DedupKey::mo("x");
     report!(
-        "replicas: {total} events ({} deliveries, {} duplicates sent by the front) in {:.1} s through 2 replicas, one SIGKILLed and restarted: none lost; {} handled twice, all cut by the kill ({cut_deliveries} deliveries cut); 0 keys locked",
+        "replicas: {total} events ({} deliveries, {} duplicates sent by the front) in {:.1} s through 2 replicas, one SIGKILLed and restarted: none lost; {} handled twice, all among the {} handlers the kill cut; {} claims held at the kill, all free a second after their lease; 0 keys locked at the end",
         deliveries.len(),
         deliveries.len() - total,
         elapsed.as_secs_f64(),
-        twice.len()
+        twice.len(),
+        cut_by_the_kill.len(),
+        claims_at_kill.len(),
     );
+}
+
+fn lease() -> Duration {
+    Duration::from_secs(LEASE_SECONDS.parse().unwrap())
+}
+
+/// Every claim in flight now: (key, the token holding it).
+fn claims(redis: &RedisServer) -> Vec<(String, String)> {
+    // One script, so the picture is of one instant.
+    let script = "local out = {} \
+        for _, k in ipairs(redis.call('KEYS', ARGV[1])) do \
+          local v = redis.call('GET', k) \
+          if v and v ~= 'done' then table.insert(out, k .. ' ' .. v) end \
+        end return out";
+    redis
+        .cli(&["EVAL", script, "0", "modica-wab:dedup:*"])
+        .lines()
+        .filter_map(|line| {
+            let (key, token) = line.trim().split_once(' ')?;
+            Some((key.to_owned(), token.to_owned()))
+        })
+        .collect()
+}
+
+/// The claims of `before` still held by the same token.
+fn still_held(redis: &RedisServer, before: &[(String, String)]) -> Vec<String> {
+    let now: HashMap<String, String> = claims(redis).into_iter().collect();
+    before
+        .iter()
+        .filter(|(key, token)| now.get(key) == Some(token))
+        .map(|(key, _)| key.clone())
+        .collect()
 }
 
 /// The worker of the pacing test: run as a process of its own (this test

@@ -1,13 +1,13 @@
 //! Callbacks the sandbox makes: DLRs after a send, injected MOs; retried on
 //! non-2xx like a real provider.
 
-use super::records::{Delivery, DeliveryKind, DlrEvent, InboundRecord};
+use super::records::{CallbackTry, Delivery, DeliveryKind, DlrEvent, InboundRecord};
 use super::{SentMessage, Shared};
 use base64::Engine as _;
 use serde_json::{Value, json};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 /// How a DLR sequence ends.
 pub(crate) enum Outcome {
@@ -179,6 +179,7 @@ async fn deliver_once(shared: &Shared, kind: DeliveryKind, body: Value) -> bool 
         kind,
         body: body.clone(),
         attempts: Vec::new(),
+        tries: Vec::new(),
         delivered: false,
     });
     if urls.is_empty() {
@@ -187,10 +188,19 @@ async fn deliver_once(shared: &Shared, kind: DeliveryKind, body: Value) -> bool 
     let mut backoff = shared.config.callback_backoff;
     for attempt in 1..=shared.config.callback_attempts {
         let turn = shared.turn.fetch_add(1, Ordering::Relaxed);
-        let status = post(shared, &urls[turn % urls.len()], &body).await;
+        let url = &urls[turn % urls.len()];
+        let started = SystemTime::now();
+        let status = post(shared, url, &body).await;
+        let ended = SystemTime::now();
         let delivered = (200..300).contains(&status);
         if let Some(d) = shared.records().delivery_mut(index) {
             d.attempts.push(status);
+            d.tries.push(CallbackTry {
+                url: crate::auth::redact(url),
+                status,
+                started,
+                ended,
+            });
             d.delivered = delivered;
         }
         shared.changed();

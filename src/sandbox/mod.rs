@@ -38,7 +38,7 @@ mod server;
 
 pub use builder::SandboxBuilder;
 pub use fault::Fault;
-pub use records::{Delivery, DeliveryKind};
+pub use records::{CallbackTry, Delivery, DeliveryKind};
 
 use crate::conformance::Validator;
 use fault::{RandomFaults, Throughput};

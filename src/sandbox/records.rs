@@ -7,6 +7,7 @@ use super::rules::Conversations;
 use serde_json::Value;
 use std::collections::VecDeque;
 use std::path::PathBuf;
+use std::time::SystemTime;
 
 /// Which callback a delivery was.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,8 +29,25 @@ pub struct Delivery {
     pub body: Value,
     /// The status of each attempt (0: no response).
     pub attempts: Vec<u16>,
+    /// Each attempt in full: where it went and when (same order as `attempts`).
+    pub tries: Vec<CallbackTry>,
     /// Whether an attempt got a 2xx.
     pub delivered: bool,
+}
+
+/// One attempt of a delivery: the URL it went to and when, so that a test of
+/// several receivers can tell which one was cut off.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct CallbackTry {
+    /// The URL tried, without its credentials.
+    pub url: String,
+    /// Its status (0: no response).
+    pub status: u16,
+    /// When the POST started.
+    pub started: SystemTime,
+    /// When its answer, or the failure, came.
+    pub ended: SystemTime,
 }
 
 /// A list that keeps its last `capacity` items.
@@ -204,6 +222,7 @@ mod tests {
             kind: DeliveryKind::Mo,
             body: Value::Null,
             attempts: Vec::new(),
+            tries: Vec::new(),
             delivered: false,
         };
         let first = records.add_delivery(delivery());

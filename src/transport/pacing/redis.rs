@@ -2,6 +2,9 @@
 //! recipient, kept by the server, so every process pacing there draws from
 //! the same allowance.
 //!
+//! Keys: `modica-wab:pace:source:<number>` and `modica-wab:pace:to:<SHA-256
+//! of the recipient>` (no customer's number is stored).
+//!
 //! The script reads the server's clock (no skew between processes) and
 //! either takes a slot (returns 0) or says how long to wait (µs). A sender
 //! that wakes a little late keeps its slot (up to two slots of slack per
@@ -83,7 +86,11 @@ impl Shared {
         let Some(period) = period else { return Ok(()) };
         let interval = u64::try_from(period.as_micros()).unwrap_or(u64::MAX).max(1);
         let slack = interval.saturating_mul(slack);
-        let key = format!("{PREFIX}{name}:{key}");
+        let key = match kind {
+            Kind::Source => format!("{PREFIX}{name}:{key}"),
+            // A customer's number is personal data: Redis keeps its digest.
+            Kind::Recipient => format!("{PREFIX}{name}:{}", digest(key)),
+        };
         loop {
             let mut connection = self.connection.clone();
             let wait: Result<u64, _> = self
@@ -105,6 +112,15 @@ impl Shared {
             }
         }
     }
+}
+
+/// SHA-256 of `text`, in hex.
+fn digest(text: &str) -> String {
+    use sha2::{Digest as _, Sha256};
+    Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 trait KindName {
