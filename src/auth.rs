@@ -1,6 +1,7 @@
 //! Credentials in their forms: a Basic `Authorization` header, the userinfo of
-//! a URL, and a URL shown with every secret masked. The client, the receiver
-//! and the sandbox all go through these.
+//! a URL, a URL shown with every secret masked, and the check every URL of a
+//! service gets (the API's base URL, a callback URL). The client, the
+//! receiver and the sandbox all go through these.
 
 use base64::Engine as _;
 use http::HeaderValue;
@@ -60,6 +61,22 @@ pub(crate) fn split_credentials(url: &url::Url) -> (url::Url, Option<Credentials
     (bare, credentials)
 }
 
+/// A URL a service is reached at (the API's base, a callback): absolute
+/// `http` or `https` with a host, and no query or fragment (a token there
+/// would not be sent as credentials, nor checked). Why not, when it is not.
+pub(crate) fn service_url(raw: &str) -> Result<url::Url, &'static str> {
+    let url = url::Url::parse(raw).map_err(|_| "not a URL")?;
+    if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
+        return Err("not an absolute http(s) URL");
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(
+            "it has a query or fragment, which is neither sent as credentials nor checked; put credentials in the URL's user info",
+        );
+    }
+    Ok(url)
+}
+
 /// A URL to show in errors and logs: user, password, query and fragment
 /// masked (a token may sit in any of them).
 pub(crate) fn redact(raw: &str) -> String {
@@ -88,6 +105,26 @@ pub(crate) fn redact(raw: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_service_url_is_absolute_http_without_query_or_fragment() {
+        for ok in [
+            "https://api.example.com/rest/wab/v1",
+            "http://u:p@127.0.0.1:8080/cb",
+            "https://[::1]/",
+        ] {
+            assert!(service_url(ok).is_ok(), "{ok}");
+        }
+        for (bad, why) in [
+            ("api.example.com", "not a URL"),
+            ("ftp://example.com/x", "not an absolute"),
+            ("mailto:a@example.com", "not an absolute"),
+            ("https://example.com/cb?token=x", "query or fragment"),
+            ("https://example.com/cb#x", "query or fragment"),
+        ] {
+            assert!(service_url(bad).unwrap_err().contains(why), "{bad}");
+        }
+    }
 
     #[test]
     fn basic_headers_round_trip_and_tolerate_their_spelling() {

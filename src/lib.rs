@@ -8,6 +8,7 @@ pub mod callback;
 mod client;
 #[cfg(feature = "conformance")]
 pub mod conformance;
+mod contact;
 pub mod delivery;
 pub mod error;
 #[cfg(any(feature = "receiver", feature = "sandbox"))]
@@ -22,6 +23,7 @@ pub mod spec;
 pub mod store;
 mod telemetry;
 mod transport;
+mod validate;
 pub mod window;
 
 pub use client::{Client, ClientBuilder};

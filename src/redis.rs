@@ -34,7 +34,7 @@ pub struct RedisConfig {
 impl RedisConfig {
     /// A server by URL (`redis://` or `rediss://`). The URL is checked now; no
     /// connection is made until the first command.
-    pub fn new(url: &str) -> Result<Self, crate::Error> {
+    pub fn new(url: &str) -> Result<Self, crate::error::Error> {
         let config = Self {
             url: url.to_owned(),
             root_certificate: None,
@@ -45,20 +45,23 @@ impl RedisConfig {
 
     /// Trusts the CA whose certificate this is (PEM) for `rediss://`, instead
     /// of the system's roots.
-    pub fn root_certificate(mut self, pem: impl Into<Vec<u8>>) -> Result<Self, crate::Error> {
+    pub fn root_certificate(
+        mut self,
+        pem: impl Into<Vec<u8>>,
+    ) -> Result<Self, crate::error::Error> {
         self.root_certificate = Some(Arc::new(pem.into()));
         self.client()?;
         Ok(self)
     }
 
     /// The `redis` crate's client for this server.
-    fn client(&self) -> Result<redis::Client, crate::Error> {
+    fn client(&self) -> Result<redis::Client, crate::error::Error> {
         let shown = crate::auth::redact(&self.url);
         let invalid = |e: redis::RedisError| {
-            crate::Error::Config(format!("Redis URL {shown}: {:?}", e.kind()))
+            crate::error::Error::Config(format!("Redis URL {shown}: {:?}", e.kind()))
         };
         if !(self.url.starts_with("redis://") || self.url.starts_with("rediss://")) {
-            return Err(crate::Error::Config(format!(
+            return Err(crate::error::Error::Config(format!(
                 "Redis URL {shown}: must start with redis:// or rediss://"
             )));
         }
@@ -77,7 +80,7 @@ impl RedisConfig {
 
     /// A connection that connects on first use and reconnects after a
     /// failure; every command fails after 2 s rather than hang.
-    pub(crate) fn connection(&self) -> Result<ConnectionManager, crate::Error> {
+    pub(crate) fn connection(&self) -> Result<ConnectionManager, crate::error::Error> {
         // rustls needs a process-wide crypto provider for rediss://; keep one
         // the application installed.
         #[cfg(any(feature = "tls-aws-lc", feature = "tls-ring"))]
@@ -88,7 +91,7 @@ impl RedisConfig {
             .set_number_of_retries(2)
             .set_max_delay(Duration::from_millis(500));
         ConnectionManager::new_lazy_with_config(self.client()?, config).map_err(|e| {
-            crate::Error::Config(format!(
+            crate::error::Error::Config(format!(
                 "Redis {}: {:?}",
                 crate::auth::redact(&self.url),
                 e.kind()
@@ -141,7 +144,10 @@ mod tests {
         assert!(RedisConfig::new("rediss://user:pw@redis.example.com:6380/2").is_ok());
         for bad in ["http://127.0.0.1:6379", "redis//x", "127.0.0.1:6379"] {
             let err = RedisConfig::new(bad).unwrap_err();
-            assert!(matches!(err, crate::Error::Config(_)), "{bad}: {err}");
+            assert!(
+                matches!(err, crate::error::Error::Config(_)),
+                "{bad}: {err}"
+            );
         }
         let err = RedisConfig::new("http://user:hunter2@x").unwrap_err();
         assert!(!err.to_string().contains("hunter2"), "{err}");

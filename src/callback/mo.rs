@@ -3,7 +3,7 @@
 use super::error::CallbackError;
 use super::order::InboundOrder;
 use super::status::StatusNotice;
-use crate::outbound::Contact;
+use crate::contact::Contact;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;

@@ -8,7 +8,7 @@ use super::mo::{
     InboundTemplate, InboundText, MoContent, Referral, SystemNotice,
 };
 use super::order::InboundOrder;
-use crate::outbound::Contact;
+use crate::contact::Contact;
 use schemars::JsonSchema;
 use serde::Deserialize;
 

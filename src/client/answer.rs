@@ -1,6 +1,7 @@
 //! Reading the transport's answer into the facade's types and errors.
 
 use crate::error::{ApiError, Error, TransportError, shape_only};
+use crate::outbound::SourceReadError;
 use crate::transport::{Answer, AnswerBody, Failure};
 use bytes::Bytes;
 use serde::de::DeserializeOwned;
@@ -8,7 +9,14 @@ use serde::de::DeserializeOwned;
 /// The error a pipeline failure stands for.
 pub(crate) fn failure(failure: Failure) -> Error {
     match failure {
-        Failure::Http(e) => Error::Transport(TransportError::from_reqwest(e)),
+        Failure::Http(e) => match SourceReadError::find(&e) {
+            // The file or stream being uploaded failed, not the network.
+            Some(read) => Error::Io {
+                path: read.origin.clone(),
+                source: std::io::Error::new(read.error.kind(), read.error.to_string()),
+            },
+            None => Error::Transport(TransportError::from_reqwest(e)),
+        },
         Failure::Stalled(quiet) => Error::Transport(TransportError::timed_out(format!(
             "the upload made no progress, or got no answer, for {quiet:?}"
         ))),

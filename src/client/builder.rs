@@ -1,7 +1,11 @@
-//! [`ClientBuilder`]: the settings of a client, each with its default.
+//! [`ClientBuilder`]: the settings of a client, each with its default, and
+//! their checks when the client is built.
 
+use super::{Client, Inner};
 use crate::error::Error;
-use crate::transport::{Pacing, RetryPolicy, Sleeper};
+use crate::outbound;
+use crate::raw;
+use crate::transport::{Pacing, RetryPolicy, Sleeper, TokioSleeper, Transport, TransportConfig};
 use crate::window::ServiceWindow;
 use std::fmt;
 use std::sync::Arc;
@@ -175,4 +179,72 @@ impl ClientBuilder {
         }
         Ok(builder)
     }
+}
+
+impl ClientBuilder {
+    /// Checks the settings and builds the client.
+    pub fn build(self) -> Result<Client, Error> {
+        let (Some(username), Some(password)) = (self.username, self.password) else {
+            return Err(Error::Config(
+                "credentials are not set: call ClientBuilder::credentials".into(),
+            ));
+        };
+        check_username(&username)?;
+        let base_url = self.base_url.trim_end_matches('/').to_owned();
+        let shown = crate::auth::redact(&base_url);
+        match crate::auth::service_url(&base_url) {
+            Ok(u) if !u.username().is_empty() || u.password().is_some() => {
+                return Err(Error::Config(format!(
+                    "base URL {shown} carries credentials; give them to ClientBuilder::credentials instead"
+                )));
+            }
+            Ok(_) => {}
+            Err(why) => return Err(Error::Config(format!("base URL {shown}: {why}"))),
+        }
+        if let Some(source) = &self.default_source {
+            outbound::source("default_source", source)
+                .map_err(|e| Error::Config(format!("default_source {}", e.reason)))?;
+        }
+        let authorization = crate::auth::basic_header(username.as_bytes(), password.as_bytes())
+            .ok_or_else(|| Error::Config("the credentials cannot form a header".into()))?;
+        // With only the ring backend, rustls has no provider until one is installed;
+        // an error means the application installed its own, which is kept.
+        #[cfg(all(feature = "tls-ring", not(feature = "tls-aws-lc")))]
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let transport = Transport::new(TransportConfig {
+            authorization,
+            timeout: Some(self.timeout),
+            connect_timeout: self.connect_timeout,
+            read_timeout: self.read_timeout,
+            max_body: self.max_response_body,
+            user_agent: self.user_agent,
+            retry: self.retry,
+            sleeper: self
+                .sleeper
+                .unwrap_or_else(|| Arc::new(TokioSleeper::default())),
+            pacing: self.pacing,
+        })?;
+        let raw =
+            raw::Client::new_with_client(&base_url, transport.http().clone(), transport.clone());
+        Ok(Client {
+            inner: Arc::new(Inner {
+                raw,
+                transport,
+                base_url,
+                username,
+                default_source: self.default_source,
+                window: self.window,
+            }),
+        })
+    }
+}
+
+/// Basic auth cannot carry a `:` in the user name, nor an empty one.
+pub(super) fn check_username(username: &str) -> Result<(), Error> {
+    if username.is_empty() || username.contains(':') {
+        return Err(Error::Config(
+            "the username must be non-empty and must not contain `:`".into(),
+        ));
+    }
+    Ok(())
 }

@@ -16,9 +16,7 @@ use crate::error::Error;
 use crate::outbound::{self, Broadcast, Encoded, MediaUpload, Message, MultipartBody};
 use crate::raw;
 use crate::spec::Route;
-use crate::transport::{
-    Answer, AnswerBody, PacingKeys, Payload, Prepared, TokioSleeper, Transport, TransportConfig,
-};
+use crate::transport::{Answer, AnswerBody, PacingKeys, Payload, Prepared, Transport};
 use response::{Accepted, BroadcastAccepted, MessageRecord, ServiceStatus, Source, UploadedMedia};
 use std::fmt;
 use std::sync::Arc;
@@ -48,83 +46,6 @@ struct Inner {
     username: String,
     default_source: Option<String>,
     window: Option<crate::window::ServiceWindow>,
-}
-
-impl ClientBuilder {
-    /// Checks the settings and builds the client.
-    pub fn build(self) -> Result<Client, Error> {
-        let (Some(username), Some(password)) = (self.username, self.password) else {
-            return Err(Error::Config(
-                "credentials are not set: call ClientBuilder::credentials".into(),
-            ));
-        };
-        check_username(&username)?;
-        let base_url = self.base_url.trim_end_matches('/').to_owned();
-        let shown = crate::auth::redact(&base_url);
-        match outbound::absolute_http_url(&base_url) {
-            Some(u) if !u.username().is_empty() || u.password().is_some() => {
-                return Err(Error::Config(format!(
-                    "base URL {shown} carries credentials; give them to ClientBuilder::credentials instead"
-                )));
-            }
-            Some(u) if u.query().is_some() || u.fragment().is_some() => {
-                return Err(Error::Config(format!(
-                    "base URL {shown} has a query or fragment; the API takes none (paths are appended to it)"
-                )));
-            }
-            Some(_) => {}
-            None => {
-                return Err(Error::Config(format!(
-                    "base URL {shown} is not an absolute http(s) URL"
-                )));
-            }
-        }
-        if let Some(source) = &self.default_source {
-            outbound::source("default_source", source)
-                .map_err(|e| Error::Config(format!("default_source {}", e.reason)))?;
-        }
-        let authorization = crate::auth::basic_header(username.as_bytes(), password.as_bytes())
-            .ok_or_else(|| Error::Config("the credentials cannot form a header".into()))?;
-        // With only the ring backend, rustls has no provider until one is installed;
-        // an error means the application installed its own, which is kept.
-        #[cfg(all(feature = "tls-ring", not(feature = "tls-aws-lc")))]
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let transport = Transport::new(TransportConfig {
-            authorization,
-            timeout: Some(self.timeout),
-            connect_timeout: self.connect_timeout,
-            read_timeout: self.read_timeout,
-            max_body: self.max_response_body,
-            user_agent: self.user_agent,
-            retry: self.retry,
-            sleeper: self
-                .sleeper
-                .unwrap_or_else(|| Arc::new(TokioSleeper::default())),
-            pacing: self.pacing,
-        })?;
-        let raw =
-            raw::Client::new_with_client(&base_url, transport.http().clone(), transport.clone());
-        Ok(Client {
-            inner: Arc::new(Inner {
-                raw,
-                transport,
-                base_url,
-                username,
-                default_source: self.default_source,
-                window: self.window,
-            }),
-        })
-    }
-}
-
-/// Basic auth cannot carry a `:` in the user name, nor an empty one.
-fn check_username(username: &str) -> Result<(), Error> {
-    if username.is_empty() || username.contains(':') {
-        return Err(Error::Config(
-            "the username must be non-empty and must not contain `:`".into(),
-        ));
-    }
-    Ok(())
 }
 
 impl fmt::Debug for Client {
@@ -167,7 +88,7 @@ impl Client {
         password: &str,
         default_source: Option<&str>,
     ) -> Result<Client, Error> {
-        check_username(username)?;
+        builder::check_username(username)?;
         if let Some(source) = default_source {
             outbound::source("default_source", source)
                 .map_err(|e| Error::Config(format!("default_source {}", e.reason)))?;
@@ -252,7 +173,7 @@ impl Client {
     pub async fn send(&self, message: &Message) -> Result<Accepted, Error> {
         let encoded = message.encode(self.default_source())?;
         if let Some(window) = &self.inner.window
-            && !matches!(message.content(), crate::Content::Template(_))
+            && !matches!(message.content(), crate::outbound::Content::Template(_))
             && let Some(closed) =
                 window_check::first_closed(window, &encoded.source, &encoded.recipients).await
         {
@@ -282,7 +203,7 @@ impl Client {
     pub async fn reply(
         &self,
         inbound: &crate::callback::InboundMessage,
-        content: crate::Content,
+        content: crate::outbound::Content,
     ) -> Result<Accepted, Error> {
         self.send(&Message::reply(inbound, content)).await
     }
@@ -304,7 +225,7 @@ impl Client {
     pub async fn broadcast(&self, broadcast: &Broadcast) -> Result<Vec<BroadcastAccepted>, Error> {
         let encoded = broadcast.encode(self.default_source())?;
         if let Some(window) = &self.inner.window
-            && !matches!(broadcast.content(), crate::Content::Template(_))
+            && !matches!(broadcast.content(), crate::outbound::Content::Template(_))
             && let Some(closed) =
                 window_check::first_closed(window, &encoded.source, &encoded.recipients).await
         {

@@ -68,7 +68,7 @@ impl RedisDeliveryStore {
     pub const DEFAULT_RETENTION: Duration = Duration::from_secs(7 * 24 * 3600);
 
     /// A store on `redis` (connected on first use, reconnected after a failure).
-    pub fn new(redis: &RedisConfig) -> Result<Self, crate::Error> {
+    pub fn new(redis: &RedisConfig) -> Result<Self, crate::error::Error> {
         Ok(Self {
             connection: redis.connection()?,
             prefix: Self::DEFAULT_PREFIX.to_owned(),

@@ -2,8 +2,8 @@
 
 use super::content::Content;
 use super::message::{Encoded, source_and_reference};
-use super::validate;
 use crate::error::ValidationError;
+use crate::validate;
 use serde::Serialize;
 
 /// Most recipients accepted in one broadcast request by this client; split

@@ -1,12 +1,12 @@
 //! What a message carries: the WhatsApp message types, each checked against
 //! the API's rules and written as `"type"` plus the same-named object.
 
-use super::contact::Contact;
 use super::interactive::Interactive;
 use super::media::{Media, MediaKind};
 use super::template::Template;
-use super::validate::{self, Checked, fail};
+use crate::contact::Contact;
 use crate::error::ValidationError;
+use crate::validate::{self, Checked, fail};
 use serde::Serialize;
 
 /// What a message carries: the WhatsApp message types.

@@ -9,7 +9,7 @@
 //! ```
 
 use super::media::{Media, MediaKind};
-use super::validate::{self, Checked, fail};
+use crate::validate::{self, Checked, fail};
 use serde::Serialize;
 
 /// An interactive message.

@@ -1,7 +1,7 @@
 //! A media object in a message: an uploaded media id or a public link, and
 //! which message type it is used in (that decides what it may carry).
 
-use super::validate::{self, Checked, fail};
+use crate::validate::{self, Checked, fail};
 use serde::Serialize;
 
 /// A media object: an uploaded media id or a public link.

@@ -8,13 +8,13 @@
 //! # let _ = (hello, photo);
 //! ```
 
-use super::contact::Contact;
 use super::content::{Content, Location, Reaction};
 use super::interactive::Interactive;
 use super::media::Media;
 use super::template::Template;
-use super::validate;
+use crate::contact::Contact;
 use crate::error::ValidationError;
+use crate::validate;
 use serde::Serialize;
 
 /// One message to one recipient.

@@ -1,10 +1,11 @@
 //! What goes out: messages and their parts, broadcasts and uploads, each
-//! checked against the API's rules before anything is sent, and serialized
-//! once (serde derive, straight to bytes). Knows nothing of the transport.
+//! checked against the API's rules before anything is sent (the checks are in
+//! `validate.rs` at the crate root), and serialized once (serde derive,
+//! straight to bytes). Knows nothing of the transport. Contact cards live in
+//! `contact.rs` at the root: they come in too, in MOs.
 
 mod broadcast;
 mod choices;
-mod contact;
 mod content;
 mod interactive;
 mod media;
@@ -12,11 +13,10 @@ mod message;
 mod reply;
 mod template;
 mod upload;
-mod validate;
 
+pub use crate::contact::{Address, Contact, Email, Name, Org, Phone, Url};
 pub use broadcast::{Broadcast, MAX_RECIPIENTS};
 pub use choices::Choices;
-pub use contact::{Address, Contact, Email, Name, Org, Phone, Url};
 pub use content::{Content, Location, Reaction, Text};
 pub use interactive::{Header, Interactive, ReplyButton, Row, Section};
 pub use media::Media;
@@ -24,6 +24,6 @@ pub use message::Message;
 pub use template::{ButtonKind, Component, ComponentKind, Language, Parameter, Template};
 pub use upload::MediaUpload;
 
+pub(crate) use crate::validate::{media_key, source, text};
 pub(crate) use message::Encoded;
-pub(crate) use upload::MultipartBody;
-pub(crate) use validate::{absolute_http_url, media_key, source, text};
+pub(crate) use upload::{MultipartBody, SourceReadError};

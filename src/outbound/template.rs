@@ -18,7 +18,7 @@
 //! ```
 
 use super::media::{Media, MediaKind};
-use super::validate::{self, Checked, fail};
+use crate::validate::{self, Checked, fail};
 use serde::Serialize;
 
 /// A template by name and language, with the parameters of its components.

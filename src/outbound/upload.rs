@@ -12,6 +12,59 @@ use std::pin::Pin;
 pub(crate) type ByteStream =
     Pin<Box<dyn Stream<Item = Result<Bytes, std::io::Error>> + Send + Sync>>;
 
+/// A failure to read what is being uploaded (the file, or the caller's
+/// stream). It reaches the pipeline inside the HTTP client's error; marked
+/// so, it becomes [`Error::Io`] rather than a network failure.
+#[derive(Debug)]
+pub(crate) struct SourceReadError {
+    /// The file's path, or the upload's file name for a stream.
+    pub(crate) origin: String,
+    pub(crate) error: std::io::Error,
+}
+
+impl std::fmt::Display for SourceReadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.origin, self.error)
+    }
+}
+
+impl std::error::Error for SourceReadError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.error)
+    }
+}
+
+impl SourceReadError {
+    /// The marked error, in the `io::Error` a body stream must yield.
+    fn wrap(origin: &str, error: std::io::Error) -> std::io::Error {
+        let kind = error.kind();
+        let origin = origin.to_owned();
+        std::io::Error::new(kind, SourceReadError { origin, error })
+    }
+
+    /// The read failure somewhere in `error`'s chain of sources, if any.
+    pub(crate) fn find<'a>(
+        error: &'a (dyn std::error::Error + 'static),
+    ) -> Option<&'a SourceReadError> {
+        let mut next = Some(error);
+        while let Some(e) = next {
+            if let Some(found) = e.downcast_ref::<SourceReadError>() {
+                return Some(found);
+            }
+            // An io::Error's source() skips the error it wraps: look inside.
+            if let Some(found) = e
+                .downcast_ref::<std::io::Error>()
+                .and_then(|io| io.get_ref())
+                .and_then(|inner| inner.downcast_ref::<SourceReadError>())
+            {
+                return Some(found);
+            }
+            next = e.source();
+        }
+        None
+    }
+}
+
 /// A multipart body: its content type (with the boundary) and its bytes.
 pub(crate) struct Multipart {
     pub(crate) content_type: String,
@@ -96,7 +149,9 @@ impl MediaUpload {
             .file_name()
             .map_or_else(|| "file".into(), |n| n.to_string_lossy().into_owned());
         let content_type = guess_content_type(&filename).to_owned();
-        let stream = tokio_util::io::ReaderStream::with_capacity(file, 64 * 1024);
+        let origin = path.display().to_string();
+        let stream = tokio_util::io::ReaderStream::with_capacity(file, 64 * 1024)
+            .map_err(move |e| SourceReadError::wrap(&origin, e));
         Ok(Self {
             filename,
             content_type,
@@ -148,8 +203,11 @@ impl MediaUpload {
     where
         S: Stream<Item = Result<Bytes, std::io::Error>> + Send + Sync + 'static,
     {
+        let filename = filename.into();
+        let origin = filename.clone();
+        let stream = stream.map_err(move |e| SourceReadError::wrap(&origin, e));
         Self {
-            filename: filename.into(),
+            filename,
             content_type: content_type.into(),
             body: UploadBody::Stream {
                 stream: Box::pin(stream),
@@ -177,7 +235,7 @@ impl MediaUpload {
 
     /// The multipart body, checked.
     pub(crate) fn into_multipart(self) -> Result<Multipart, Error> {
-        super::validate::text("filename", &self.filename, 255)?;
+        crate::validate::text("filename", &self.filename, 255)?;
         if self.content_type.parse::<http::HeaderValue>().is_err()
             || !self.content_type.contains('/')
         {

@@ -172,8 +172,8 @@ impl SandboxBuilder {
     /// Starts serving on a background task of the current tokio runtime.
     pub async fn start(self) -> Result<Sandbox, SandboxError> {
         for url in self.config.mo_urls.iter().chain(&self.config.dlr_urls) {
-            url::Url::parse(url).map_err(|e| {
-                SandboxError::CallbackUrl(format!("{}: {e}", crate::auth::redact(url)))
+            crate::auth::service_url(url).map_err(|why| {
+                SandboxError::CallbackUrl(format!("{}: {why}", crate::auth::redact(url)))
             })?;
         }
         let ui = self.config.ui;

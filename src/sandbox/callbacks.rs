@@ -50,7 +50,7 @@ pub(crate) fn schedule_dlrs(shared: &Arc<Shared>, message: &SentMessage, outcome
 }
 
 fn error_object(code: i64) -> Value {
-    let meaning = crate::ErrorCode::from_code(code).meaning();
+    let meaning = crate::error::ErrorCode::from_code(code).meaning();
     json!({
         "code": code,
         "title": meaning,

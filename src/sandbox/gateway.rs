@@ -48,7 +48,7 @@ pub(crate) fn field_errors(status: StatusCode, errors: Vec<Value>) -> Reply {
 }
 
 fn whatsapp_error(code: i64) -> Reply {
-    let meaning = crate::ErrorCode::from_code(code).meaning();
+    let meaning = crate::error::ErrorCode::from_code(code).meaning();
     error(
         StatusCode::BAD_REQUEST,
         &format!("(#{code}) {meaning}"),

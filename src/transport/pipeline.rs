@@ -47,7 +47,7 @@ pub(crate) struct TransportConfig {
 }
 
 impl Transport {
-    pub(crate) fn new(config: TransportConfig) -> Result<Self, crate::Error> {
+    pub(crate) fn new(config: TransportConfig) -> Result<Self, crate::error::Error> {
         // Redirects are never followed: the API has none, and reqwest would
         // turn a POST into a GET whose answer says nothing about the POST.
         let client = |read_timeout: Option<Duration>| {
@@ -64,8 +64,9 @@ impl Transport {
             Some(p) => Pacer::new(p, config.sleeper.clone())?.map(Arc::new),
             None => None,
         };
-        let http_error =
-            |e: reqwest::Error| crate::Error::Config(format!("cannot build the HTTP client: {e}"));
+        let http_error = |e: reqwest::Error| {
+            crate::error::Error::Config(format!("cannot build the HTTP client: {e}"))
+        };
         Ok(Self(Arc::new(Shared {
             http: client(Some(config.read_timeout)).map_err(http_error)?,
             uploads: client(None).map_err(http_error)?,

@@ -183,3 +183,84 @@ impl PacingKeys {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(method: Method, content_type: Option<&str>, body: Option<&str>) -> reqwest::Request {
+        let mut request = reqwest::Request::new(
+            method,
+            reqwest::Url::parse("http://127.0.0.1/messages").unwrap(),
+        );
+        if let Some(ct) = content_type {
+            request.headers_mut().insert(
+                reqwest::header::CONTENT_TYPE,
+                reqwest::header::HeaderValue::from_str(ct).unwrap(),
+            );
+        }
+        *request.body_mut() = body.map(|b| b.to_owned().into());
+        request
+    }
+
+    #[test]
+    fn pacing_keys_are_read_back_from_a_generated_send_body() {
+        let keys = |body: &str| PacingKeys::read(&request(Method::POST, None, Some(body)));
+        let one = keys(r#"{"source":"6421000001","to":"+64211234567","type":"text"}"#).unwrap();
+        assert_eq!(one.source, "6421000001");
+        assert_eq!(one.recipients, ["+64211234567"]);
+        let many = keys(r#"{"source":"6421000001","destination":["+6421a","+6421b"]}"#).unwrap();
+        assert_eq!(many.recipients, ["+6421a", "+6421b"]);
+        // Not a send: nothing to pace on.
+        for body in [
+            "not json",
+            r#"{"to":"+64211234567"}"#,
+            r#"{"source":"6421000001"}"#,
+            r#"{"source":7,"to":"+64211234567"}"#,
+        ] {
+            assert!(keys(body).is_none(), "{body}");
+        }
+        assert!(PacingKeys::read(&request(Method::GET, None, None)).is_none());
+        // Only when pacing is on.
+        let generated = |pacing| {
+            Prepared::generated(
+                request(Method::POST, None, Some(r#"{"source":"1","to":"+2"}"#)),
+                "PostMessages",
+                pacing,
+            )
+        };
+        assert!(generated(true).pacing.is_some());
+        assert!(generated(false).pacing.is_none());
+        assert_eq!(generated(false).operation.id, "PostMessages");
+    }
+
+    #[test]
+    fn idempotence_and_uploads_are_told_by_method_and_body() {
+        let prepared = |method, ct, body| Prepared {
+            operation: &UNLISTED,
+            request: request(method, ct, body),
+            pacing: None,
+        };
+        assert!(prepared(Method::GET, None, None).idempotent());
+        assert!(prepared(Method::DELETE, None, None).idempotent());
+        assert!(!prepared(Method::POST, None, Some("{}")).idempotent());
+        assert!(!prepared(Method::PATCH, None, Some("{}")).idempotent());
+        let json = prepared(Method::POST, Some("application/json"), Some("{}"));
+        assert!(!json.is_upload() && !json.is_streamed());
+        let multipart = prepared(
+            Method::POST,
+            Some("multipart/form-data; boundary=x"),
+            Some("--x--"),
+        );
+        assert!(multipart.is_upload() && !multipart.is_streamed());
+        let mut streamed = prepared(Method::POST, Some("application/octet-stream"), None);
+        let chunks =
+            futures_util::stream::iter([Ok::<_, std::io::Error>(Bytes::from_static(b"x"))]);
+        *streamed.request.body_mut() = Some(reqwest::Body::wrap_stream(chunks));
+        assert!(streamed.is_upload() && streamed.is_streamed());
+        // An operation the spec lacks still gets a total answer.
+        let unknown =
+            Prepared::generated(request(Method::GET, None, None), "NoSuchOperation", true);
+        assert_eq!(unknown.operation.id, "unlisted");
+    }
+}

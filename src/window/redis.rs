@@ -50,7 +50,7 @@ impl RedisWindowStore {
     pub const DEFAULT_PREFIX: &str = "modica-wab:window:";
 
     /// A store on `redis` (connected on first use, reconnected after a failure).
-    pub fn new(redis: &RedisConfig) -> Result<Self, crate::Error> {
+    pub fn new(redis: &RedisConfig) -> Result<Self, crate::error::Error> {
         Ok(Self {
             connection: redis.connection()?,
             prefix: Self::DEFAULT_PREFIX.to_owned(),

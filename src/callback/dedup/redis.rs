@@ -101,7 +101,7 @@ impl RedisDedupStore {
     /// A store on `redis` (connected on first use, reconnected after a
     /// failure). While Redis cannot answer, the receiver answers 503 and
     /// Modica delivers again later.
-    pub fn new(redis: &RedisConfig) -> Result<Self, crate::Error> {
+    pub fn new(redis: &RedisConfig) -> Result<Self, crate::error::Error> {
         Ok(Self {
             connection: redis.connection()?,
             prefix: Self::DEFAULT_PREFIX.to_owned(),

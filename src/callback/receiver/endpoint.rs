@@ -29,17 +29,8 @@ pub(super) fn endpoint(
     raw: &str,
     allow_unauthenticated: bool,
 ) -> Result<CallbackUrl, ReceiverError> {
-    let url = url::Url::parse(raw).map_err(|e| invalid(raw, e.to_string()))?;
-    if url.cannot_be_a_base() || !matches!(url.scheme(), "http" | "https") {
-        return Err(invalid(raw, "not an http(s) URL"));
-    }
-    if url.query().is_some() || url.fragment().is_some() {
-        // A token in the query would not be checked: refuse rather than serve an open route.
-        return Err(invalid(
-            raw,
-            "a query or fragment is not checked by the receiver; put the credentials in the URL's user info",
-        ));
-    }
+    // A token in the query would not be checked: refused rather than served open.
+    let url = crate::auth::service_url(raw).map_err(|why| invalid(raw, why))?;
     let path = url.path();
     if path.contains('@') {
         // `https://user:12/34@host/p` parses as host `user`, port 12, path `/34@host/p`.

@@ -12,6 +12,7 @@
 
 mod actions;
 mod assets;
+mod content;
 mod events;
 mod html;
 mod view;

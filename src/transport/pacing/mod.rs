@@ -92,7 +92,7 @@ impl Pacer {
     pub(crate) fn new(
         pacing: &Pacing,
         sleeper: Arc<dyn Sleeper>,
-    ) -> Result<Option<Self>, crate::Error> {
+    ) -> Result<Option<Self>, crate::error::Error> {
         let source_period = pacing.per_source.map(|n| Duration::from_secs(1) / n);
         let recipient_interval = pacing.per_recipient;
         if source_period.is_none() && recipient_interval.is_none() {

@@ -63,7 +63,7 @@ impl Shared {
         source_period: Option<Duration>,
         recipient_interval: Option<Duration>,
         sleeper: Arc<dyn Sleeper>,
-    ) -> Result<Self, crate::Error> {
+    ) -> Result<Self, crate::error::Error> {
         Ok(Self {
             connection: redis.connection()?,
             script: redis::Script::new(GCRA),

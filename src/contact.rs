@@ -1,4 +1,4 @@
-//! Contact cards for contacts messages.
+//! Contact cards: sent in contacts messages, and received in MOs.
 //!
 //! ```
 //! use modica_wab::message::{Contact, Message};
@@ -7,7 +7,7 @@
 //! # let _ = msg;
 //! ```
 
-use super::validate::{self, Checked, fail};
+use crate::validate::{self, Checked, fail};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 

@@ -43,7 +43,7 @@ pub(crate) fn max_len(field: &str, value: &str, max: usize) -> Checked {
 }
 
 /// An absolute `http` or `https` URL with a host, parsed.
-pub(crate) fn absolute_http_url(value: &str) -> Option<url::Url> {
+fn absolute_http_url(value: &str) -> Option<url::Url> {
     url::Url::parse(value)
         .ok()
         .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
