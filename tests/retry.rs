@@ -421,6 +421,41 @@ async fn pacing_spaces_messages_to_one_recipient() {
 }
 
 #[tokio::test]
+async fn raw_sends_are_paced_like_the_facade_s() {
+    // The generated code's requests come in by the same door: their source
+    // and recipients are read back from the body, and paced.
+    let server = server().await;
+    Mock::given(method("POST"))
+        .and(path("/messages"))
+        .respond_with(respond(202, "PostMessages.202.json"))
+        .mount(&server)
+        .await;
+    let time = Arc::new(VirtualTime::default());
+    let client = Client::builder()
+        .credentials(USER, PASS)
+        .base_url(server.uri())
+        .default_source(SOURCE)
+        .pacing(Pacing::new().per_recipient_interval(Duration::from_secs(6)))
+        .sleeper(time.clone())
+        .build()
+        .unwrap();
+    let body: modica_wab::raw::types::MessageRequest = serde_json::from_value(serde_json::json!({
+        "to": "+64211234567", "type": "text", "source": SOURCE, "text": {"body": "hi"},
+    }))
+    .unwrap();
+    for _ in 0..3 {
+        client.raw().post_messages(&body).await.unwrap();
+    }
+    // And the facade's send to the same person waits its turn after them.
+    client.send(&text()).await.unwrap();
+    assert!(
+        time.now() >= Duration::from_secs(18) && time.now() < Duration::from_secs(19),
+        "{:?}",
+        time.now()
+    );
+}
+
+#[tokio::test]
 async fn retry_after_as_an_http_date_is_understood() {
     let server = server().await;
     let when = std::time::SystemTime::now() + Duration::from_secs(120);
@@ -665,6 +700,47 @@ async fn an_upload_that_stalls_fails_after_the_read_timeout() {
         "{:?}",
         started.elapsed()
     );
+}
+
+#[tokio::test]
+async fn a_read_failure_of_what_is_uploaded_is_an_io_error_not_the_network_s() {
+    let server = server().await;
+    Mock::given(method("POST"))
+        .and(path("/media"))
+        .respond_with(respond(200, "PostMedia.200.json"))
+        .mount(&server)
+        .await;
+    let client = Client::builder()
+        .credentials(USER, PASS)
+        .base_url(server.uri())
+        .default_source(SOURCE)
+        .build()
+        .unwrap();
+    // The caller's stream fails after its first chunk (a disk, a pipe).
+    let failing = futures_util::stream::iter([
+        Ok(bytes::Bytes::from_static(b"start")),
+        Err(std::io::Error::new(
+            std::io::ErrorKind::PermissionDenied,
+            "the disk said no",
+        )),
+    ]);
+    let err = client
+        .upload_media(MediaUpload::stream(
+            "report.pdf",
+            "application/pdf",
+            failing,
+            None,
+        ))
+        .await
+        .unwrap_err();
+    match &err {
+        Error::Io { path, source } => {
+            assert_eq!(path, "report.pdf");
+            assert_eq!(source.kind(), std::io::ErrorKind::PermissionDenied);
+            assert!(source.to_string().contains("the disk said no"), "{source}");
+        }
+        other => panic!("expected Error::Io, got {other:?}"),
+    }
 }
 
 #[tokio::test]
