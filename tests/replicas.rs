@@ -38,6 +38,8 @@ struct Replica {
 }
 
 const LEASE_SECONDS: &str = "2";
+/// The replicas' key prefix (as an application sharing its Redis would set).
+const PREFIX: &str = "replicas-test:";
 
 impl Replica {
     fn start(port: u16, redis: &str, printed: Arc<Mutex<Vec<String>>>) -> Self {
@@ -46,6 +48,7 @@ impl Replica {
             .args(["--url", "http://modica:replicas@127.0.0.1/cb"])
             .args(["--bind", &format!("127.0.0.1:{port}")])
             .args(["--claim-lease", LEASE_SECONDS])
+            .args(["--dedup-prefix", PREFIX, "--retention", "1"])
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -258,7 +261,7 @@ async fn two_replicas_one_killed_mid_run_lose_nothing_and_repeat_only_what_was_c
     assert!(twice.len() <= cut_by_the_kill.len());
     // No key stays locked once the leases are over: every one is done.
     tokio::time::sleep(Duration::from_secs(2)).await;
-    let keys = redis.cli(&["--scan", "--pattern", "modica-wab:dedup:*"]);
+    let keys = redis.cli(&["--scan", "--pattern", "replicas-test:*"]);
     let keys: Vec<&str> = keys.lines().filter(|l| !l.is_empty()).collect();
     let mut locked = 0;
     for key in &keys {
@@ -269,6 +272,9 @@ async fn two_replicas_one_killed_mid_run_lose_nothing_and_repeat_only_what_was_c
     }
     assert_eq!(locked, 0, "claims left after their lease");
     assert_eq!(keys.len(), total, "one key per event");
+    // Remembered for the --retention given (1 hour), not the default week.
+    let ttl: u64 = redis.cli(&["PTTL", keys[0]]).trim().parse().unwrap();
+    assert!(ttl > 0 && ttl <= 3_600_000, "{ttl} ms");
     report!(
         "replicas: {total} events ({} deliveries, {} duplicates sent by the front) in {:.1} s through 2 replicas, one SIGKILLed and restarted: none lost; {} handled twice, all among the {} handlers the kill cut; {} claims held at the kill, all free a second after their lease; 0 keys locked at the end",
         deliveries.len(),
@@ -293,7 +299,7 @@ fn claims(redis: &RedisServer) -> Vec<(String, String)> {
           if v and v ~= 'done' then table.insert(out, k .. ' ' .. v) end \
         end return out";
     redis
-        .cli(&["EVAL", script, "0", "modica-wab:dedup:*"])
+        .cli(&["EVAL", script, "0", "replicas-test:*"])
         .lines()
         .filter_map(|line| {
             let (key, token) = line.trim().split_once(' ')?;

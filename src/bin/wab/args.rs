@@ -87,6 +87,14 @@ pub enum Command {
         /// replica killed mid-handler frees its events after this (at least 2).
         #[arg(long, value_name = "SECONDS")]
         claim_lease: Option<f64>,
+        /// With --redis: the prefix of the de-duplication keys (several
+        /// applications on one Redis each keep their own).
+        #[arg(long, value_name = "PREFIX")]
+        dedup_prefix: Option<String>,
+        /// With --redis: how long a handled event is remembered, in hours
+        /// (default 168, a week).
+        #[arg(long, value_name = "HOURS")]
+        retention: Option<f64>,
     },
     /// Run a local emulator of the API (credentials from --username/--password, default sandbox/sandbox).
     Sandbox {

@@ -12,6 +12,8 @@ pub struct ListenOptions<'a> {
     pub allow_unauthenticated: bool,
     pub claim_lease: Option<f64>,
     pub redis: Option<&'a str>,
+    pub dedup_prefix: Option<&'a str>,
+    pub retention_hours: Option<f64>,
 }
 
 pub async fn listen(
@@ -33,8 +35,30 @@ pub async fn listen(
             .map_err(|e| Failure::Invalid(format!("--claim-lease {seconds}: {e}")))?;
         builder = builder.claim_lease(lease);
     }
+    if options.redis.is_none()
+        && (options.dedup_prefix.is_some() || options.retention_hours.is_some())
+    {
+        return Err(Failure::Invalid(
+            "--dedup-prefix and --retention set the Redis store: give --redis too".into(),
+        ));
+    }
     if let Some(url) = options.redis {
-        builder = builder.dedup_store(RedisDedupStore::new(&RedisConfig::new(url)?)?);
+        let mut store = RedisDedupStore::new(&RedisConfig::new(url)?)?;
+        if let Some(prefix) = options.dedup_prefix {
+            store = store.prefix(prefix);
+        }
+        if let Some(hours) = options.retention_hours {
+            let retention = Duration::try_from_secs_f64(hours * 3600.0)
+                .ok()
+                .filter(|d| !d.is_zero())
+                .ok_or_else(|| {
+                    Failure::Invalid(format!(
+                        "--retention {hours}: not a positive number of hours"
+                    ))
+                })?;
+            store = store.retention(retention);
+        }
+        builder = builder.dedup_store(store);
     }
     let receiver = builder
         .handler_with_context(move |event: Callback, context: CallbackContext| {

@@ -132,11 +132,15 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
             bind,
             allow_unauthenticated,
             claim_lease,
+            dedup_prefix,
+            retention,
         } => {
             let options = ListenOptions {
                 allow_unauthenticated: *allow_unauthenticated,
                 claim_lease: *claim_lease,
                 redis: cli.redis.as_deref(),
+                dedup_prefix: dedup_prefix.as_deref(),
+                retention_hours: *retention,
             };
             listen(out, url, bind, options).await?
         }
