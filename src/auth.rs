@@ -62,8 +62,9 @@ pub(crate) fn split_credentials(url: &url::Url) -> (url::Url, Option<Credentials
 }
 
 /// A URL a service is reached at (the API's base, a callback): absolute
-/// `http` or `https` with a host, and no query or fragment (a token there
-/// would not be sent as credentials, nor checked). Why not, when it is not.
+/// `http` or `https` with a host, no query or fragment (a token there would
+/// not be sent as credentials, nor checked), and no `@` in its path (a
+/// password with a `/` spilt out of the user info). Why not, when it is not.
 pub(crate) fn service_url(raw: &str) -> Result<url::Url, &'static str> {
     let url = url::Url::parse(raw).map_err(|_| "not a URL")?;
     if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
@@ -72,6 +73,12 @@ pub(crate) fn service_url(raw: &str) -> Result<url::Url, &'static str> {
     if url.query().is_some() || url.fragment().is_some() {
         return Err(
             "it has a query or fragment, which is neither sent as credentials nor checked; put credentials in the URL's user info",
+        );
+    }
+    if url.path().contains('@') {
+        // `https://user:12/34@host/p` parses as host `user`, port 12, path `/34@host/p`.
+        return Err(
+            "the path holds an `@`: a password containing `/`, `?` or `#` must be percent-encoded (%2F, %3F, %23)",
         );
     }
     Ok(url)
@@ -121,6 +128,7 @@ mod tests {
             ("mailto:a@example.com", "not an absolute"),
             ("https://example.com/cb?token=x", "query or fragment"),
             ("https://example.com/cb#x", "query or fragment"),
+            ("https://hooks:1234/abcd@example.com/wab", "percent-encoded"),
         ] {
             assert!(service_url(bad).unwrap_err().contains(why), "{bad}");
         }

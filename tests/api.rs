@@ -472,6 +472,17 @@ fn builder_rejects_bad_settings_with_a_reason() {
         matches!(&query, Error::Config(m) if !m.contains("S3CRET")),
         "{query}"
     );
+    // A password with a `/` spills out of the user info: the host would be
+    // `u` and the password go out in the path.
+    let spilt = modica_wab::Client::builder()
+        .credentials("u", "p")
+        .base_url("https://u:12/34@api.example.com/v1")
+        .build()
+        .unwrap_err();
+    assert!(
+        matches!(&spilt, Error::Config(m) if m.contains("percent-encoded") && !m.contains("34@")),
+        "{spilt}"
+    );
     let bad_source = modica_wab::Client::builder()
         .credentials("u", "p")
         .default_source("0abc")

@@ -691,13 +691,14 @@ async fn a_post_goes_again_after_a_refused_connection_and_only_then() {
             .await
             .unwrap();
             let up = script.clone();
-            let bound = Arc::new(std::sync::atomic::AtomicBool::new(false));
+            // When the server actually came up (its timer may fire late).
+            let bound: Arc<Mutex<Option<Instant>>> = Arc::default();
             let bound_now = bound.clone();
             let server = tokio::spawn(async move {
                 tokio::time::sleep(delay).await;
                 // Taken meanwhile by another test's socket: every attempt refused.
                 if let Ok(listener) = tokio::net::TcpListener::bind(("127.0.0.1", port)).await {
-                    bound_now.store(true, std::sync::atomic::Ordering::SeqCst);
+                    *bound_now.lock().unwrap() = Some(Instant::now());
                     serve(listener, up).await;
                 }
             });
@@ -707,7 +708,7 @@ async fn a_post_goes_again_after_a_refused_connection_and_only_then() {
             server.abort();
             let _ = server.await;
             ports.lock().unwrap().remove(&port);
-            let bound = bound.load(std::sync::atomic::Ordering::SeqCst);
+            let bound = *bound.lock().unwrap();
             let seen = script
                 .lock()
                 .unwrap()
@@ -725,10 +726,11 @@ async fn a_post_goes_again_after_a_refused_connection_and_only_then() {
             }
             // Refusals were followed by another attempt: once the server was
             // up (with time to spare), the call reached it.
-            if bound && delay + TIMEOUT < DEADLINE {
+            if bound.is_some_and(|up| up + TIMEOUT < started + DEADLINE) {
                 assert!(
                     !seen.is_empty(),
-                    "case {case}: {op:?} gave up after refused connections ({delay:?} to come up): {result:?}"
+                    "case {case}: {op:?} gave up after refused connections (up after {:?}): {result:?}",
+                    bound.map(|up| up.saturating_duration_since(started))
                 );
             }
             if seen.is_empty() {

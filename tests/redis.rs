@@ -368,8 +368,9 @@ async fn pacing_per_recipient_on_redis_spaces_every_client_s_messages_to_one_per
         .windows(2)
         .map(|w| w[1].duration_since(w[0]).unwrap_or_default())
         .collect();
-    let close = gaps.iter().filter(|g| **g < interval.mul_f64(0.7)).count();
-    assert!(close <= 1, "gaps {gaps:?}");
+    // Unshared, four clients would land four at a time: nine gaps near 0.
+    let close = gaps.iter().filter(|g| **g < interval / 2).count();
+    assert!(close <= 3, "gaps {gaps:?}");
     let span = times[11].duration_since(times[0]).unwrap();
     assert!(span >= interval * 10, "12 messages in {span:?}");
     // The key is the recipient's digest, never the number.

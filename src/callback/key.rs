@@ -33,9 +33,9 @@ impl DedupKey {
 
     /// The key of a body that is not a typed MO or DLR. One of Modica's two
     /// shapes (an MO with `content`; a DLR with a string `status`) is keyed by
-    /// its envelope's `id` when that is a JSON scalar: a string keeps the key
-    /// its typed form would have, so a redelivery matches however it parses; a
-    /// number or a boolean gets a key of its own kind (`42` is not `"42"`).
+    /// its envelope's `id` when that is a string or an integer: a string keeps
+    /// the key its typed form would have, so a redelivery matches however it
+    /// parses; an integer gets a key of its own kind (`42` is not `"42"`).
     /// Anything else is keyed by the whole body (canonical: object keys
     /// sorted; numbers as serde_json reads them): a redelivery repeats the
     /// body, while two different events that happen to share an id (a status
@@ -49,8 +49,11 @@ impl DedupKey {
         match (value.get("id"), shape) {
             (Some(Value::String(id)), Some(None)) => Self::mo(id),
             (Some(Value::String(id)), Some(Some(status))) => Self::dlr(id, status),
-            (Some(id @ (Value::Number(_) | Value::Bool(_))), Some(status)) => {
-                let id = id.to_string();
+            // An integer id, exactly as sent. Not a float (ids past 2^64 or
+            // with a fraction read as f64, and two of them can read alike)
+            // nor a boolean (two values for every event): those go by body.
+            (Some(Value::Number(n)), Some(status)) if n.is_u64() || n.is_i64() => {
+                let id = n.to_string();
                 match status {
                     None => Self::of(&[b"mo#", id.as_bytes()]),
                     Some(status) => Self::of(&[b"dlr#", id.as_bytes(), status.as_bytes()]),
@@ -150,6 +153,22 @@ mod tests {
         let b = DedupKey::of_value(&json!({"id": 42, "content": null, "extra": true}));
         assert_eq!(a, b);
         assert_ne!(a, DedupKey::mo("42"));
+        // Floats and booleans are not keys: two ids past 2^64 read as one
+        // f64, and `true` would make every such event one.
+        for (x, y) in [
+            (
+                json!({"id": true, "content": {"text": "a"}}),
+                json!({"id": true, "content": {"text": "b"}}),
+            ),
+            (
+                serde_json::from_str::<Value>(r#"{"id":18446744073709551616,"content":1}"#)
+                    .unwrap(),
+                serde_json::from_str::<Value>(r#"{"id":18446744073709551617,"content":2}"#)
+                    .unwrap(),
+            ),
+        ] {
+            assert_ne!(DedupKey::of_value(&x), DedupKey::of_value(&y), "{x} / {y}");
+        }
         assert_eq!(
             DedupKey::of_value(&json!({"id": 7, "status": "read"})),
             DedupKey::of_value(&json!({"id": 7, "status": "read", "errors": []}))

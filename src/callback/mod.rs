@@ -78,9 +78,9 @@ pub enum Callback {
 
 impl Callback {
     /// The key redeliveries of this event share: an MO by its id, a DLR by its
-    /// id and status (a malformed one too, when its `id` is a JSON scalar and
-    /// its `status` a string); any other body by the body itself. Every event
-    /// has one.
+    /// id and status (a malformed one too, when its `id` is a string or an
+    /// integer and its `status` a string); any other body by the body itself.
+    /// Every event has one.
     pub fn dedup_key(&self) -> DedupKey {
         match self {
             Callback::Mo(mo) => DedupKey::mo(&mo.id),

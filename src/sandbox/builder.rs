@@ -73,6 +73,8 @@ impl SandboxBuilder {
     }
 
     /// Where MOs are POSTed; credentials in the URL are sent as Basic auth.
+    /// An absolute http(s) URL without query or fragment, as the receiver
+    /// takes ([`Self::start`] refuses others).
     ///
     /// Call it again for more URLs (replicas behind no load balancer):
     /// deliveries go to each in turn, and a failed one is tried on the next.

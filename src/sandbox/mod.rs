@@ -167,14 +167,19 @@ impl std::fmt::Debug for Shared {
     /// The settings (credentials redacted) and how much is recorded: never the
     /// records themselves (customers' messages) nor the chat view's token.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let records = self.records();
-        f.debug_struct("Shared")
-            .field("config", &self.config)
-            .field("sent", &records.sent.len())
-            .field("inbound", &records.inbound.len())
-            .field("deliveries", &records.deliveries.len())
-            .field("media", &records.media.len())
-            .field("requests", &records.requests.len())
+        let mut shown = f.debug_struct("Shared");
+        shown.field("config", &self.config);
+        // Not waiting for the lock: a holder formatting this would deadlock.
+        match self.records.try_lock() {
+            Ok(records) => shown
+                .field("sent", &records.sent.len())
+                .field("inbound", &records.inbound.len())
+                .field("deliveries", &records.deliveries.len())
+                .field("media", &records.media.len())
+                .field("requests", &records.requests.len()),
+            Err(_) => shown.field("records", &"<busy>"),
+        };
+        shown
             .field("media_dir", &self.media_dir.path())
             .field("pending", &self.pending)
             .field("chat_view", &self.ui_token.is_some())

@@ -122,7 +122,8 @@ impl RedisDedupStore {
     }
 
     /// How long a handled event is remembered (a redelivery later than this
-    /// is handled again). Default 7 days.
+    /// is handled again). Default 7 days; at most ten years (a longer one is
+    /// ten years).
     pub fn retention(mut self, retention: Duration) -> Self {
         self.retention = retention;
         self
@@ -144,8 +145,12 @@ impl RedisDedupStore {
             invocation.arg(token.to_hex());
         }
         if let Some(d) = millis {
-            // Redis refuses 0 ms; a lease shorter than 1 ms is 1 ms.
-            let ms = u64::try_from(d.as_millis()).unwrap_or(u64::MAX).max(1);
+            // Redis refuses 0 ms, and an expiry past its clock's range: a
+            // lease shorter than 1 ms is 1 ms, one longer than ten years is
+            // ten years (else every step would fail and nothing be kept).
+            let ms = u64::try_from(d.as_millis())
+                .unwrap_or(u64::MAX)
+                .clamp(1, MAX_EXPIRY_MS);
             invocation.arg(ms);
         }
         let mut connection = self.connection.clone();
@@ -155,6 +160,9 @@ impl RedisDedupStore {
             .map_err(store_error)
     }
 }
+
+/// The longest expiry given to Redis: ten years, in ms.
+const MAX_EXPIRY_MS: u64 = 10 * 365 * 24 * 3600 * 1000;
 
 impl DedupStore for RedisDedupStore {
     fn claim<'a>(

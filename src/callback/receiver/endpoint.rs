@@ -32,13 +32,6 @@ pub(super) fn endpoint(
     // A token in the query would not be checked: refused rather than served open.
     let url = crate::auth::service_url(raw).map_err(|why| invalid(raw, why))?;
     let path = url.path();
-    if path.contains('@') {
-        // `https://user:12/34@host/p` parses as host `user`, port 12, path `/34@host/p`.
-        return Err(invalid(
-            raw,
-            "the path holds an `@`: a password containing `/`, `?` or `#` must be percent-encoded (%2F, %3F, %23)",
-        ));
-    }
     // axum reads `:x`, `*x` and `{x}` segments as captures (and refuses some),
     // and an empty segment (`//`) can never match a request.
     if path

@@ -3,7 +3,9 @@
 //! the same allowance.
 //!
 //! Keys: `modica-wab:pace:source:<number>` and `modica-wab:pace:to:<SHA-256
-//! of the recipient>` (no customer's number is stored).
+//! of the recipient>`: no customer's number in clear, though a digest of a
+//! phone number can be reversed by trying numbers (Redis still holds
+//! personal data).
 //!
 //! The script reads the server's clock (no skew between processes) and
 //! either takes a slot (returns 0) or says how long to wait (µs). A sender
@@ -88,7 +90,7 @@ impl Shared {
         let slack = interval.saturating_mul(slack);
         let key = match kind {
             Kind::Source => format!("{PREFIX}{name}:{key}"),
-            // A customer's number is personal data: Redis keeps its digest.
+            // A customer's number is personal data: not in clear in Redis.
             Kind::Recipient => format!("{PREFIX}{name}:{}", digest(key)),
         };
         loop {
