@@ -3,7 +3,7 @@
 //! what the customer can tap. Every value goes through `esc`; only http(s)
 //! addresses become links or media sources (`safe_url`).
 
-use super::html::{Paths, esc, safe_url, text};
+use super::markup::{Paths, esc, safe_url, text};
 use super::view::{Conversation, Entry};
 use serde_json::Value;
 use std::collections::HashSet;

@@ -1,55 +1,15 @@
-//! The chat view's HTML, written on the server. Everything shown comes from
-//! the service's messages or the customer's: every piece of it goes through
-//! [`esc`], and only http(s) addresses become links or media sources.
+//! The chat view's HTML, written on the server: the page, the list of
+//! conversations, one conversation's bubbles and ticks, and the callback
+//! log. Every value goes through `markup::esc` (a message's content is drawn
+//! in `content.rs`).
 
 use super::content::content;
+use super::markup::{Paths, esc, text};
 use super::view::{Conversation, Entry, Pair, Side, Summary};
 use crate::sandbox::Fault;
 use crate::sandbox::records::DeliveryKind;
-use serde_json::Value;
 use std::collections::HashSet;
 use std::fmt::Write as _;
-
-/// Text as HTML: `&`, `<`, `>`, `"` and `'` written as entities, so it can
-/// stand in an element or a quoted attribute and never be markup.
-pub(super) fn esc(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-/// An address fit for `href`/`src`: http or https only (no `javascript:`,
-/// no `data:`), escaped.
-pub(super) fn safe_url(raw: &str) -> Option<String> {
-    let url = url::Url::parse(raw.trim()).ok()?;
-    matches!(url.scheme(), "http" | "https").then(|| esc(url.as_str()))
-}
-
-pub(super) fn text<'a>(v: &'a Value, pointer: &str) -> &'a str {
-    v.pointer(pointer)
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-}
-
-/// Where the page's links point: `/_sandbox/<token>/`.
-pub(super) struct Paths {
-    pub(super) base: String,
-}
-
-impl Paths {
-    pub(super) fn conversation(&self, pair: &Pair) -> String {
-        format!("{}c/{}/{}", self.base, pair.business, pair.customer)
-    }
-}
 
 /// The whole page: the list of conversations, and one of them (or a hint).
 pub(super) fn page(
@@ -348,37 +308,4 @@ pub(super) fn callback_log(c: &Conversation) -> String {
     }
     out.push_str("</tbody></table>");
     out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn markup_in_text_is_text() {
-        assert_eq!(
-            esc(r#"<script>alert("x")</script> & 'y'"#),
-            "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#39;y&#39;"
-        );
-        assert_eq!(
-            esc(r#""><img onerror=x>"#),
-            "&quot;&gt;&lt;img onerror=x&gt;"
-        );
-    }
-
-    #[test]
-    fn only_http_addresses_become_links() {
-        assert!(safe_url("https://example.com/a?b=1&c=\"").is_some());
-        for bad in [
-            "javascript:alert(1)",
-            "data:text/html,<script>x</script>",
-            "vbscript:x",
-            "/relative",
-            "",
-        ] {
-            assert_eq!(safe_url(bad), None, "{bad}");
-        }
-        let shown = safe_url("https://example.com/\"><script>").unwrap();
-        assert!(!shown.contains('<') && !shown.contains('"'), "{shown}");
-    }
 }

@@ -15,6 +15,7 @@ mod assets;
 mod content;
 mod events;
 mod html;
+mod markup;
 mod view;
 
 use super::Shared;
@@ -24,7 +25,7 @@ use axum::extract::Request;
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use futures_util::TryStreamExt as _;
-use html::Paths;
+use markup::Paths;
 use std::collections::HashSet;
 use std::sync::Arc;
 use view::Pair;
