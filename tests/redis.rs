@@ -282,6 +282,23 @@ async fn while_redis_is_down_callbacks_get_503_and_none_is_lost_after() {
     );
 }
 
+/// `n` clients of `sandbox` (as `n` sender workers would be), each pacing
+/// with `pacing`, none retrying.
+fn paced_clients(sandbox: &Sandbox, n: usize, pacing: Pacing) -> Vec<Client> {
+    (0..n)
+        .map(|_| {
+            Client::builder()
+                .credentials(sandbox.username(), sandbox.password())
+                .base_url(sandbox.base_url())
+                .default_source(sandbox.business_number())
+                .pacing(pacing.clone())
+                .retry(RetryPolicy::disabled())
+                .build()
+                .unwrap()
+        })
+        .collect()
+}
+
 #[tokio::test]
 async fn pacing_on_redis_is_shared_by_every_client() {
     let Some(redis) = RedisServer::start() else {
@@ -290,18 +307,7 @@ async fn pacing_on_redis_is_shared_by_every_client() {
     let sandbox = Sandbox::builder().start().await.unwrap();
     let config = RedisConfig::new(&redis.url()).unwrap();
     // Four clients (as four workers would be) at 40 msg/s each, on one limit.
-    let clients: Vec<Client> = (0..4)
-        .map(|_| {
-            Client::builder()
-                .credentials(sandbox.username(), sandbox.password())
-                .base_url(sandbox.base_url())
-                .default_source(sandbox.business_number())
-                .pacing(Pacing::new().per_source(40).on_redis(&config))
-                .retry(RetryPolicy::disabled())
-                .build()
-                .unwrap()
-        })
-        .collect();
+    let clients = paced_clients(&sandbox, 4, Pacing::new().per_source(40).on_redis(&config));
     let started = Instant::now();
     let sends = clients.iter().enumerate().map(|(w, client)| async move {
         for i in 0..20 {
@@ -330,22 +336,10 @@ async fn pacing_per_recipient_on_redis_spaces_every_client_s_messages_to_one_per
     let sandbox = Sandbox::builder().start().await.unwrap();
     let config = RedisConfig::new(&redis.url()).unwrap();
     let interval = Duration::from_millis(100);
-    let clients: Vec<Client> = (0..4)
-        .map(|_| {
-            Client::builder()
-                .credentials(sandbox.username(), sandbox.password())
-                .base_url(sandbox.base_url())
-                .default_source(sandbox.business_number())
-                .pacing(
-                    Pacing::new()
-                        .per_recipient_interval(interval)
-                        .on_redis(&config),
-                )
-                .retry(RetryPolicy::disabled())
-                .build()
-                .unwrap()
-        })
-        .collect();
+    let pacing = Pacing::new()
+        .per_recipient_interval(interval)
+        .on_redis(&config);
+    let clients = paced_clients(&sandbox, 4, pacing);
     // Four clients, three messages each, all to one person at once.
     let to = "+64211230001";
     let sends = clients.iter().map(|client| async move {
