@@ -44,6 +44,15 @@ impl ClientHooks<Transport> for Client {
                 ));
                 Ok(failing_body(status, error))
             }
+            Err(Failure::PacedPastDeadline { wait }) => {
+                let error = std::io::Error::new(
+                    std::io::ErrorKind::TimedOut,
+                    format!(
+                        "not sent: pacing would hold it {wait:?} more, past the retry policy's deadline; nothing was sent, so sending again later is safe"
+                    ),
+                );
+                Ok(failing_body(http::StatusCode::TOO_MANY_REQUESTS, error))
+            }
             Err(Failure::Stalled(quiet)) => {
                 let error = std::io::Error::new(
                     std::io::ErrorKind::TimedOut,

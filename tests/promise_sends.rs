@@ -13,7 +13,9 @@
 //! within its deadline (uploads: within a read timeout past it); nothing
 //! panics. A second property starts each case's server late, so that the
 //! first attempts are refused connections: the call must go again after
-//! those, and only after those or a refusing answer.
+//! those for as long as an attempt can still start, and only after those or
+//! a refusing answer. Beside them, one deterministic test per operation of
+//! the case the second property once missed: refused, then the server is up.
 //!
 //! `PROMISE_CASES=100000 cargo test --all-features --test promise_sends` runs
 //! more cases (default 10,000; seeded: `PROMISE_SEED`).
@@ -37,6 +39,19 @@ const MAX_BODY: usize = 64 * 1024;
 /// What the scheduler may add to a bound on a shared machine (64 calls in
 /// flight on 2 cores; the slowest of 10,000 has been seen 0.12 s late).
 const SLACK: Duration = Duration::from_millis(600);
+/// The longest backoff of the refused-connection property.
+const MAX_BACKOFF: Duration = Duration::from_millis(20);
+
+/// The latest an attempt of `op` may start (the retry policy's frame): a
+/// POST only while its whole timeout still fits before the deadline; an
+/// upload (on its progress, no timeout) until the deadline.
+fn latest_start(op: Operation) -> Duration {
+    match op {
+        Operation::UploadInMemory | Operation::UploadStreamed => DEADLINE,
+        Operation::Get => DEADLINE - TIMEOUT.min(Duration::from_secs(2)) / 2,
+        _ => DEADLINE - TIMEOUT,
+    }
+}
 
 /// The two properties run one at a time: each loads the machine enough for
 /// the other's timing bounds.
@@ -241,7 +256,7 @@ struct Seen {
     action: Action,
 }
 
-#[derive(Default)]
+#[derive(Debug, Default)]
 struct Script {
     plans: HashMap<u64, Vec<Action>>,
     seen: HashMap<u64, Vec<Seen>>,
@@ -680,8 +695,8 @@ async fn a_post_goes_again_after_a_refused_connection_and_only_then() {
                 .connect_timeout(TIMEOUT)
                 .retry(
                     RetryPolicy::standard()
-                        .max_attempts(100)
-                        .backoff(Duration::from_millis(5), Duration::from_millis(20))
+                        .max_attempts(10_000)
+                        .backoff(Duration::from_millis(5), MAX_BACKOFF)
                         .deadline(DEADLINE)
                         .budget(None),
                 )
@@ -724,25 +739,28 @@ async fn a_post_goes_again_after_a_refused_connection_and_only_then() {
                     seen[..k].iter().map(|s| s.action.kind()).collect::<Vec<_>>()
                 );
             }
-            // Refusals were followed by another attempt: once the server was
-            // up (with time to spare), the call reached it.
-            if bound.is_some_and(|up| up + TIMEOUT < started + DEADLINE) {
+            // Refusals were followed by another attempt for as long as one
+            // could start: a call that never connected kept trying until the
+            // next wait would have passed its latest start. (The client's own
+            // clock starts after `started`, so load only makes `took` longer.)
+            let refused_to_the_end = match &result {
+                Err(Error::Transport(t)) => t.is_connect(),
+                Err(Error::Unsupported { method, path }) => method == "raw" && path == "no status",
+                _ => false,
+            };
+            if seen.is_empty() && refused_to_the_end {
                 assert!(
-                    !seen.is_empty(),
-                    "case {case}: {op:?} gave up after refused connections (up after {:?}): {result:?}",
+                    took + MAX_BACKOFF >= latest_start(op),
+                    "case {case}: {op:?} gave up after refused connections {took:?} in, while it could still start until {:?} (server up after {:?}): {result:?}",
+                    latest_start(op),
                     bound.map(|up| up.saturating_duration_since(started))
                 );
             }
             if seen.is_empty() {
-                // Refused, or cut by the deadline while the server (just up)
-                // was still reading it.
+                // Refused to the end, or the server came up and was still
+                // reading the attempt when its timeout ended it.
                 assert!(
-                    match &result {
-                        Err(Error::Transport(t)) => t.is_connect() || t.is_timeout(),
-                        // raw's communication error (no status), as `call` reports it.
-                        Err(Error::Unsupported { method, path }) => method == "raw" && path == "no status",
-                        _ => false,
-                    },
+                    refused_to_the_end || matches!(&result, Err(Error::Transport(t)) if t.is_timeout()),
                     "case {case}: {op:?} never reached (server up after {delay:?}), yet {result:?} after {took:?}"
                 );
             }
@@ -767,5 +785,86 @@ async fn a_post_goes_again_after_a_refused_connection_and_only_then() {
     report!("refused-connection property: {cases} cases, servers coming up after 0–1.1 s");
     for (outcome, n) in outcomes {
         report!("  {outcome}: {n}");
+    }
+}
+
+/// A clock whose first sleep (the wait before the second attempt) brings the
+/// server up on a port nothing listened on before: the first attempt is
+/// refused, the second must reach it. Deterministic: no timer races the
+/// client.
+#[derive(Debug)]
+struct UpOnFirstSleep {
+    up: Mutex<Option<(u16, Shared)>>,
+    sleeps: std::sync::atomic::AtomicU32,
+}
+
+impl modica_wab::clock::Sleeper for UpOnFirstSleep {
+    fn now(&self) -> Duration {
+        Duration::ZERO
+    }
+
+    fn sleep(
+        &self,
+        _: Duration,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>> {
+        self.sleeps
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let up = self.up.lock().unwrap().take();
+        Box::pin(async move {
+            if let Some((port, script)) = up {
+                let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+                    .await
+                    .expect("the port freed a moment ago is taken by someone else");
+                tokio::spawn(serve(listener, script));
+            }
+        })
+    }
+}
+
+#[tokio::test]
+async fn every_post_refused_once_goes_again_and_reaches_the_server_once() {
+    for op in [
+        Operation::Send,
+        Operation::Broadcast,
+        Operation::UploadInMemory,
+        Operation::UploadStreamed,
+        Operation::RawPost,
+    ] {
+        let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = probe.local_addr().unwrap().port();
+        drop(probe); // nothing listens there until the first sleep
+        let script: Shared = Arc::default();
+        let clock = Arc::new(UpOnFirstSleep {
+            up: Mutex::new(Some((port, script.clone()))),
+            sleeps: Default::default(),
+        });
+        let client = Client::builder()
+            .credentials("acme-app", "secret")
+            .base_url(format!("http://127.0.0.1:{port}"))
+            .default_source("6421000001")
+            .retry(RetryPolicy::standard().max_attempts(2).budget(None))
+            .sleeper(clock.clone())
+            .build()
+            .unwrap();
+        let result = call(&client, op, 1).await;
+        let seen = script
+            .lock()
+            .unwrap()
+            .seen
+            .get(&1)
+            .cloned()
+            .unwrap_or_default();
+        assert_eq!(
+            clock.sleeps.load(std::sync::atomic::Ordering::SeqCst),
+            1,
+            "{op:?} waited once, after the refusal, to go again: {result:?}"
+        );
+        assert_eq!(
+            seen.len(),
+            1,
+            "{op:?} reached the server once: {seen:?}, {result:?}"
+        );
+        assert_eq!(seen[0].method, "POST");
+        assert!(result.is_ok(), "{op:?}: {result:?}");
     }
 }

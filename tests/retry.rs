@@ -455,6 +455,69 @@ async fn raw_sends_are_paced_like_the_facade_s() {
     );
 }
 
+/// Defect: pacing waited without limit, then the attempt went out with a
+/// 1 ms timeout, so a message the gateway took was reported as failed.
+/// Now a send that pacing would hold past the latest time it could start
+/// (its whole timeout must fit before the deadline) fails before sending,
+/// and one that starts gets its whole timeout: every POST the server read
+/// is a success the caller saw, and every failure says nothing was sent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_paced_send_that_could_not_finish_in_time_is_not_sent() {
+    for (timeout, exactly) in [
+        // The deadline is the whole timeout: only an unpaced send can start,
+        // however the four are scheduled.
+        (Duration::from_secs(30), Some(1)),
+        // 1.3 s to start in: a second send, paced to 1 s, starts too (how
+        // many depends on when each call began; the promise does not).
+        (Duration::from_millis(200), None),
+    ] {
+        let server = server().await;
+        Mock::given(method("POST"))
+            .and(path("/messages"))
+            .respond_with(
+                respond(202, "PostMessages.202.json").set_delay(Duration::from_millis(100)),
+            )
+            .mount(&server)
+            .await;
+        let client = Client::builder()
+            .credentials(USER, PASS)
+            .base_url(server.uri())
+            .default_source(SOURCE)
+            .timeout(timeout)
+            .pacing(Pacing::new().per_recipient_interval(Duration::from_secs(1)))
+            .retry(RetryPolicy::standard().deadline(Duration::from_millis(1500)))
+            .build()
+            .unwrap();
+        let sends = (0..4).map(|_| {
+            let client = client.clone();
+            tokio::spawn(async move { client.send(&text()).await })
+        });
+        let results: Vec<_> = futures_util::future::join_all(sends).await;
+        let (mut accepted, mut not_sent) = (0, 0);
+        for result in results {
+            match result.unwrap() {
+                Ok(_) => accepted += 1,
+                Err(e @ Error::PacedPastDeadline { .. }) => {
+                    assert_eq!(e.acceptance(), error::Acceptance::NotAccepted);
+                    assert!(e.to_string().contains("nothing was sent"), "{e}");
+                    not_sent += 1;
+                }
+                Err(other) => panic!("timeout {timeout:?}: {other:?}"),
+            }
+        }
+        assert_eq!(
+            count(&server).await,
+            accepted,
+            "every POST read is a success seen"
+        );
+        assert_eq!(accepted + not_sent, 4);
+        assert!(accepted >= 1, "the first send is never paced");
+        if let Some(exactly) = exactly {
+            assert_eq!(accepted, exactly, "timeout {timeout:?}");
+        }
+    }
+}
+
 #[tokio::test]
 async fn retry_after_as_an_http_date_is_understood() {
     let server = server().await;

@@ -21,6 +21,7 @@ pub(crate) fn failure(failure: Failure) -> Error {
             "the upload made no progress, or got no answer, for {quiet:?}"
         ))),
         Failure::TooLarge { status, limit } => Error::ResponseTooLarge { status, limit },
+        Failure::PacedPastDeadline { wait } => Error::PacedPastDeadline { wait },
     }
 }
 

@@ -76,6 +76,18 @@ pub enum Error {
         /// When the window closed; `None` when the customer never wrote.
         closed_at: Option<std::time::SystemTime>,
     },
+    /// Nothing was sent: pacing would have held the request past the latest
+    /// time it could start and still finish by the retry policy's deadline
+    /// (an attempt is never cut short; see [`RetryPolicy::deadline`](crate::RetryPolicy::deadline)).
+    /// Sending it again later is safe.
+    #[error(
+        "not sent: pacing would hold it {} more, past the time by which it could still finish within the deadline (RetryPolicy::deadline); nothing was sent, so sending again later is safe",
+        seconds(*wait)
+    )]
+    PacedPastDeadline {
+        /// The wait pacing would have needed.
+        wait: Duration,
+    },
     /// The spec this crate was built from has no such operation (an older or
     /// different spec): the facade method cannot be used with it.
     #[error("the spec this client was built from has no {method} {path} operation")]
@@ -85,6 +97,11 @@ pub enum Error {
         /// Path below the base URL.
         path: String,
     },
+}
+
+/// `"1.250 s"`.
+fn seconds(d: Duration) -> String {
+    format!("{:.3} s", d.as_secs_f64())
 }
 
 /// `" since 2026-11-29 10:00:00 UTC"`, or that the customer never wrote.
@@ -137,6 +154,44 @@ impl Error {
         self.class().is_retryable()
     }
 
+    /// Whether the API may have taken the request, as far as the client can
+    /// know: what to do with a send that failed.
+    ///
+    /// ```
+    /// # fn f(e: modica_wab::Error) {
+    /// use modica_wab::error::Acceptance;
+    /// match e.acceptance() {
+    ///     Acceptance::NotAccepted => { /* safe to send again (later, if it is retryable) */ }
+    ///     Acceptance::MayHaveBeenAccepted => { /* reconcile by reference; never resend blindly */ }
+    ///     Acceptance::Accepted => { /* taken, but its answer could not be read */ }
+    ///     _ => {}
+    /// }
+    /// # }
+    /// ```
+    pub fn acceptance(&self) -> Acceptance {
+        match self {
+            Error::Transport(t) if t.is_connect() => Acceptance::NotAccepted,
+            Error::Transport(_) => Acceptance::MayHaveBeenAccepted,
+            Error::Api(e) => match e.status {
+                // An error status is a refusal, except where the request may
+                // have run: a server error, or a redirect (never followed).
+                400..=499 => Acceptance::NotAccepted,
+                _ => Acceptance::MayHaveBeenAccepted,
+            },
+            Error::UndecodableResponse { status, .. } | Error::ResponseTooLarge { status, .. }
+                if (200..300).contains(status) =>
+            {
+                Acceptance::Accepted
+            }
+            Error::UndecodableResponse { .. } | Error::ResponseTooLarge { .. } => {
+                Acceptance::MayHaveBeenAccepted
+            }
+            // Refused locally, or before anything was sent: a file that could
+            // not be read ends an upload before the gateway has all of it.
+            _ => Acceptance::NotAccepted,
+        }
+    }
+
     /// The wait the server asked for, when it asked (`Retry-After`).
     pub fn retry_after(&self) -> Option<Duration> {
         self.api_error().and_then(|e| e.retry_after)
@@ -152,6 +207,22 @@ impl Error {
             source,
         }
     }
+}
+
+/// Whether a failed request may have been taken by the API: see
+/// [`Error::acceptance`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Acceptance {
+    /// Not taken: nothing reached the API, or it refused the request (a 4xx,
+    /// 429 and throttling codes included). Sending again is safe.
+    NotAccepted,
+    /// Unknown: a timeout, a dropped connection, a 5xx or a redirect after
+    /// the request went out. For a send, reconcile by its reference (a DLR,
+    /// [`Client::message`](crate::Client::message)); never resend blindly.
+    MayHaveBeenAccepted,
+    /// Taken (a success status), but its answer could not be read.
+    Accepted,
 }
 
 /// A request that breaks a rule of the API, found before sending it.

@@ -101,7 +101,7 @@ pub struct MediaUpload {
 enum UploadBody {
     /// In memory: can be sent again if a retry is safe.
     Bytes(Bytes),
-    /// Streamed: sent once, never buffered.
+    /// Streamed, never buffered: sent again only if no attempt read from it.
     Stream {
         stream: ByteStream,
         len: Option<u64>,

@@ -28,6 +28,12 @@ pub(crate) enum Failure {
     Http(reqwest::Error),
     /// An upload made no progress, or got no answer, for this long.
     Stalled(Duration),
+    /// Pacing would have held the request past the time by which it could
+    /// still finish: nothing of it was sent.
+    PacedPastDeadline {
+        /// The wait pacing would have needed.
+        wait: Duration,
+    },
     /// A success body longer than the limit; only its status was read.
     TooLarge {
         status: u16,

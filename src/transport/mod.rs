@@ -11,6 +11,7 @@ mod answer;
 mod attempt;
 mod budget;
 mod clock;
+mod held;
 mod outcome;
 mod pacing;
 mod pipeline;

@@ -7,8 +7,8 @@ use super::attempt;
 use super::budget::RetryBudget;
 use super::clock::Sleeper;
 use super::pacing::{Pacer, Pacing};
-use super::prepared::Prepared;
-use super::retry::{Decision, Outcome, RetryPolicy, StopReason};
+use super::prepared::{Prepared, Replay};
+use super::retry::{Attempted, Decision, Outcome, RetryPolicy};
 use super::upload_watch;
 use crate::telemetry;
 use reqwest::header::{AUTHORIZATION, HeaderValue};
@@ -122,7 +122,9 @@ impl Transport {
         self.attempts(prepared).instrument(span).await
     }
 
-    /// The attempts of one request, in its span.
+    /// The attempts of one request, in its span: pace → send → judge →
+    /// decide → sleep. Every rule is in [`RetryPolicy::decide`] and the
+    /// request's [`Frame`](super::retry::Frame); this loop only acts on them.
     async fn attempts(&self, prepared: Prepared) -> Result<Answer, Failure> {
         let shared = &self.0;
         let idempotent = prepared.idempotent();
@@ -132,37 +134,58 @@ impl Transport {
             mut request,
             pacing,
             operation,
+            held,
         } = prepared;
+        let replay = Replay::new(held);
         request
             .headers_mut()
             .insert(AUTHORIZATION, shared.authorization.clone());
         // An overall deadline would cut long media transfers: downloads run
         // on the read timeout (to the answer's head, then between chunks),
         // uploads on their progress.
-        if request.timeout().is_none() && !streamed_success && !upload {
-            *request.timeout_mut() = shared.timeout;
-        }
-        let attempt_timeout = request.timeout().copied();
+        let timeout = match request.timeout() {
+            Some(t) => Some(*t),
+            None if streamed_success || upload => None,
+            None => shared.timeout,
+        };
+        let frame = shared.retry.frame(idempotent, timeout);
         let start = shared.sleeper.now();
+        let elapsed = || shared.sleeper.now().saturating_sub(start);
         let mut attempt = 1u32;
         loop {
             if let (Some(pacer), Some(keys)) = (&shared.pacer, &pacing) {
                 let recipients: Vec<&str> = keys.recipients.iter().map(String::as_str).collect();
                 let waiting = shared.sleeper.now();
-                pacer.wait(&keys.source, &recipients).await;
+                let until = frame
+                    .pacing_allowance(elapsed())
+                    .map(|allowed| waiting.saturating_add(allowed));
+                let paced = pacer.wait(&keys.source, &recipients, until).await;
                 telemetry::paced(shared.sleeper.now().saturating_sub(waiting));
+                if let Err(late) = paced {
+                    // Nothing of this attempt was sent; earlier ones were
+                    // refused (else there would be no retry): not sent.
+                    tracing::info!(
+                        operation = operation.id,
+                        attempt,
+                        wait_ms = late.wait.as_millis() as u64,
+                        "not sent: pacing would hold it past the deadline"
+                    );
+                    return finish(
+                        operation.id,
+                        attempt,
+                        elapsed(),
+                        Err(Failure::PacedPastDeadline { wait: late.wait }),
+                        "not_sent",
+                        None,
+                    );
+                }
             }
-            // No attempt may outlast the overall deadline.
-            if let (Some(timeout), Some(deadline)) =
-                (request.timeout().copied(), shared.retry.deadline_value())
-            {
-                let left = deadline.saturating_sub(shared.sleeper.now().saturating_sub(start));
-                *request.timeout_mut() = Some(timeout.min(left.max(Duration::from_millis(1))));
-            }
-            // A body that cannot be cloned (a stream) gets one attempt.
-            let spare = (attempt < shared.retry.max_attempts_value())
-                .then(|| request.try_clone())
-                .flatten();
+            *request.timeout_mut() = frame.attempt_timeout(elapsed());
+            let spare = if attempt < shared.retry.max_attempts_value() {
+                replay.spare(&request)
+            } else {
+                None
+            };
             let attempt_span =
                 tracing::info_span!("modica_wab.attempt", operation = operation.id, attempt,);
             let exchange = async {
@@ -176,41 +199,23 @@ impl Transport {
                 attempt::judge(sent, streamed_success, shared.max_body, idle).await
             };
             let (result, outcome) = exchange.instrument(attempt_span).await;
-            let mut decision = match &spare {
-                Some(_) => {
-                    let elapsed = shared.sleeper.now().saturating_sub(start);
-                    shared.retry.decide(
-                        &outcome,
-                        attempt,
-                        idempotent,
-                        elapsed,
-                        rand::random::<f64>(),
-                    )
-                }
-                None if outcome == Outcome::Success => Decision::Stop(StopReason::Done),
-                None => Decision::Stop(StopReason::NotRetryable),
+            if outcome == Outcome::Success
+                && let Some(b) = &shared.budget
+            {
+                b.deposit();
+            }
+            let attempted = Attempted {
+                outcome: &outcome,
+                number: attempt,
+                idempotent,
+                replayable: replay.replayable(&spare),
+                elapsed: elapsed(),
             };
-            // A retry that would start with almost no time left would end in a
-            // timeout after the server may have taken it: stop with the last
-            // answer instead.
-            if let (Decision::Retry { after }, Some(deadline), Some(timeout)) =
-                (decision, shared.retry.deadline_value(), attempt_timeout)
-            {
-                let elapsed = shared.sleeper.now().saturating_sub(start);
-                let left = deadline.saturating_sub(elapsed.saturating_add(after));
-                if left < timeout.min(Duration::from_secs(2)) / 2 {
-                    decision = Decision::Stop(StopReason::DeadlineExceeded);
-                }
-            }
-            if outcome == Outcome::Success {
-                if let Some(b) = &shared.budget {
-                    b.deposit();
-                }
-            } else if let Decision::Retry { .. } = decision
-                && shared.budget.as_ref().is_some_and(|b| !b.withdraw())
-            {
-                decision = Decision::Stop(StopReason::BudgetExhausted);
-            }
+            let decision = shared
+                .retry
+                .decide(&attempted, &frame, rand::random::<f64>(), || {
+                    shared.budget.as_ref().is_none_or(|b| b.withdraw())
+                });
             trace_attempt(operation.id, attempt, &outcome, &decision);
             match (decision, spare) {
                 (Decision::Retry { after }, Some(next)) => {
@@ -220,14 +225,32 @@ impl Transport {
                     attempt += 1;
                 }
                 _ => {
-                    tracing::Span::current().record("attempts", attempt);
-                    let took = shared.sleeper.now().saturating_sub(start);
-                    telemetry::request_done(operation.id, outcome.label(), outcome.code(), took);
-                    return result;
+                    return finish(
+                        operation.id,
+                        attempt,
+                        elapsed(),
+                        result,
+                        outcome.label(),
+                        outcome.code(),
+                    );
                 }
             }
         }
     }
+}
+
+/// Records how a request ended, and hands its result on.
+fn finish(
+    operation: &'static str,
+    attempts: u32,
+    took: Duration,
+    result: Result<Answer, Failure>,
+    label: &'static str,
+    code: Option<i64>,
+) -> Result<Answer, Failure> {
+    tracing::Span::current().record("attempts", attempts);
+    telemetry::request_done(operation, label, code, took);
+    result
 }
 
 fn trace_attempt(operation: &str, attempt: u32, outcome: &Outcome, decision: &Decision) {

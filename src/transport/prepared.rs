@@ -1,6 +1,7 @@
 //! A request ready for the pipeline: built once, from typed parts by the
 //! facade or from the generated code's request, carrying its operation.
 
+use super::held::HeldStream;
 use crate::spec::{self, Operation};
 use bytes::Bytes;
 use futures_core::Stream;
@@ -13,6 +14,9 @@ pub(crate) struct Prepared {
     pub(crate) request: reqwest::Request,
     /// Who a send goes from and to, when pacing applies.
     pub(crate) pacing: Option<PacingKeys>,
+    /// The streamed body, held so that an attempt that never read it (its
+    /// connection was refused) hands it back for the next one.
+    pub(crate) held: Option<HeldStream>,
 }
 
 /// Who a send goes from and to.
@@ -36,8 +40,9 @@ pub(crate) enum Payload {
         content_type: String,
         body: Bytes,
     },
-    /// A multipart body read as it is sent (one attempt only), with its
-    /// length when known (else it goes chunked).
+    /// A multipart body read as it is sent, with its length when known
+    /// (else it goes chunked). Sent again only by an attempt after one that
+    /// never started to read it.
     MultipartStream {
         content_type: String,
         body: ByteStream,
@@ -72,6 +77,7 @@ impl Prepared {
             url.query_pairs_mut().extend_pairs(query);
         }
         let mut request = reqwest::Request::new(method, url);
+        let mut held = None;
         let accept = if operation.binary_response {
             "*/*"
         } else {
@@ -110,13 +116,16 @@ impl Prepared {
                 if let Some(len) = len {
                     headers.insert(reqwest::header::CONTENT_LENGTH, len.into());
                 }
-                *request.body_mut() = Some(reqwest::Body::wrap_stream(body));
+                let stream = HeldStream::new(body);
+                *request.body_mut() = Some(stream.body());
+                held = Some(stream);
             }
         }
         Ok(Self {
             operation,
             request,
             pacing,
+            held,
         })
     }
 
@@ -134,6 +143,7 @@ impl Prepared {
             operation,
             request,
             pacing,
+            held: None,
         }
     }
 
@@ -157,9 +167,42 @@ impl Prepared {
         multipart || self.is_streamed()
     }
 
-    /// Whether its body is a stream (it cannot be sent again).
+    /// Whether its body is a stream.
     pub(crate) fn is_streamed(&self) -> bool {
         self.request.body().is_some_and(|b| b.as_bytes().is_none())
+    }
+}
+
+/// What makes another attempt of a request: its body in memory, or its
+/// held stream while no attempt has read from it.
+pub(crate) struct Replay {
+    held: Option<HeldStream>,
+}
+
+impl Replay {
+    pub(crate) fn new(held: Option<HeldStream>) -> Self {
+        Self { held }
+    }
+
+    /// A copy of `request` for the next attempt, made before this one goes
+    /// out; `None` when its body cannot be sent again at all (a stream the
+    /// generated code built).
+    pub(crate) fn spare(&self, request: &reqwest::Request) -> Option<reqwest::Request> {
+        let Some(held) = &self.held else {
+            return request.try_clone();
+        };
+        let mut copy = reqwest::Request::new(request.method().clone(), request.url().clone());
+        *copy.headers_mut() = request.headers().clone();
+        *copy.timeout_mut() = request.timeout().copied();
+        *copy.version_mut() = request.version();
+        *copy.body_mut() = Some(held.body());
+        Some(copy)
+    }
+
+    /// Whether the spare can go: always for a body in memory; for a held
+    /// stream, only while no attempt has read from it (nothing of it left).
+    pub(crate) fn replayable(&self, spare: &Option<reqwest::Request>) -> bool {
+        spare.is_some() && self.held.as_ref().is_none_or(HeldStream::intact)
     }
 }
 
@@ -240,6 +283,7 @@ mod tests {
             operation: &UNLISTED,
             request: request(method, ct, body),
             pacing: None,
+            held: None,
         };
         assert!(prepared(Method::GET, None, None).idempotent());
         assert!(prepared(Method::DELETE, None, None).idempotent());

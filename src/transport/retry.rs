@@ -1,13 +1,18 @@
-//! When to retry: a pure decision (`RetryPolicy::decide`, table-tested
-//! below) and the budget that keeps a failing gateway from being stormed.
-//! The loop that sleeps is the pipeline's, where every request passes.
+//! When to retry: one pure decision ([`RetryPolicy::decide`], table-tested
+//! below) over the attempt's outcome, whether its body can go again, the
+//! time frame of the request ([`RetryPolicy::frame`]: each attempt's timeout
+//! and the latest an attempt may start, pacing waits included) and the
+//! budget that keeps a failing gateway from being stormed. The pipeline's
+//! loop only acts on it: pace → send → judge → decide → sleep.
 //!
 //! **A message is never sent twice by a retry.** Idempotent requests (GET)
 //! retry on transport errors, 408, 429 and 5xx. Others (every POST) retry
 //! only when the failure proves nothing was accepted: the connection was never
 //! made, a 429, or a WhatsApp throttling or transient code. A read timeout or
 //! a bare 5xx after a POST is ambiguous and ends the call, unless
-//! [`RetryPolicy::retry_ambiguous`] opts in.
+//! [`RetryPolicy::retry_ambiguous`] opts in. **No send that cannot finish in
+//! time:** a POST's attempt is never cut short; it starts only if its whole
+//! timeout fits before the deadline.
 
 use super::budget::RetryBudget;
 pub(crate) use super::outcome::Outcome;
@@ -111,27 +116,67 @@ impl RetryPolicy {
         self
     }
 
-    /// Decides after attempt number `attempt` (1-based) ended in `outcome`.
+    /// The time frame of one request: what each attempt may take and the
+    /// latest an attempt may start. `timeout` is the request's own (none for
+    /// media transfers, which run on their progress).
     ///
-    /// `elapsed` is the time spent so far; `jitter` is a number in `[0, 1)`
-    /// (random in use, fixed in tests) that scales the backoff.
+    /// **No send that cannot finish in time.** An attempt of a request that
+    /// is not idempotent gets its whole timeout (the overall deadline's, when
+    /// that is shorter) and starts only if it can end by the deadline: cut
+    /// short, it would end in a timeout after the gateway may have taken the
+    /// message. An idempotent request's attempt is cut to the time left
+    /// instead (it can be sent again), and starts while half its timeout
+    /// (at most 1 s) is left.
+    pub(crate) fn frame(&self, idempotent: bool, timeout: Option<Duration>) -> Frame {
+        let timeout = match (timeout, self.deadline) {
+            (Some(t), Some(d)) => Some(t.min(d)),
+            (t, _) => t,
+        };
+        let latest_start = self.deadline.map(|deadline| {
+            let needs = match timeout {
+                None => Duration::ZERO,
+                Some(t) if idempotent => t.min(Duration::from_secs(2)) / 2,
+                Some(t) => t,
+            };
+            deadline.saturating_sub(needs)
+        });
+        Frame {
+            timeout,
+            latest_start,
+            deadline: self.deadline,
+            cut_to_deadline: idempotent,
+        }
+    }
+
+    /// Decides after an attempt: retry after a wait, or stop with a reason.
+    /// The one place every rule lives: whether the outcome allows another
+    /// attempt, whether the body can go again, attempts, `Retry-After`,
+    /// backoff, the frame's latest start, and the budget.
+    ///
+    /// `jitter` is a number in `[0, 1)` (random in use, fixed in tests) that
+    /// scales the backoff. `take_token` is asked last, only when everything
+    /// else allows a retry: it takes one retry from the client's budget and
+    /// says whether there was one.
     pub(crate) fn decide(
         &self,
-        outcome: &Outcome,
-        attempt: u32,
-        idempotent: bool,
-        elapsed: Duration,
+        attempted: &Attempted<'_>,
+        frame: &Frame,
         jitter: f64,
+        take_token: impl FnOnce() -> bool,
     ) -> Decision {
+        let outcome = attempted.outcome;
         let retry_after = match outcome {
             Outcome::Success => return Decision::Stop(StopReason::Done),
             Outcome::Status { retry_after, .. } => *retry_after,
             _ => None,
         };
-        if !self.may_retry(outcome, idempotent) {
+        if !self.may_retry(outcome, attempted.idempotent) {
             return Decision::Stop(StopReason::NotRetryable);
         }
-        if attempt >= self.max_attempts {
+        if !attempted.replayable {
+            return Decision::Stop(StopReason::BodyConsumed);
+        }
+        if attempted.number >= self.max_attempts {
             return Decision::Stop(StopReason::AttemptsExhausted);
         }
         let wait = match retry_after {
@@ -142,7 +187,7 @@ impl RetryPolicy {
             None => {
                 let exp = self
                     .base_delay
-                    .saturating_mul(1u32 << attempt.saturating_sub(1).min(20));
+                    .saturating_mul(1u32 << attempted.number.saturating_sub(1).min(20));
                 // A NaN or out-of-range jitter reads as the nearest bound, never a panic.
                 let jitter = if jitter.is_nan() {
                     0.0
@@ -152,11 +197,11 @@ impl RetryPolicy {
                 exp.min(self.max_delay).mul_f64(jitter)
             }
         };
-        if self
-            .deadline
-            .is_some_and(|d| elapsed.saturating_add(wait) > d)
-        {
+        if !frame.may_start_at(attempted.elapsed.saturating_add(wait)) {
             return Decision::Stop(StopReason::DeadlineExceeded);
+        }
+        if !take_token() {
+            return Decision::Stop(StopReason::BudgetExhausted);
         }
         Decision::Retry { after: wait }
     }
@@ -184,10 +229,6 @@ impl RetryPolicy {
         }
     }
 
-    pub(crate) fn deadline_value(&self) -> Option<Duration> {
-        self.deadline
-    }
-
     pub(crate) fn max_attempts_value(&self) -> u32 {
         self.max_attempts
     }
@@ -195,6 +236,63 @@ impl RetryPolicy {
     pub(crate) fn new_budget(&self) -> Option<RetryBudget> {
         self.budget
             .map(|(capacity, per_success)| RetryBudget::new(capacity, per_success))
+    }
+}
+
+/// What the decision knows of an attempt that ended.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Attempted<'a> {
+    /// How it ended.
+    pub(crate) outcome: &'a Outcome,
+    /// Its number, from 1.
+    pub(crate) number: u32,
+    /// Whether sending the request twice does no harm.
+    pub(crate) idempotent: bool,
+    /// Whether its body can be sent again (in memory, or a stream no
+    /// attempt has read from).
+    pub(crate) replayable: bool,
+    /// Time since the request began, pacing waits included.
+    pub(crate) elapsed: Duration,
+}
+
+/// The time frame of one request (see [`RetryPolicy::frame`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Frame {
+    /// Each attempt's timeout, before any cut (`None`: media, on progress).
+    timeout: Option<Duration>,
+    /// The latest time since the request began an attempt may start.
+    latest_start: Option<Duration>,
+    deadline: Option<Duration>,
+    /// Whether an attempt's timeout is cut to the time left (idempotent).
+    cut_to_deadline: bool,
+}
+
+impl Frame {
+    /// Whether an attempt may start `elapsed` after the request began.
+    pub(crate) fn may_start_at(&self, elapsed: Duration) -> bool {
+        self.latest_start.is_none_or(|latest| elapsed <= latest)
+    }
+
+    /// How long pacing may hold the next attempt, `elapsed` after the
+    /// request began; `None` for no limit.
+    pub(crate) fn pacing_allowance(&self, elapsed: Duration) -> Option<Duration> {
+        self.latest_start
+            .map(|latest| latest.saturating_sub(elapsed))
+    }
+
+    /// The timeout of an attempt starting `elapsed` after the request began.
+    /// Never cut for a request that is not idempotent.
+    pub(crate) fn attempt_timeout(&self, elapsed: Duration) -> Option<Duration> {
+        match (self.timeout, self.deadline) {
+            (Some(t), Some(d)) if self.cut_to_deadline => {
+                // Never zero: reqwest would fail the attempt before sending.
+                Some(
+                    t.min(d.saturating_sub(elapsed))
+                        .max(Duration::from_millis(1)),
+                )
+            }
+            (t, _) => t,
+        }
     }
 }
 
@@ -217,6 +315,8 @@ pub(crate) enum StopReason {
     Done,
     /// Retrying cannot help, or could send a message twice.
     NotRetryable,
+    /// The body was a stream an attempt has read from: it cannot go again.
+    BodyConsumed,
     /// The policy's attempts are used up.
     AttemptsExhausted,
     /// The server asked for a longer wait than the policy allows.
@@ -231,14 +331,70 @@ pub(crate) enum StopReason {
 mod tests {
     use super::*;
 
+    const S: fn(u64) -> Duration = Duration::from_secs;
+    const MS: fn(u64) -> Duration = Duration::from_millis;
+
+    /// A decision with everything but the outcome at its easy value.
+    struct Case<'a> {
+        outcome: &'a Outcome,
+        number: u32,
+        idempotent: bool,
+        replayable: bool,
+        elapsed: Duration,
+        budget: bool,
+    }
+
+    impl<'a> Case<'a> {
+        fn of(outcome: &'a Outcome, idempotent: bool, number: u32) -> Self {
+            Self {
+                outcome,
+                number,
+                idempotent,
+                replayable: true,
+                elapsed: Duration::ZERO,
+                budget: true,
+            }
+        }
+
+        fn decide(&self, policy: &RetryPolicy, timeout: Option<Duration>, jitter: f64) -> Decision {
+            let frame = policy.frame(self.idempotent, timeout);
+            let attempted = Attempted {
+                outcome: self.outcome,
+                number: self.number,
+                idempotent: self.idempotent,
+                replayable: self.replayable,
+                elapsed: self.elapsed,
+            };
+            policy.decide(&attempted, &frame, jitter, || self.budget)
+        }
+    }
+
+    fn status(s: u16, code: Option<ErrorCode>, ra: Option<u64>) -> Outcome {
+        Outcome::Status {
+            status: s,
+            code,
+            retry_after: ra.map(Duration::from_secs),
+        }
+    }
+
+    fn retry(secs: f64) -> Decision {
+        Decision::Retry {
+            after: Duration::from_secs_f64(secs),
+        }
+    }
+
+    fn policy() -> RetryPolicy {
+        RetryPolicy::standard()
+            .max_attempts(3)
+            .backoff(S(1), S(4))
+            .max_retry_after(S(30))
+            .deadline(S(60))
+    }
+
     #[test]
     fn decision_table() {
         use ErrorClass::*;
-        let policy = RetryPolicy::standard()
-            .max_attempts(3)
-            .backoff(Duration::from_secs(1), Duration::from_secs(4))
-            .max_retry_after(Duration::from_secs(30))
-            .deadline(Duration::from_secs(60));
+        let policy = policy();
         let code_of = |class: ErrorClass| match class {
             Transient => ErrorCode::SomethingWentWrong,
             RateLimited => ErrorCode::ThroughputLimit,
@@ -246,17 +402,9 @@ mod tests {
             Permanent => ErrorCode::ReEngagementRequired,
             StopAndAct => ErrorCode::AccountLocked,
         };
-        let status = |s: u16, code: Option<ErrorCode>, ra: Option<u64>| Outcome::Status {
-            status: s,
-            code,
-            retry_after: ra.map(Duration::from_secs),
-        };
-        let retry = |secs: f64| Decision::Retry {
-            after: Duration::from_secs_f64(secs),
-        };
         let stop = Decision::Stop;
         let no = stop(StopReason::NotRetryable);
-        // (outcome, idempotent, attempt, expected) with jitter 0.5
+        // (outcome, idempotent, attempt, expected) with jitter 0.5, no timeout
         let mut rows: Vec<(Outcome, bool, u32, Decision)> = vec![
             (Outcome::Success, true, 1, stop(StopReason::Done)),
             (Outcome::ConnectFailed, false, 1, retry(0.5)),
@@ -287,11 +435,18 @@ mod tests {
                 status(429, None, Some(31)),
                 false,
                 1,
-                stop(StopReason::RetryAfterTooLong(Duration::from_secs(31))),
+                stop(StopReason::RetryAfterTooLong(S(31))),
             ),
             (status(503, None, Some(30)), true, 1, retry(30.0)),
             (status(400, None, None), true, 1, no),
             (status(404, None, None), true, 1, no),
+            // A redirect is never a refusal, whatever its body says.
+            (
+                status(303, Some(ErrorCode::ThroughputLimit), None),
+                false,
+                1,
+                no,
+            ),
         ];
         // Every class with a code, for both kinds of request, first and last attempt.
         for class in [Transient, RateLimited, Credentials, Permanent, StopAndAct] {
@@ -315,51 +470,151 @@ mod tests {
                 ));
                 let beyond = status(429, Some(code_of(class)), Some(300));
                 let expect = if class.is_retryable() {
-                    stop(StopReason::RetryAfterTooLong(Duration::from_secs(300)))
+                    stop(StopReason::RetryAfterTooLong(S(300)))
                 } else {
                     no
                 };
                 rows.push((beyond, idempotent, 1, expect));
+                // A 5xx stays ambiguous for a POST, even with a code in its text.
+                let server = status(500, Some(code_of(class)), None);
+                let expect = if idempotent { retry(0.5) } else { no };
+                rows.push((server, idempotent, 1, expect));
             }
         }
         for (outcome, idempotent, attempt, expected) in rows {
-            let got = policy.decide(&outcome, attempt, idempotent, Duration::ZERO, 0.5);
+            let got = Case::of(&outcome, idempotent, attempt).decide(&policy, None, 0.5);
             assert_eq!(
                 got, expected,
                 "{outcome:?} idempotent={idempotent} attempt={attempt}"
             );
         }
-        // Backoff is capped, and the deadline ends it.
+        // Backoff is capped.
+        let refused = Outcome::ConnectFailed;
         assert_eq!(
-            policy.clone().max_attempts(10).decide(
-                &Outcome::ConnectFailed,
-                6,
-                true,
-                Duration::ZERO,
-                0.999
-            ),
+            Case::of(&refused, true, 6).decide(&policy.clone().max_attempts(10), None, 0.999),
             retry(4.0 * 0.999)
-        );
-        assert_eq!(
-            policy.decide(
-                &Outcome::ConnectFailed,
-                1,
-                true,
-                Duration::from_secs(60),
-                0.5
-            ),
-            stop(StopReason::DeadlineExceeded)
         );
         // Opting in retries ambiguous POST failures.
         let brave = policy.clone().retry_ambiguous(true);
         assert_eq!(
-            brave.decide(&status(503, None, None), 1, false, Duration::ZERO, 0.5),
+            Case::of(&status(503, None, None), false, 1).decide(&brave, None, 0.5),
             retry(0.5)
         );
         assert_eq!(
-            RetryPolicy::disabled().decide(&Outcome::ConnectFailed, 1, true, Duration::ZERO, 0.5),
+            Case::of(&refused, true, 1).decide(&RetryPolicy::disabled(), None, 0.5),
             stop(StopReason::AttemptsExhausted)
         );
+    }
+
+    #[test]
+    fn the_body_the_time_left_and_the_budget_each_stop_a_retry() {
+        let policy = policy();
+        let refused = Outcome::ConnectFailed;
+        let throttled = status(429, None, Some(5));
+        let stop = Decision::Stop;
+        // A stream an attempt read from cannot go again, whatever the outcome.
+        for outcome in [&refused, &throttled] {
+            for idempotent in [true, false] {
+                let case = Case {
+                    replayable: false,
+                    ..Case::of(outcome, idempotent, 1)
+                };
+                assert_eq!(
+                    case.decide(&policy, Some(S(10)), 0.5),
+                    stop(StopReason::BodyConsumed)
+                );
+            }
+        }
+        // (idempotent, timeout, elapsed, wait from Retry-After, retries?)
+        // A POST's retry must be able to take its whole timeout before the
+        // deadline (60 s); a GET's while half its timeout (at most 1 s) is left.
+        let rows = [
+            (false, Some(S(10)), S(44), 5, true), // starts at 49 s, ends by 59 s
+            (false, Some(S(10)), S(45), 5, true), // starts at 50 s, ends at 60 s
+            (false, Some(S(10)), S(46), 5, false), // would end at 61 s
+            (false, Some(S(90)), S(0), 5, false), // its timeout is the whole deadline
+            (true, Some(S(10)), S(53), 5, true),  // 2 s left, a cut attempt
+            (true, Some(S(10)), S(54), 5, true),  // 1 s left: half of 2 s
+            (true, Some(S(10)), S(55), 5, false), // nothing left
+            (true, Some(MS(400)), S(54) + MS(800), 5, true), // 200 ms left: half of 400 ms
+            (true, Some(MS(400)), S(54) + MS(801), 5, false),
+            (false, None, S(54), 5, true), // an upload: on its progress
+            (false, None, S(55), 5, true),
+            (false, None, S(56), 5, false),
+        ];
+        for (idempotent, timeout, elapsed, wait, retries) in rows {
+            let outcome = status(429, None, Some(wait));
+            let case = Case {
+                elapsed,
+                ..Case::of(&outcome, idempotent, 1)
+            };
+            let expected = if retries {
+                retry(wait as f64)
+            } else {
+                stop(StopReason::DeadlineExceeded)
+            };
+            assert_eq!(
+                case.decide(&policy, timeout, 0.5),
+                expected,
+                "idempotent={idempotent} timeout={timeout:?} elapsed={elapsed:?}"
+            );
+        }
+        // The budget is asked last, and only when all else allows a retry.
+        let asked = std::cell::Cell::new(0);
+        let frame = policy.frame(false, Some(S(10)));
+        let decide = |outcome: &Outcome, budget: bool| {
+            let attempted = Attempted {
+                outcome,
+                number: 1,
+                idempotent: false,
+                replayable: true,
+                elapsed: Duration::ZERO,
+            };
+            policy.decide(&attempted, &frame, 0.5, || {
+                asked.set(asked.get() + 1);
+                budget
+            })
+        };
+        assert_eq!(decide(&throttled, false), stop(StopReason::BudgetExhausted));
+        assert_eq!(decide(&throttled, true), retry(5.0));
+        assert_eq!(
+            decide(&status(503, None, None), true),
+            stop(StopReason::NotRetryable)
+        );
+        assert_eq!(decide(&Outcome::Success, true), stop(StopReason::Done));
+        assert_eq!(asked.get(), 2, "not asked for a stop");
+    }
+
+    #[test]
+    fn the_frame_gives_a_post_its_whole_timeout_and_cuts_a_get() {
+        let policy = policy(); // deadline 60 s
+        let post = policy.frame(false, Some(S(10)));
+        let get = policy.frame(true, Some(S(10)));
+        for elapsed in [S(0), S(45), S(59), S(120)] {
+            assert_eq!(post.attempt_timeout(elapsed), Some(S(10)), "never cut");
+        }
+        assert_eq!(get.attempt_timeout(S(0)), Some(S(10)));
+        assert_eq!(get.attempt_timeout(S(55)), Some(S(5)));
+        assert_eq!(get.attempt_timeout(S(120)), Some(MS(1)), "never zero");
+        // A timeout longer than the deadline is the deadline.
+        assert_eq!(
+            policy.frame(false, Some(S(90))).attempt_timeout(S(0)),
+            Some(S(60))
+        );
+        // Pacing may hold a POST until its whole timeout still fits.
+        assert_eq!(post.pacing_allowance(S(0)), Some(S(50)));
+        assert_eq!(post.pacing_allowance(S(49)), Some(S(1)));
+        assert_eq!(post.pacing_allowance(S(70)), Some(S(0)));
+        assert!(post.may_start_at(S(50)) && !post.may_start_at(S(50) + MS(1)));
+        // No deadline: no limit, no cut.
+        let free = policy.clone().deadline(None).frame(false, Some(S(10)));
+        assert_eq!(free.pacing_allowance(S(1000)), None);
+        assert!(free.may_start_at(Duration::MAX));
+        assert_eq!(free.attempt_timeout(Duration::MAX), Some(S(10)));
+        // Media: no timeout, may start until the deadline.
+        let upload = policy.frame(false, None);
+        assert_eq!(upload.attempt_timeout(S(30)), None);
+        assert!(upload.may_start_at(S(60)) && !upload.may_start_at(S(61)));
     }
 
     #[test]
@@ -367,21 +622,27 @@ mod tests {
         let policy = RetryPolicy::standard()
             .max_retry_after(Duration::MAX)
             .deadline(Duration::MAX);
+        let huge = Outcome::Status {
+            status: 429,
+            code: None,
+            retry_after: Some(Duration::MAX),
+        };
         for jitter in [f64::NAN, f64::INFINITY, -1.0, 2.0] {
-            for attempt in [0, 1, 40, u32::MAX - 1] {
-                let _ = policy.decide(
-                    &Outcome::ConnectFailed,
-                    attempt,
-                    true,
-                    Duration::MAX,
-                    jitter,
-                );
-                let ra = Outcome::Status {
-                    status: 429,
-                    code: None,
-                    retry_after: Some(Duration::MAX),
-                };
-                let _ = policy.decide(&ra, attempt, false, Duration::MAX, jitter);
+            for number in [0, 1, 40, u32::MAX - 1] {
+                for outcome in [&Outcome::ConnectFailed, &huge] {
+                    for timeout in [None, Some(Duration::ZERO), Some(Duration::MAX)] {
+                        for idempotent in [true, false] {
+                            let case = Case {
+                                elapsed: Duration::MAX,
+                                ..Case::of(outcome, idempotent, number)
+                            };
+                            let _ = case.decide(&policy, timeout, jitter);
+                            let frame = policy.frame(idempotent, timeout);
+                            let _ = frame.attempt_timeout(Duration::MAX);
+                            let _ = frame.pacing_allowance(Duration::MAX);
+                        }
+                    }
+                }
             }
         }
     }

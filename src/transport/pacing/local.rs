@@ -1,6 +1,6 @@
 //! Pacing in one process, on `governor`'s GCRA limiters.
 
-use super::Kind;
+use super::{Kind, TooLate, past};
 use crate::transport::clock::Sleeper;
 use governor::clock::Clock;
 use governor::middleware::NoOpMiddleware;
@@ -63,21 +63,34 @@ impl Local {
         }
     }
 
-    /// Waits until one more send for `key` fits its limit.
-    pub(super) async fn acquire(&self, kind: Kind, key: &str) {
+    /// Waits until one more send for `key` fits its limit, unless that
+    /// would end past `until`.
+    pub(super) async fn acquire(
+        &self,
+        kind: Kind,
+        key: &str,
+        until: Option<Duration>,
+    ) -> Result<(), TooLate> {
         let limiter = match kind {
             Kind::Source => &self.per_source,
             Kind::Recipient => &self.per_recipient,
         };
-        let Some(limiter) = limiter else { return };
+        let Some(limiter) = limiter else {
+            return Ok(());
+        };
         let key = key.to_owned();
         while let Err(not_until) = limiter.check_key(&key) {
-            let wait = not_until.wait_time_from(self.sleeper.now());
+            let now = self.sleeper.now();
+            let wait = not_until.wait_time_from(now);
+            if past(now, wait, until) {
+                return Err(TooLate { wait });
+            }
             tracing::debug!(key = %key, wait_ms = wait.as_millis() as u64, "pacing");
             self.sleeper.sleep(wait.max(Duration::from_micros(1))).await;
         }
         if self.checks.fetch_add(1, Ordering::Relaxed) % PRUNE_EVERY == PRUNE_EVERY - 1 {
             limiter.retain_recent();
         }
+        Ok(())
     }
 }

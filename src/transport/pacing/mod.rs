@@ -113,21 +113,42 @@ impl Pacer {
         }))
     }
 
-    /// Waits until `source` may send one message to each of `recipients`.
-    pub(crate) async fn wait(&self, source: &str, recipients: &[&str]) {
+    /// Waits until `source` may send one message to each of `recipients`,
+    /// unless that would take past `until` (on the client's clock): then it
+    /// returns at once with the wait it would have needed, and sends nothing.
+    /// Slots taken before the limit was seen stay taken (a lower rate, never
+    /// a higher one).
+    pub(crate) async fn wait(
+        &self,
+        source: &str,
+        recipients: &[&str],
+        until: Option<Duration>,
+    ) -> Result<(), TooLate> {
         for recipient in recipients {
-            self.acquire(Kind::Recipient, recipient).await;
-            self.acquire(Kind::Source, source).await;
+            self.acquire(Kind::Recipient, recipient, until).await?;
+            self.acquire(Kind::Source, source, until).await?;
         }
+        Ok(())
     }
 
-    async fn acquire(&self, kind: Kind, key: &str) {
+    async fn acquire(&self, kind: Kind, key: &str, until: Option<Duration>) -> Result<(), TooLate> {
         #[cfg(feature = "redis")]
         if let Some(shared) = &self.shared
-            && shared.acquire(kind, key).await.is_ok()
+            && let Ok(done) = shared.acquire(kind, key, until).await
         {
-            return;
+            return done;
         }
-        self.local.acquire(kind, key).await;
+        self.local.acquire(kind, key, until).await
     }
+}
+
+/// Pacing would hold a send past its limit: the wait it would have needed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct TooLate {
+    pub(crate) wait: Duration,
+}
+
+/// Whether a wait of `wait` from `now` ends past `until`.
+pub(super) fn past(now: Duration, wait: Duration, until: Option<Duration>) -> bool {
+    until.is_some_and(|until| now.saturating_add(wait) > until)
 }

@@ -13,7 +13,7 @@
 //! source number), so the lateness of timers and round trips does not add
 //! up to a lower rate; the long-run rate never exceeds the one configured.
 
-use super::Kind;
+use super::{Kind, TooLate, past};
 use crate::burst_log::BurstLog;
 use crate::redis::RedisConfig;
 use crate::transport::clock::Sleeper;
@@ -76,16 +76,24 @@ impl Shared {
         })
     }
 
-    /// Waits for a slot for `key`; an error when Redis cannot answer (the
-    /// caller then paces locally).
-    pub(super) async fn acquire(&self, kind: Kind, key: &str) -> Result<(), redis::RedisError> {
+    /// Waits for a slot for `key` unless that would end past `until`
+    /// (`Ok(Err)`); an error when Redis cannot answer (the caller then paces
+    /// locally).
+    pub(super) async fn acquire(
+        &self,
+        kind: Kind,
+        key: &str,
+        until: Option<Duration>,
+    ) -> Result<Result<(), TooLate>, redis::RedisError> {
         // Two slots of slack per source number; none between two messages
         // to one person (their spacing is the point).
         let (period, slack, name) = match kind {
             Kind::Source => (self.source_period, 2, "source"),
             Kind::Recipient => (self.recipient_interval, 0, "to"),
         };
-        let Some(period) = period else { return Ok(()) };
+        let Some(period) = period else {
+            return Ok(Ok(()));
+        };
         let interval = u64::try_from(period.as_micros()).unwrap_or(u64::MAX).max(1);
         let slack = interval.saturating_mul(slack);
         let key = match kind {
@@ -103,8 +111,14 @@ impl Shared {
                 .invoke_async(&mut connection)
                 .await;
             match wait {
-                Ok(0) => return Ok(()),
-                Ok(micros) => self.sleeper.sleep(Duration::from_micros(micros)).await,
+                Ok(0) => return Ok(Ok(())),
+                Ok(micros) => {
+                    let wait = Duration::from_micros(micros);
+                    if past(self.sleeper.now(), wait, until) {
+                        return Ok(Err(TooLate { wait }));
+                    }
+                    self.sleeper.sleep(wait).await
+                }
                 Err(e) => {
                     if let Some(unlogged) = self.failures.should_log() {
                         tracing::warn!(error = %e.kind_name(), not_logged_since_last = unlogged, "shared pacing on Redis failed; pacing in this process meanwhile");
