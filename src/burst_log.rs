@@ -5,10 +5,13 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 /// Tells whether to log now (once every 10 s at most), and how many
-/// failures went unlogged since the last line.
+/// failures went unlogged since the last line; and, once, that it works
+/// again after failures.
 #[derive(Debug, Default)]
 pub(crate) struct BurstLog {
     state: Mutex<(Option<Instant>, u64)>,
+    /// Failures since the last success.
+    failing: std::sync::atomic::AtomicU64,
 }
 
 impl BurstLog {
@@ -16,6 +19,8 @@ impl BurstLog {
 
     /// `Some(unlogged)` when this failure should be logged.
     pub(crate) fn should_log(&self) -> Option<u64> {
+        self.failing
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
         let (last, suppressed) = &mut *state;
         if last.is_some_and(|t| t.elapsed() < Self::QUIET) {
@@ -24,6 +29,22 @@ impl BurstLog {
         }
         *last = Some(Instant::now());
         Some(std::mem::take(suppressed))
+    }
+}
+
+impl BurstLog {
+    /// A success: calls `log` with the number of failures, once, when it
+    /// follows failures (cheap when nothing failed).
+    pub(crate) fn recovered(&self, log: impl FnOnce(u64)) {
+        use std::sync::atomic::Ordering;
+        if self.failing.load(Ordering::Relaxed) == 0 {
+            return;
+        }
+        let failures = self.failing.swap(0, Ordering::SeqCst);
+        if failures > 0 {
+            *self.state.lock().unwrap_or_else(|e| e.into_inner()) = (None, 0);
+            log(failures);
+        }
     }
 }
 
@@ -39,5 +60,10 @@ mod tests {
             assert_eq!(log.should_log(), None);
         }
         assert_eq!(log.state.lock().unwrap().1, 99);
+        let mut told = Vec::new();
+        log.recovered(|n| told.push(n));
+        log.recovered(|n| told.push(n));
+        assert_eq!(told, [100], "once, with every failure counted");
+        assert_eq!(log.should_log(), Some(0), "a new burst logs at once");
     }
 }

@@ -23,6 +23,7 @@ pub mod spec;
 pub mod store;
 mod telemetry;
 mod transport;
+mod unix_time;
 mod validate;
 pub mod window;
 

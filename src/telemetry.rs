@@ -11,6 +11,7 @@
 //! | `modica_wab_pacing_wait_seconds` | histogram | — |
 //! | `modica_wab_callbacks_total` | counter | `kind` (`mo`, `dlr`, `unknown`, `malformed`), `outcome` (`handled`, `failed`, `duplicate`, `in_flight`, `store_error`, `timeout`, `shutdown`) |
 //! | `modica_wab_dedup_hits_total` | counter | `kind` |
+//! | `modica_wab_claim_renewals_failed_total` | counter | `reason` (`lost`: the claim expired under a running handler; `store_error`: the store did not answer; `lost_at_completion`) |
 
 use std::time::Duration;
 
@@ -63,4 +64,13 @@ pub(crate) fn callback(kind: &'static str, outcome: &'static str) {
     }
     #[cfg(not(feature = "metrics"))]
     let _ = (kind, outcome);
+}
+
+/// A running handler's claim could not be renewed (or completed).
+#[cfg(feature = "receiver")]
+pub(crate) fn claim_renewal_failed(reason: &'static str) {
+    #[cfg(feature = "metrics")]
+    metrics::counter!("modica_wab_claim_renewals_failed_total", "reason" => reason).increment(1);
+    #[cfg(not(feature = "metrics"))]
+    let _ = reason;
 }

@@ -999,3 +999,90 @@ async fn shutdown_ends_within_its_grace_even_with_a_handler_that_blocks_its_thre
         started.elapsed()
     );
 }
+
+/// Defect: the de-duplication key ignored the URL (and account) an event
+/// came in on, so one account's MO id made another account's real MO with
+/// the same id a "duplicate", never handled.
+#[tokio::test]
+async fn two_accounts_sharing_an_id_are_two_events() {
+    let (addr, seen) = counting(&[
+        "http://retail:pw-a@127.0.0.1/a",
+        "http://support:pw-b@127.0.0.1/b",
+    ])
+    .await;
+    let http = reqwest::Client::new();
+    let first = post(
+        &http,
+        format!("http://{addr}/a"),
+        Some(("retail", "pw-a")),
+        mo("X"),
+    )
+    .await;
+    assert_eq!(first.status(), 200);
+    let second = post(
+        &http,
+        format!("http://{addr}/b"),
+        Some(("support", "pw-b")),
+        mo("X"),
+    )
+    .await;
+    assert_eq!(second.status(), 200);
+    let body = second.text().await.unwrap();
+    assert!(
+        body.contains("\"handled\""),
+        "support's event was handled, not a duplicate: {body}"
+    );
+    // Each account's redelivery is still a duplicate of its own event.
+    for (path, user, pass) in [("a", "retail", "pw-a"), ("b", "support", "pw-b")] {
+        let again = post(
+            &http,
+            format!("http://{addr}/{path}"),
+            Some((user, pass)),
+            mo("X"),
+        )
+        .await;
+        assert!(again.text().await.unwrap().contains("duplicate"), "{user}");
+    }
+    assert_eq!(
+        seen.lock().unwrap().get("mo:X"),
+        Some(&2),
+        "once per account"
+    );
+}
+
+/// Defect: a handler that records the service window panicked on an MO whose
+/// timestamp is past the clock's range, so every redelivery failed again: a
+/// poison event never handled. Now it is handled once, then a duplicate.
+#[tokio::test]
+async fn an_mo_with_a_timestamp_past_the_clocks_range_is_handled_not_poison() {
+    let window = modica_wab::window::ServiceWindow::in_memory();
+    let handled = window.clone();
+    let receiver = Receiver::builder()
+        .url("http://hooks:pw@127.0.0.1/mo")
+        .handler(move |event: Callback| {
+            let window = handled.clone();
+            async move {
+                if let Callback::Mo(mo) = &event {
+                    window.record(mo).await?;
+                }
+                Ok::<(), HandlerError>(())
+            }
+        })
+        .build()
+        .unwrap();
+    let addr = serve(receiver).await;
+    let body = r#"{"id":"poison","source":"+64211234567","Destination":"6491234567","content":{"type":"text","timestamp":"18446744073709551615","text":{"body":"hi"}}}"#;
+    let http = reqwest::Client::new();
+    for expected in ["\"handled\"", "duplicate"] {
+        let response = post(
+            &http,
+            format!("http://{addr}/mo"),
+            Some(("hooks", "pw")),
+            body.into(),
+        )
+        .await;
+        assert_eq!(response.status(), 200);
+        assert!(response.text().await.unwrap().contains(expected));
+    }
+    assert!(window.is_open("6491234567", "+64211234567").await.unwrap());
+}

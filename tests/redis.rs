@@ -25,15 +25,23 @@ fn store(redis: &RedisServer) -> RedisDedupStore {
     RedisDedupStore::new(&RedisConfig::new(&redis.url()).unwrap()).unwrap()
 }
 
+/// A new claim's fencing token (failing on any other answer).
+fn new(claim: Claim) -> u64 {
+    match claim {
+        Claim::New { fence } => fence,
+        other => panic!("expected New, got {other:?}"),
+    }
+}
+
 #[tokio::test]
 async fn claims_are_atomic_owned_leased_and_remembered() {
     let Some(redis) = RedisServer::start() else {
         return;
     };
-    let store = store(&redis).retention(Duration::from_secs(60));
+    let store = store(&redis).retention(Duration::from_secs(60)).unwrap();
     let key = DedupKey::mo("m1");
     let (a, b) = (ClaimToken::new(), ClaimToken::new());
-    assert_eq!(store.claim(&key, a, LEASE).await.unwrap(), Claim::New);
+    let first = new(store.claim(&key, a, LEASE).await.unwrap());
     assert_eq!(store.claim(&key, b, LEASE).await.unwrap(), Claim::InFlight);
     // Only the owner renews, completes or releases.
     assert!(!store.renew(&key, b, LEASE).await.unwrap());
@@ -42,7 +50,11 @@ async fn claims_are_atomic_owned_leased_and_remembered() {
     assert_eq!(store.claim(&key, b, LEASE).await.unwrap(), Claim::InFlight);
     assert!(store.renew(&key, a, LEASE).await.unwrap());
     store.release(&key, a).await.unwrap();
-    assert_eq!(store.claim(&key, b, LEASE).await.unwrap(), Claim::New);
+    let second = new(store.claim(&key, b, LEASE).await.unwrap());
+    assert!(
+        second > first,
+        "every claim is fenced above the ones before"
+    );
     assert!(store.complete(&key, b).await.unwrap());
     assert_eq!(store.claim(&key, a, LEASE).await.unwrap(), Claim::Done);
     // Done is kept for the retention; keys are the prefix and a digest.
@@ -54,22 +66,32 @@ async fn claims_are_atomic_owned_leased_and_remembered() {
     assert!(ttl > 50_000 && ttl <= 60_000, "{ttl}");
     // A claim whose owner died comes free after its lease.
     let crashed = DedupKey::dlr("d1", "sent");
-    assert_eq!(
-        store
-            .claim(&crashed, a, Duration::from_millis(100))
-            .await
-            .unwrap(),
-        Claim::New
-    );
+    let dead = new(store
+        .claim(&crashed, a, Duration::from_millis(100))
+        .await
+        .unwrap());
     tokio::time::sleep(Duration::from_millis(200)).await;
-    assert_eq!(store.claim(&crashed, b, LEASE).await.unwrap(), Claim::New);
+    let live = new(store.claim(&crashed, b, LEASE).await.unwrap());
+    assert!(
+        live > dead,
+        "the expired claim's fence is below its successor's"
+    );
     assert!(
         !store.complete(&crashed, a).await.unwrap(),
         "the dead owner lost it"
     );
     // Prefixes keep fleets apart.
     let other = store.clone().prefix("other:");
-    assert_eq!(other.claim(&key, a, LEASE).await.unwrap(), Claim::New);
+    new(other.claim(&key, a, LEASE).await.unwrap());
+    // A retention that would turn de-duplication off is refused, not shortened.
+    for short in [
+        Duration::ZERO,
+        Duration::from_millis(1),
+        Duration::from_secs(59),
+    ] {
+        let err = store.clone().retention(short).unwrap_err();
+        assert!(err.to_string().contains("minimum"), "{err}");
+    }
 }
 
 #[tokio::test]
@@ -86,7 +108,7 @@ async fn concurrent_claims_of_one_key_give_exactly_one_owner() {
     let claims = futures_util::future::join_all(claims).await;
     let new = claims
         .iter()
-        .filter(|c| matches!(c, Ok(Claim::New)))
+        .filter(|c| matches!(c, Ok(Claim::New { .. })))
         .count();
     assert_eq!(new, 1);
 }
@@ -150,13 +172,10 @@ async fn wrong_credentials_and_tls_with_a_private_ca() {
         .root_certificate(ca.pem().into_bytes())
         .unwrap();
     let store = RedisDedupStore::new(&config).unwrap();
-    assert_eq!(
-        store
-            .claim(&DedupKey::mo("tls"), ClaimToken::new(), LEASE)
-            .await
-            .unwrap(),
-        Claim::New
-    );
+    new(store
+        .claim(&DedupKey::mo("tls"), ClaimToken::new(), LEASE)
+        .await
+        .unwrap());
     // Without the CA, the server's certificate is not trusted.
     let untrusted = RedisDedupStore::new(&RedisConfig::new(&url).unwrap()).unwrap();
     assert!(
@@ -556,4 +575,113 @@ async fn a_store_outage_answers_503_and_is_logged_once_per_burst() {
         1,
         "30 failures in one burst, logged once"
     );
+}
+
+/// What a handler saw of its claim.
+#[derive(Debug, Clone)]
+struct Observed {
+    replica: &'static str,
+    fence: u64,
+    held_at_start: bool,
+    held_at_end: bool,
+    confirmed_at_end: Option<bool>,
+}
+
+/// Defect: Redis stalled longer than the claim lease, a redelivery to a
+/// second replica ran the handler again while the first still ran, and
+/// neither could know. Now each handler sees a fencing token that grows with
+/// every claim, and the stale one learns that its claim is gone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_redis_stall_past_the_lease_is_visible_to_the_stale_handler() {
+    use modica_wab::callback::CallbackContext;
+    let Some(redis) = RedisServer::start() else {
+        return;
+    };
+    let lease = modica_wab::callback::MIN_CLAIM_LEASE; // 2 s
+    let observed: Arc<Mutex<Vec<Observed>>> = Arc::default();
+    let go = Arc::new(tokio::sync::Notify::new());
+    let replica = |name: &'static str| {
+        let (observed, go) = (observed.clone(), go.clone());
+        Receiver::builder()
+            .url("http://hooks:pw@127.0.0.1/wab")
+            .dedup_store(store(&redis))
+            .claim_lease(lease)
+            .handler_timeout(Duration::from_millis(300))
+            .handler_with_context(move |_event: Callback, context: CallbackContext| {
+                let (observed, go) = (observed.clone(), go.clone());
+                async move {
+                    let fence = context.fencing_token().expect("a claimed delivery");
+                    let held_at_start = context.claim_held();
+                    go.notified().await;
+                    let confirmed_at_end = context.confirm_claim().await.ok();
+                    observed.lock().unwrap().push(Observed {
+                        replica: name,
+                        fence,
+                        held_at_start,
+                        held_at_end: context.claim_held(),
+                        confirmed_at_end,
+                    });
+                    Ok::<(), HandlerError>(())
+                }
+            })
+            .build()
+            .unwrap()
+    };
+    let serve = |receiver: Receiver| async move {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { receiver.serve(listener, std::future::pending()).await });
+        addr
+    };
+    let (first, second) = (
+        serve(replica("first")).await,
+        serve(replica("second")).await,
+    );
+    let http = reqwest::Client::new();
+    let body = r#"{"id":"stalled","source":"+64211234567","Destination":"6491234567","content":{"type":"text","text":{"body":"hi"}}}"#;
+    let deliver = |addr: SocketAddr| {
+        http.post(format!("http://{addr}/wab"))
+            .basic_auth("hooks", Some("pw"))
+            .body(body)
+            .send()
+    };
+    // The first replica claims it; its handler runs on past the timeout.
+    assert_eq!(deliver(first).await.unwrap().status(), 503);
+    // Redis stalls for longer than the lease: the claim expires meanwhile.
+    redis.pause();
+    tokio::time::sleep(lease + Duration::from_millis(700)).await;
+    redis.resume();
+    // A redelivery to the second replica claims it again.
+    assert_eq!(deliver(second).await.unwrap().status(), 503);
+    // Both handlers go on and report what they saw.
+    let wait = Instant::now();
+    while observed.lock().unwrap().len() < 2 {
+        go.notify_waiters();
+        assert!(
+            wait.elapsed() < Duration::from_secs(30),
+            "handlers did not end"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let seen = observed.lock().unwrap().clone();
+    let of = |name| seen.iter().find(|o| o.replica == name).unwrap().clone();
+    let (stale, fresh) = (of("first"), of("second"));
+    assert!(stale.held_at_start && fresh.held_at_start, "{seen:?}");
+    assert!(
+        fresh.fence > stale.fence,
+        "the new owner's fence is higher: {seen:?}"
+    );
+    assert!(
+        !stale.held_at_end,
+        "the stale handler sees its claim gone: {seen:?}"
+    );
+    assert_eq!(stale.confirmed_at_end, Some(false), "{seen:?}");
+    assert!(
+        fresh.held_at_end && fresh.confirmed_at_end == Some(true),
+        "{seen:?}"
+    );
+    // The owner's success is what counts: a redelivery is a duplicate.
+    let again = deliver(first).await.unwrap();
+    assert_eq!(again.status(), 200);
+    assert!(again.text().await.unwrap().contains("duplicate"));
 }

@@ -68,6 +68,21 @@ impl DedupKey {
         }
     }
 
+    /// This key within `scope`: the receiver keys each event by the account
+    /// (or, for a URL served without credentials, the path) it came in on,
+    /// so that two accounts whose ids happen to meet never make each
+    /// other's events duplicates.
+    ///
+    /// ```
+    /// use modica_wab::callback::DedupKey;
+    /// let key = DedupKey::mo("wamid.1");
+    /// assert_ne!(key.scoped("account:retail"), key.scoped("account:support"));
+    /// assert_eq!(key.scoped("account:retail"), key.scoped("account:retail"));
+    /// ```
+    pub fn scoped(&self, scope: &str) -> Self {
+        Self::of(&[b"scope", scope.as_bytes(), &self.0])
+    }
+
     /// The 32 bytes of the digest.
     pub fn as_bytes(&self) -> &[u8; 32] {
         &self.0

@@ -36,7 +36,8 @@ pub use state::{Delivery, DeliveryState};
 use crate::callback::DeliveryReport;
 use crate::response::{Accepted, BroadcastAccepted};
 pub use crate::store::{StoreError, StoreFuture};
-use state::{Event, apply, millis};
+use crate::unix_time::millis;
+use state::{Event, apply};
 use std::sync::Arc;
 use std::time::SystemTime;
 

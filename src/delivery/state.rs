@@ -4,7 +4,7 @@
 
 use crate::callback::{CallbackError, DlrStatus};
 use serde::{Deserialize, Serialize};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::SystemTime;
 
 /// How far a message got.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -91,7 +91,7 @@ impl Delivery {
         self.seen
             .iter()
             .find(|(s, _)| *s == state)
-            .map(|(_, ms)| UNIX_EPOCH + Duration::from_millis(*ms))
+            .and_then(|(_, ms)| crate::unix_time::from_millis(*ms))
     }
 }
 
@@ -103,12 +103,6 @@ pub(crate) struct Event {
     pub(crate) state: Option<DeliveryState>,
     pub(crate) reference: Option<String>,
     pub(crate) errors: Vec<CallbackError>,
-}
-
-/// Unix milliseconds of `at`.
-pub(crate) fn millis(at: SystemTime) -> u64 {
-    at.duration_since(UNIX_EPOCH)
-        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }
 
 /// Applies `event` seen at `at` (Unix ms) to what is known of message `id`.
@@ -209,7 +203,7 @@ mod tests {
         );
         assert_eq!(
             d.time_of(DeliveryState::Sent),
-            Some(UNIX_EPOCH + Duration::from_millis(20))
+            Some(std::time::UNIX_EPOCH + std::time::Duration::from_millis(20))
         );
     }
 

@@ -36,8 +36,9 @@ pub use redis::RedisWindowStore;
 
 use crate::callback::{InboundMessage, MoMessage};
 pub use crate::store::{StoreError, StoreFuture};
+use crate::unix_time;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 
 /// The window's length: 24 hours.
 pub const WINDOW: Duration = Duration::from_secs(24 * 3600);
@@ -93,12 +94,16 @@ pub(crate) fn number_key(number: &str) -> String {
     number.chars().filter(char::is_ascii_digit).collect()
 }
 
-fn unix(at: SystemTime) -> u64 {
-    at.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
+/// A customer's time (from the network, or a store others write), as
+/// `SystemTime`, no later than `now`: one in the future, or past what the
+/// clock can hold, counts as now. Never an overflow.
+fn no_later_than(seconds: u64, now: SystemTime) -> SystemTime {
+    unix_time::from_secs(seconds).map_or(now, |at| at.min(now))
 }
 
-fn from_unix(seconds: u64) -> SystemTime {
-    UNIX_EPOCH + Duration::from_secs(seconds)
+/// When a window opened at `opened` closes.
+fn closing(opened: SystemTime) -> SystemTime {
+    opened.checked_add(WINDOW).unwrap_or(opened)
 }
 
 impl ServiceWindow {
@@ -117,7 +122,7 @@ impl ServiceWindow {
 
     /// Records an inbound message: its sender wrote to its `Destination` at
     /// the message's own `timestamp` (the arrival time when it has none; a
-    /// timestamp in the future counts as now).
+    /// timestamp in the future, or out of the clock's range, counts as now).
     pub async fn record(&self, message: &InboundMessage) -> Result<Recorded, StoreError> {
         if matches!(
             message.content.message,
@@ -134,11 +139,10 @@ impl ServiceWindow {
             .timestamp
             .as_deref()
             .and_then(|t| t.trim().parse::<u64>().ok())
-            .map_or(now, from_unix)
-            .min(now);
+            .map_or(now, |seconds| no_later_than(seconds, now));
         self.record_at(business, &message.source, at).await?;
         Ok(Recorded::Opened {
-            closes_at: at + WINDOW,
+            closes_at: closing(at),
         })
     }
 
@@ -150,11 +154,14 @@ impl ServiceWindow {
         at: SystemTime,
     ) -> Result<(), StoreError> {
         let (business, customer) = (number_key(business), number_key(customer));
-        self.store.record(&business, &customer, unix(at)).await
+        self.store
+            .record(&business, &customer, unix_time::secs(at))
+            .await
     }
 
     /// When the window of `customer` with `business` closes (or closed);
-    /// `None` when the customer never wrote (as far as the store knows).
+    /// `None` when the customer never wrote (as far as the store knows). A
+    /// stored time in the future counts as now.
     pub async fn closes_at(
         &self,
         business: &str,
@@ -162,7 +169,8 @@ impl ServiceWindow {
     ) -> Result<Option<SystemTime>, StoreError> {
         let (business, customer) = (number_key(business), number_key(customer));
         let last = self.store.last_message(&business, &customer).await?;
-        Ok(last.map(|at| from_unix(at) + WINDOW))
+        let now = SystemTime::now();
+        Ok(last.map(|at| closing(no_later_than(at, now))))
     }
 
     /// Whether free-form messages may go to `customer` from `business` now.
@@ -199,7 +207,7 @@ mod tests {
     #[tokio::test]
     async fn the_window_runs_24_hours_from_the_customers_own_timestamp() {
         let window = ServiceWindow::in_memory();
-        let now = unix(SystemTime::now());
+        let now = unix_time::secs(SystemTime::now());
         let written = now - 3600;
         let recorded = window
             .record(&mo(&written.to_string(), "text"))
@@ -208,7 +216,7 @@ mod tests {
         assert_eq!(
             recorded,
             Recorded::Opened {
-                closes_at: from_unix(written) + WINDOW
+                closes_at: closing(unix_time::from_secs(written).unwrap())
             }
         );
         // Any spelling of the numbers finds it.
@@ -216,9 +224,9 @@ mod tests {
             .closes_at("6491234567", "+64211234567")
             .await
             .unwrap();
-        assert_eq!(closes, Some(from_unix(written + 24 * 3600)));
+        assert_eq!(closes, unix_time::from_secs(written + 24 * 3600));
         assert!(window.is_open("6491234567", "64211234567").await.unwrap());
-        let after = from_unix(written + 24 * 3600);
+        let after = unix_time::from_secs(written + 24 * 3600).unwrap();
         assert!(
             !window
                 .is_open_at("6491234567", "64211234567", after)
@@ -232,7 +240,7 @@ mod tests {
     #[tokio::test]
     async fn an_older_message_arriving_late_does_not_shorten_the_window() {
         let window = ServiceWindow::in_memory();
-        let now = unix(SystemTime::now());
+        let now = unix_time::secs(SystemTime::now());
         window
             .record(&mo(&(now - 60).to_string(), "text"))
             .await
@@ -242,7 +250,10 @@ mod tests {
             .await
             .unwrap();
         let closes = window.closes_at("6491234567", "64211234567").await.unwrap();
-        assert_eq!(closes, Some(from_unix(now - 60) + WINDOW));
+        assert_eq!(
+            closes,
+            Some(closing(unix_time::from_secs(now - 60).unwrap()))
+        );
     }
 
     #[tokio::test]
@@ -259,13 +270,38 @@ mod tests {
             window.closes_at("6491234567", "64211234567").await.unwrap(),
             None
         );
-        let far = unix(SystemTime::now()) + 365 * 24 * 3600;
+        let far = unix_time::secs(SystemTime::now()) + 365 * 24 * 3600;
         let Recorded::Opened { closes_at } =
             window.record(&mo(&far.to_string(), "text")).await.unwrap()
         else {
             panic!()
         };
         assert!(closes_at <= SystemTime::now() + WINDOW);
+    }
+
+    /// Defect: `"timestamp":"18446744073709551615"` overflowed `UNIX_EPOCH +
+    /// Duration` and panicked, on every redelivery of that event.
+    #[tokio::test]
+    async fn a_timestamp_past_the_clocks_range_counts_as_now_and_never_panics() {
+        let window = ServiceWindow::in_memory();
+        for timestamp in ["18446744073709551615", "18446744073709551", "9999999999999"] {
+            let before = SystemTime::now();
+            let Recorded::Opened { closes_at } =
+                window.record(&mo(timestamp, "text")).await.unwrap()
+            else {
+                panic!()
+            };
+            assert!(closes_at >= closing(before) && closes_at <= closing(SystemTime::now()));
+        }
+        // A store holding such a value (written by anyone) reads as now too.
+        window
+            .store
+            .record("6491234567", "1", u64::MAX)
+            .await
+            .unwrap();
+        let closes = window.closes_at("6491234567", "1").await.unwrap().unwrap();
+        assert!(closes <= closing(SystemTime::now()));
+        assert!(window.is_open("6491234567", "1").await.unwrap());
     }
 
     #[tokio::test]

@@ -56,7 +56,9 @@ pub async fn listen(
                         "--retention {hours}: not a positive number of hours"
                     ))
                 })?;
-            store = store.retention(retention);
+            store = store
+                .retention(retention)
+                .map_err(|e| Failure::Invalid(format!("--retention {hours}: {e}")))?;
         }
         builder = builder.dedup_store(store);
     }

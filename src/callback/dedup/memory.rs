@@ -24,6 +24,8 @@ pub struct MemoryDedupStore {
 #[derive(Debug, Default)]
 struct State {
     entries: HashMap<DedupKey, Entry>,
+    /// The last fencing token granted (one counter for every key).
+    fence: u64,
     /// Done keys, oldest first, for eviction.
     done_order: VecDeque<DedupKey>,
 }
@@ -89,7 +91,8 @@ impl DedupStore for MemoryDedupStore {
             _ => {
                 let until = deadline(lease);
                 s.entries.insert(*key, Entry::InFlight { token, until });
-                Claim::New
+                s.fence = s.fence.saturating_add(1);
+                Claim::New { fence: s.fence }
             }
         });
         ready(claim)
@@ -149,29 +152,41 @@ mod tests {
 
     const LEASE: Duration = Duration::from_secs(60);
 
+    /// A new claim's fence (failing on any other answer).
+    fn new(claim: Claim) -> u64 {
+        match claim {
+            Claim::New { fence } => fence,
+            other => panic!("expected New, got {other:?}"),
+        }
+    }
+
     #[test]
     fn claims_complete_release_and_eviction() {
         let store = MemoryDedupStore::new(2);
         let [a, b, c] = [DedupKey::mo("a"), DedupKey::mo("b"), DedupKey::mo("c")];
         let (t1, t2) = (ClaimToken::new(), ClaimToken::new());
-        assert_eq!(now(store.claim(&a, t1, LEASE)), Claim::New);
+        assert_eq!(new(now(store.claim(&a, t1, LEASE))), 1);
         assert_eq!(now(store.claim(&a, t2, LEASE)), Claim::InFlight);
         // Only the owner may release or complete.
         now(store.release(&a, t2));
         assert_eq!(now(store.claim(&a, t2, LEASE)), Claim::InFlight);
         assert!(!now(store.complete(&a, t2)));
         now(store.release(&a, t1));
-        assert_eq!(now(store.claim(&a, t2, LEASE)), Claim::New);
+        assert_eq!(
+            new(now(store.claim(&a, t2, LEASE))),
+            2,
+            "a released key's next claim is fenced above"
+        );
         assert!(now(store.complete(&a, t2)));
         assert_eq!(now(store.claim(&a, t1, LEASE)), Claim::Done);
         for key in [b, c] {
-            assert_eq!(now(store.claim(&key, t1, LEASE)), Claim::New);
+            new(now(store.claim(&key, t1, LEASE)));
             assert!(now(store.complete(&key, t1)));
         }
         assert_eq!(store.len(), 2);
         assert_eq!(store.in_flight(), 0);
         // `a` was the oldest and has been forgotten.
-        assert_eq!(now(store.claim(&a, t1, LEASE)), Claim::New);
+        assert_eq!(new(now(store.claim(&a, t1, LEASE))), 5);
         assert_eq!(now(store.claim(&c, t1, LEASE)), Claim::Done);
     }
 
@@ -180,8 +195,12 @@ mod tests {
         let store = MemoryDedupStore::new(10);
         let key = DedupKey::dlr("d", "sent");
         let (dead, live) = (ClaimToken::new(), ClaimToken::new());
-        assert_eq!(now(store.claim(&key, dead, Duration::ZERO)), Claim::New);
-        assert_eq!(now(store.claim(&key, live, LEASE)), Claim::New);
+        let stale = new(now(store.claim(&key, dead, Duration::ZERO)));
+        let fresh = new(now(store.claim(&key, live, LEASE)));
+        assert!(
+            fresh > stale,
+            "the new owner's fence is above the old one's"
+        );
         assert!(!now(store.renew(&key, dead, LEASE)), "the lease moved on");
         assert!(!now(store.complete(&key, dead)));
         assert!(now(store.renew(&key, live, LEASE)));
@@ -193,7 +212,7 @@ mod tests {
         let store = MemoryDedupStore::new(1);
         let key = DedupKey::mo("x");
         let t = ClaimToken::new();
-        assert_eq!(now(store.claim(&key, t, Duration::MAX)), Claim::New);
+        new(now(store.claim(&key, t, Duration::MAX)));
         assert!(now(store.renew(&key, t, Duration::MAX)));
     }
 }

@@ -6,6 +6,15 @@
 //! unless renewed, so a receiver that dies mid-handler does not lock its event
 //! out for good in a store shared by several processes. Only the owner can
 //! complete or release a claim.
+//!
+//! A lease cannot stop a handler that is already running: if the store
+//! stalls longer than the lease (or fails over and loses the claim), a
+//! redelivery elsewhere claims the event again while the first handler
+//! still runs. Every claim therefore carries a **fencing token** that grows
+//! with every claim the store grants, so a handler with outside effects can
+//! have them reject a stale owner (Kleppmann, "How to do distributed
+//! locking", 2016): see [`CallbackContext::fencing_token`](crate::callback::CallbackContext::fencing_token)
+//! and [`CallbackContext::claim_held`](crate::callback::CallbackContext::claim_held).
 
 mod memory;
 #[cfg(feature = "redis")]
@@ -55,7 +64,11 @@ impl fmt::Debug for ClaimToken {
 pub enum Claim {
     /// Unseen (or its earlier claim was released or expired): the caller now
     /// owns the key and must complete or release it.
-    New,
+    New {
+        /// The claim's fencing token: greater than that of every claim the
+        /// store granted before it, for this key and any other.
+        fence: u64,
+    },
     /// Another delivery of the same event holds a live claim.
     InFlight,
     /// The event was handled already.
@@ -69,7 +82,9 @@ pub enum Claim {
 /// atomic step of the store:
 ///
 /// - `claim`: if `key` is done, `Done`; if it holds a live claim, `InFlight`;
-///   else claim it for `token` until `lease` from now and answer `New`.
+///   else claim it for `token` until `lease` from now and answer `New` with
+///   a fencing token greater than every one granted before (a counter the
+///   store keeps, which must survive the claims' own expiry).
 /// - `renew`: push our claim's expiry to `lease` from now; `false` when the
 ///   claim is no longer ours (it expired and was taken, say).
 /// - `complete`: mark `key` done, only while `token` still owns it; `false` otherwise.

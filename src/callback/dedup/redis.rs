@@ -6,6 +6,13 @@
 //! default). Each step is one Lua script, so each is atomic on the server:
 //! claims tell new, in-flight and done apart at once; only the token that
 //! holds a claim can renew, complete or release it.
+//!
+//! Fencing tokens come from one counter, `<prefix>fence`, raised by every
+//! claim to the larger of its value plus one and the server's clock in
+//! microseconds: it grows with every claim, and survives the claims' own
+//! expiry; after a failover that lost the counter's last writes, the clock
+//! keeps the next tokens above the lost ones (while the servers' clocks agree
+//! to within the time the failover takes).
 
 use super::{Claim, ClaimToken, DedupStore, StoreError, StoreFuture};
 use crate::callback::key::DedupKey;
@@ -14,15 +21,19 @@ use redis::aio::ConnectionManager;
 use std::time::Duration;
 
 /// Claims `KEYS[1]` for the token `ARGV[1]` for `ARGV[2]` ms if it is free:
-/// 0 new, 1 in flight (another token holds it), 2 done.
+/// `{0, fence}` new (the fence from the counter `KEYS[2]`), `{1, 0}` in
+/// flight (another token holds it), `{2, 0}` done.
 const CLAIM: &str = r"
 local v = redis.call('GET', KEYS[1])
-if not v then
-  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-  return 0
-end
-if v == 'done' then return 2 end
-return 1
+if v == 'done' then return {2, 0} end
+if v then return {1, 0} end
+local t = redis.call('TIME')
+local clock = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local fence = tonumber(redis.call('GET', KEYS[2]) or '0') + 1
+if clock > fence then fence = clock end
+redis.call('SET', KEYS[2], string.format('%.0f', fence))
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return {0, fence}
 ";
 
 /// Extends the token's claim to `ARGV[2]` ms from now: 1, or 0 if not its.
@@ -121,26 +132,60 @@ impl RedisDedupStore {
         self
     }
 
+    /// The shortest retention accepted: a shorter one would let most
+    /// redeliveries through as new events.
+    pub const MIN_RETENTION: Duration = Duration::from_secs(60);
+
     /// How long a handled event is remembered (a redelivery later than this
-    /// is handled again). Default 7 days; at most ten years (a longer one is
-    /// ten years).
-    pub fn retention(mut self, retention: Duration) -> Self {
+    /// is handled again). Default 7 days; at least [`Self::MIN_RETENTION`]
+    /// (a shorter one is an error: it would turn de-duplication off); at
+    /// most ten years (a longer one is ten years).
+    ///
+    /// ```no_run
+    /// use modica_wab::callback::RedisDedupStore;
+    /// use modica_wab::redis::RedisConfig;
+    /// use std::time::Duration;
+    /// # fn f() -> Result<(), modica_wab::Error> {
+    /// let store = RedisDedupStore::new(&RedisConfig::new("redis://127.0.0.1/")?)?
+    ///     .retention(Duration::from_secs(3 * 24 * 3600))?;
+    /// assert!(RedisDedupStore::new(&RedisConfig::new("redis://127.0.0.1/")?)?
+    ///     .retention(Duration::ZERO)
+    ///     .is_err());
+    /// # let _ = store; Ok(()) }
+    /// ```
+    pub fn retention(mut self, retention: Duration) -> Result<Self, crate::error::Error> {
+        if retention < Self::MIN_RETENTION {
+            return Err(crate::error::Error::Config(format!(
+                "a de-duplication retention of {:.3} s is shorter than the {} s minimum: redeliveries after it would be handled again",
+                retention.as_secs_f64(),
+                Self::MIN_RETENTION.as_secs()
+            )));
+        }
         self.retention = retention;
-        self
+        Ok(self)
     }
 
     fn key(&self, key: &DedupKey) -> String {
         format!("{}{key}", self.prefix)
     }
 
-    async fn run(
+    /// The counter fencing tokens come from (not a digest: no key collides).
+    fn fence_key(&self) -> String {
+        format!("{}fence", self.prefix)
+    }
+
+    /// Runs `script` on `keys` with the token and a time in ms, if given.
+    async fn run<T: redis::FromRedisValue>(
         &self,
         script: &redis::Script,
-        key: &DedupKey,
+        keys: &[String],
         token: Option<ClaimToken>,
         millis: Option<Duration>,
-    ) -> Result<i64, StoreError> {
-        let mut invocation = script.key(self.key(key));
+    ) -> Result<T, StoreError> {
+        let mut invocation = script.prepare_invoke();
+        for key in keys {
+            invocation.key(key);
+        }
         if let Some(token) = token {
             invocation.arg(token.to_hex());
         }
@@ -172,11 +217,12 @@ impl DedupStore for RedisDedupStore {
         lease: Duration,
     ) -> StoreFuture<'a, Claim> {
         Box::pin(async move {
-            match self
-                .run(&self.scripts.claim, key, Some(token), Some(lease))
-                .await?
-            {
-                0 => Ok(Claim::New),
+            let keys = [self.key(key), self.fence_key()];
+            let (state, fence): (i64, u64) = self
+                .run(&self.scripts.claim, &keys, Some(token), Some(lease))
+                .await?;
+            match state {
+                0 => Ok(Claim::New { fence }),
                 2 => Ok(Claim::Done),
                 _ => Ok(Claim::InFlight),
             }
@@ -190,26 +236,37 @@ impl DedupStore for RedisDedupStore {
         lease: Duration,
     ) -> StoreFuture<'a, bool> {
         Box::pin(async move {
-            Ok(self
-                .run(&self.scripts.renew, key, Some(token), Some(lease))
-                .await?
-                == 1)
+            let renewed: i64 = self
+                .run(
+                    &self.scripts.renew,
+                    &[self.key(key)],
+                    Some(token),
+                    Some(lease),
+                )
+                .await?;
+            Ok(renewed == 1)
         })
     }
 
     fn complete<'a>(&'a self, key: &'a DedupKey, token: ClaimToken) -> StoreFuture<'a, bool> {
         Box::pin(async move {
             let retention = Some(self.retention);
-            Ok(self
-                .run(&self.scripts.complete, key, Some(token), retention)
-                .await?
-                == 1)
+            let completed: i64 = self
+                .run(
+                    &self.scripts.complete,
+                    &[self.key(key)],
+                    Some(token),
+                    retention,
+                )
+                .await?;
+            Ok(completed == 1)
         })
     }
 
     fn release<'a>(&'a self, key: &'a DedupKey, token: ClaimToken) -> StoreFuture<'a, ()> {
         Box::pin(async move {
-            self.run(&self.scripts.release, key, Some(token), None)
+            let _: i64 = self
+                .run(&self.scripts.release, &[self.key(key)], Some(token), None)
                 .await?;
             Ok(())
         })

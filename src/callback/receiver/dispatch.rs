@@ -1,11 +1,11 @@
 //! One callback request: credentials, body, parse, claim, the handler in a
 //! task of its own, and the answer that tells Modica whether to deliver again.
 
+use super::claim::{ClaimGuard, ClaimWatch, Renewal};
 use super::context::CallbackContext;
 use super::endpoint::{Access, authorized};
 use super::state::{Lifetime, Shared, warn_store};
-use crate::callback::dedup::{Claim, ClaimToken, DedupStore};
-use crate::callback::key::DedupKey;
+use crate::callback::dedup::{Claim, ClaimToken};
 use crate::callback::{Callback, parse_lenient};
 use crate::telemetry;
 use axum::extract::Request;
@@ -146,10 +146,10 @@ async fn dispatch(
     context: CallbackContext,
 ) -> Response {
     let kind = kind(&event);
-    let key = event.dedup_key();
+    let key = event.dedup_key().scoped(context.scope());
     let token = ClaimToken::new();
-    match shared.store.claim(&key, token, shared.lease).await {
-        Ok(Claim::New) => {}
+    let fence = match shared.store.claim(&key, token, shared.lease).await {
+        Ok(Claim::New { fence }) => fence,
         Ok(Claim::Done) => {
             telemetry::callback(kind, "duplicate");
             return reply(StatusCode::OK, "duplicate, already handled");
@@ -163,13 +163,19 @@ async fn dispatch(
             telemetry::callback(kind, "store_error");
             return later("de-duplication store unavailable");
         }
-    }
-    let claim = ClaimGuard {
-        store: shared.store.clone(),
+    };
+    shared.store_errors.recovered(|failures| {
+        tracing::info!(failures, "de-duplication store answers again");
+    });
+    let watch = Arc::new(ClaimWatch::new(
+        shared.store.clone(),
         key,
         token,
-        settled: false,
-    };
+        shared.lease,
+        fence,
+    ));
+    let context = context.with_claim(watch.clone());
+    let claim = ClaimGuard::new(watch);
     let (answer, answered) = tokio::sync::oneshot::channel();
     let task_shared = shared.clone();
     // The handler runs in a task of its own: a caller that hangs up, or a
@@ -186,9 +192,7 @@ async fn dispatch(
             // Shutdown grace is over: drop the handler; `claim` releases on drop.
             _ = cancelled.cancelled() => return,
         };
-        claim
-            .settle(&shared, matches!(outcome, Outcome::Handled))
-            .await;
+        settle(claim, &shared, matches!(outcome, Outcome::Handled)).await;
         let _ = answer.send(outcome);
     });
     let (outcome, response) = match tokio::time::timeout(shared.handler_timeout, answered).await {
@@ -221,16 +225,23 @@ async fn run_handler(
         let every = (shared.lease / 3).max(Duration::from_millis(10));
         loop {
             tokio::time::sleep(every).await;
-            match shared
-                .store
-                .renew(&claim.key, claim.token, shared.lease)
-                .await
-            {
-                Ok(true) => {}
-                Ok(false) => tracing::warn!(
-                    "a running handler's claim expired and may be taken by a redelivery; raise the claim lease"
-                ),
-                Err(e) => warn_store(&shared.store_errors, &e),
+            match claim.watch.renew().await {
+                Ok(Renewal::Held) => shared.store_errors.recovered(|failures| {
+                    tracing::info!(failures, "de-duplication store answers again");
+                }),
+                Ok(Renewal::Lost) => {
+                    telemetry::claim_renewal_failed("lost");
+                    tracing::warn!(
+                        fence = claim.watch.fence(),
+                        "a running handler's claim expired and may be taken by a redelivery (the store stalled, or lost it, for longer than the claim lease); the handler runs on: check CallbackContext::claim_held before outside effects, or fence them with its fencing_token"
+                    );
+                    // Renewing again cannot take it back; the handler runs on.
+                    std::future::pending::<()>().await;
+                }
+                Err(e) => {
+                    telemetry::claim_renewal_failed("store_error");
+                    warn_store(&shared.store_errors, &e);
+                }
             }
         }
     };
@@ -256,47 +267,23 @@ async fn run_handler(
     }
 }
 
-/// A claim the receiver holds. Settled explicitly when the handler ends;
-/// released on drop otherwise (the task was cancelled).
-struct ClaimGuard {
-    store: Arc<dyn DedupStore>,
-    key: DedupKey,
-    token: ClaimToken,
-    settled: bool,
-}
-
-impl ClaimGuard {
-    async fn settle(mut self, shared: &Shared, handled: bool) {
-        self.settled = true;
-        if handled {
-            match self.store.complete(&self.key, self.token).await {
-                Ok(true) => {}
-                Ok(false) => tracing::warn!(
-                    "handled an event whose claim had expired; a redelivery may be handled again"
-                ),
-                Err(e) => warn_store(&shared.store_errors, &e),
+/// Completes the claim when the handler succeeded, else releases it.
+async fn settle(claim: ClaimGuard, shared: &Shared, handled: bool) {
+    let watch = claim.settle();
+    if handled {
+        match watch.complete().await {
+            Ok(true) => {}
+            Ok(false) => {
+                telemetry::claim_renewal_failed("lost_at_completion");
+                tracing::warn!(
+                    fence = watch.fence(),
+                    "handled an event whose claim had expired; a redelivery may be handled again (raise the claim lease above the longest store stall)"
+                );
             }
-        } else if let Err(e) = self.store.release(&self.key, self.token).await {
-            warn_store(&shared.store_errors, &e);
+            Err(e) => warn_store(&shared.store_errors, &e),
         }
-    }
-}
-
-impl Drop for ClaimGuard {
-    fn drop(&mut self) {
-        if self.settled {
-            return;
-        }
-        let (store, key, token) = (self.store.clone(), self.key, self.token);
-        let mut release = Box::pin(async move {
-            let _ = store.release(&key, token).await;
-        });
-        // An in-memory store answers at once; a remote one finishes in a task.
-        if release.as_mut().now_or_never().is_none()
-            && let Ok(runtime) = tokio::runtime::Handle::try_current()
-        {
-            runtime.spawn(release);
-        }
+    } else if let Err(e) = watch.release().await {
+        warn_store(&shared.store_errors, &e);
     }
 }
 

@@ -66,6 +66,7 @@ pub(super) fn endpoint(
                 digest: digest(&pair),
                 endpoint: Arc::new(Endpoint {
                     url: shown(&url),
+                    scope: format!("account:{username}"),
                     username: Some(username),
                 }),
             }])
@@ -74,6 +75,7 @@ pub(super) fn endpoint(
         // without a password (or the reverse) is a mistake, not a choice.
         None if allow_unauthenticated => Access::Open(Arc::new(Endpoint {
             url: shown(&url),
+            scope: format!("open:{path}"),
             username: None,
         })),
         None => {
@@ -134,6 +136,10 @@ pub(super) struct Credential {
 pub(crate) struct Endpoint {
     pub(super) url: String,
     pub(super) username: Option<String>,
+    /// What de-duplication keys are scoped by: the account (one Modica
+    /// application, whatever path it posts to), or the path of a URL served
+    /// without credentials.
+    pub(super) scope: String,
 }
 
 /// The URL without user info (the password never leaves the builder).

@@ -12,6 +12,12 @@
 //!   delivers again. However the handler ends (error, a panic before or
 //!   inside its future, cancellation at shutdown), the claim is completed or
 //!   released.
+//!   Keys are scoped by the account (the URL's user) the event came in on.
+//! - **A claim's loss is visible.** The claim is a lease renewed while the
+//!   handler runs; a store that stalls past the lease lets a redelivery be
+//!   handled elsewhere meanwhile. [`CallbackContext::claim_held`],
+//!   [`CallbackContext::confirm_claim`] and [`CallbackContext::fencing_token`]
+//!   let a handler with outside effects refuse to act as a stale owner.
 //! - **A handler is never cut off mid-flight by a timeout.** After
 //!   [`ReceiverBuilder::handler_timeout`] the receiver stops *waiting* and
 //!   answers 503; the handler runs on, keeping its claim (renewed as a lease),
@@ -23,6 +29,7 @@
 //!   send a request head (and idle keep-alive time), the time to send the
 //!   body, the number of connections, and the time a shutdown takes.
 
+mod claim;
 mod context;
 mod dispatch;
 mod endpoint;
