@@ -88,7 +88,7 @@ pub(crate) fn service_url(raw: &str) -> Result<url::Url, &'static str> {
 /// masked (a token may sit in any of them).
 pub(crate) fn redact(raw: &str) -> String {
     let Ok(mut url) = url::Url::parse(raw) else {
-        return "<unparsable URL>".to_owned();
+        return redact_text(raw);
     };
     if url.path().contains('@') {
         // `https://user:12/34@host/p`: the password spilled into port and path.
@@ -107,6 +107,32 @@ pub(crate) fn redact(raw: &str) -> String {
         url.set_fragment(Some("***"));
     }
     url.to_string()
+}
+
+/// What was typed, when it does not parse as a URL: the parts where a URL
+/// carries secrets (before the last `@` of its authority, the query and the
+/// fragment) masked, and cut at 200 characters.
+fn redact_text(raw: &str) -> String {
+    let (scheme, rest) = match raw.split_once("://") {
+        Some((scheme, rest)) => (format!("{scheme}://"), rest),
+        None => (String::new(), raw),
+    };
+    let (rest, tail) = match rest.find(['?', '#']) {
+        Some(i) => (&rest[..i], format!("{}***", &rest[i..=i])),
+        None => (rest, String::new()),
+    };
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    let rest = match rest[..authority_end].rfind('@') {
+        Some(at) => format!("***{}", &rest[at..]),
+        // `user:12/34@host`: a password with a slash spills past the authority.
+        None if rest.contains('@') => "***".to_owned(),
+        None => rest.to_owned(),
+    };
+    let shown = format!("{scheme}{rest}{tail}");
+    match shown.char_indices().nth(200) {
+        Some((cut, _)) => format!("{}…", &shown[..cut]),
+        None => shown,
+    }
 }
 
 #[cfg(test)]
@@ -174,7 +200,14 @@ mod tests {
             ("https://x.example/cb#abc", "https://x.example/cb#***"),
             ("https://x.example/cb", "https://x.example/cb"),
             ("https://hooks:1234/abcd@x.example/cb", "https://***"),
-            ("not a url hunter2", "<unparsable URL>"),
+            // Not URLs: shown as typed, the parts where secrets go masked.
+            ("not a url", "not a url"),
+            (
+                "http://u:hunter2@bad host/x?t=1",
+                "http://***@bad host/x?***",
+            ),
+            ("http//u:hunter2@x", "***"),
+            ("ht tp://tok@x#frag", "ht tp://***@x#***"),
         ] {
             assert_eq!(redact(raw), shown, "{raw}");
         }

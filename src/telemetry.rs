@@ -9,7 +9,8 @@
 //! | `modica_wab_request_duration_seconds` | histogram | `operation`, `outcome` |
 //! | `modica_wab_retries_total` | counter | `operation`, `reason` (`status_429`, `status_5xx`, `whatsapp_<code>`, `connect`, `timeout`, `transport`) |
 //! | `modica_wab_pacing_wait_seconds` | histogram | — |
-//! | `modica_wab_callbacks_total` | counter | `kind` (`mo`, `dlr`, `unknown`, `malformed`), `outcome` (`handled`, `failed`, `duplicate`, `in_flight`, `store_error`, `timeout`, `shutdown`) |
+//! | `modica_wab_window_total` | counter | `outcome` (`refused`: a free-form send into a closed window, refused locally; `fallback`: sent as its template instead) |
+//! | `modica_wab_callbacks_total` | counter | `kind` (`mo`, `dlr`, `unknown`, `malformed`), `status` (a DLR's: `sent`, `received`, `rejected`, `expired`, `other`; else `none`), `outcome` (`handled`, `failed`, `duplicate`, `in_flight`, `store_error`, `timeout`, `shutdown`) |
 //! | `modica_wab_dedup_hits_total` | counter | `kind` |
 //! | `modica_wab_claim_renewals_failed_total` | counter | `reason` (`lost`: the claim expired under a running handler; `store_error`: the store did not answer; `lost_at_completion`) |
 
@@ -51,19 +52,27 @@ pub(crate) fn paced(waited: Duration) {
     let _ = waited;
 }
 
-/// A callback was answered: its kind and what became of it.
+/// A callback was answered: its kind, a DLR's status, and what became of it.
 #[cfg(feature = "receiver")]
-pub(crate) fn callback(kind: &'static str, outcome: &'static str) {
+pub(crate) fn callback(kind: &'static str, status: &'static str, outcome: &'static str) {
     #[cfg(feature = "metrics")]
     {
-        metrics::counter!("modica_wab_callbacks_total", "kind" => kind, "outcome" => outcome)
+        metrics::counter!("modica_wab_callbacks_total", "kind" => kind, "status" => status, "outcome" => outcome)
             .increment(1);
         if outcome == "duplicate" {
             metrics::counter!("modica_wab_dedup_hits_total", "kind" => kind).increment(1);
         }
     }
     #[cfg(not(feature = "metrics"))]
-    let _ = (kind, outcome);
+    let _ = (kind, status, outcome);
+}
+
+/// The service window refused a free-form send locally, or sent its fallback.
+pub(crate) fn window(outcome: &'static str) {
+    #[cfg(feature = "metrics")]
+    metrics::counter!("modica_wab_window_total", "outcome" => outcome).increment(1);
+    #[cfg(not(feature = "metrics"))]
+    let _ = outcome;
 }
 
 /// A running handler's claim could not be renewed (or completed).

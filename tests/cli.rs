@@ -46,6 +46,16 @@ async fn wab_human(sandbox: &Sandbox, args: &[&str]) -> Output {
     output(command).await
 }
 
+/// Everything a run printed: stderr (for people) and stdout (`--json`
+/// failures are JSON there).
+fn said(out: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stderr),
+        String::from_utf8_lossy(&out.stdout)
+    )
+}
+
 fn stdout_json(out: &Output) -> serde_json::Value {
     let text = String::from_utf8_lossy(&out.stdout);
     serde_json::from_str(text.lines().last().unwrap_or_default())
@@ -333,9 +343,9 @@ async fn every_command_prints_for_people_and_with_json_for_programs() {
     .await;
     assert_eq!(out.status.code(), Some(3));
     assert!(
-        String::from_utf8_lossy(&out.stderr).contains("name all of them or none"),
+        said(&out).contains("name all of them or none"),
         "{}",
-        String::from_utf8_lossy(&out.stderr)
+        said(&out)
     );
 }
 
@@ -343,7 +353,7 @@ async fn every_command_prints_for_people_and_with_json_for_programs() {
 async fn failures_print_code_meaning_action_and_exit_distinctly() {
     let s = sandbox().await;
     s.fail_recipient(TO, Fault::WhatsAppError(131047));
-    let out = wab(&s, &["send", "text", "--to", TO, "late"]).await;
+    let out = wab_human(&s, &["send", "text", "--to", TO, "late"]).await;
     assert_eq!(out.status.code(), Some(5));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("code: 131047"), "{err}");
@@ -463,7 +473,7 @@ async fn media_upload_and_download_through_files() {
         Some(9),
         "a missing file is a local file error"
     );
-    assert!(String::from_utf8_lossy(&out.stderr).contains("missing.png"));
+    assert!(said(&out).contains("missing.png"), "{}", said(&out));
     std::fs::remove_dir_all(&dir).ok();
 }
 
@@ -576,7 +586,14 @@ async fn wab_sandbox_and_wab_listen_run_as_processes() {
             // Which configured URL (and account) it came to, and when.
             assert_eq!(v["account"], "hooks");
             assert_eq!(v["url"], format!("http://{listen_addr}/cb"));
-            assert!(v["received_at"].as_str().unwrap().ends_with("GMT"));
+            // RFC 3339, in UTC, to the millisecond.
+            let at = v["received_at"].as_str().unwrap();
+            assert!(
+                chrono::DateTime::parse_from_rfc3339(at).is_ok()
+                    && at.ends_with('Z')
+                    && at.len() == 24,
+                "{at}"
+            );
             v["event"]["status"].as_str().unwrap().to_owned()
         })
         .collect();
@@ -768,7 +785,7 @@ async fn wab_listen_serves_an_open_url_only_when_told_and_warns_about_plain_http
     let first = first_line_within(said, Duration::from_secs(10)).unwrap_or_default();
     drop(child);
     assert!(
-        first.starts_with("warning: ") && first.contains("plain http"),
+        first.contains("WARN") && first.contains("plain http"),
         "{first}"
     );
     assert!(!first.contains("s3cret"), "{first}");
@@ -832,4 +849,496 @@ async fn wab_send_and_broadcast_with_redis_share_one_limiter_across_processes() 
         "{}",
         String::from_utf8_lossy(&broadcast.stderr)
     );
+}
+
+/// A server on 127.0.0.1 that reads each request and answers `answer` (or,
+/// with `None`, never answers), counting the requests it read.
+fn canned_server(
+    answer: Option<&'static [u8]>,
+) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::io::{Read as _, Write as _};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let read = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = read.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { return };
+            let counted = counted.clone();
+            std::thread::spawn(move || {
+                let mut seen = Vec::new();
+                let mut buf = [0u8; 4096];
+                // The head, then the body its content-length announces.
+                while let Ok(n) = stream.read(&mut buf) {
+                    if n == 0 {
+                        return;
+                    }
+                    seen.extend_from_slice(&buf[..n]);
+                    let text = String::from_utf8_lossy(&seen).to_ascii_lowercase();
+                    if let Some(end) = text.find("\r\n\r\n") {
+                        let length = text
+                            .lines()
+                            .find_map(|l| l.strip_prefix("content-length:"))
+                            .and_then(|v| v.trim().parse::<usize>().ok())
+                            .unwrap_or(0);
+                        if seen.len() >= end + 4 + length {
+                            break;
+                        }
+                    }
+                }
+                counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                match answer {
+                    Some(answer) => {
+                        let _ = stream.write_all(answer);
+                    }
+                    None => std::thread::sleep(Duration::from_secs(120)),
+                }
+            });
+        }
+    });
+    (url, read)
+}
+
+/// An HTTP answer with a JSON body, for [`canned_server`].
+fn json_answer(status: &str, body: &str) -> &'static [u8] {
+    let answer = format!(
+        "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    Box::leak(answer.into_bytes().into_boxed_slice())
+}
+
+/// `wab` against `base`, for people or with --json.
+fn wab_at(base: &str, json: bool, args: &[&str]) -> Command {
+    let mut command = Command::new(WAB);
+    command
+        .env_remove("RUST_LOG")
+        .args(["--username", "u", "--password", "p", "--base-url", base])
+        .args(["--source", "6421000001"]);
+    if json {
+        command.arg("--json");
+    }
+    command.args(args);
+    command
+}
+
+/// Defect: a 5xx (or a timeout, or a dropped connection) after a send exited
+/// 6, "worth retrying later", so a script retrying on 6 sent twice.
+#[tokio::test]
+async fn a_send_that_may_have_been_accepted_exits_10_and_says_do_not_resend() {
+    let s = sandbox().await;
+    for (fault, expected) in [
+        (Fault::ServerError(503), 10),
+        (Fault::ServerError(500), 10),
+        (Fault::DropConnection, 10),
+        (Fault::TooManyRequests(Duration::from_secs(300)), 6),
+        (Fault::WhatsAppError(131047), 5),
+    ] {
+        s.fail_recipient(TO, fault.clone());
+        let out = wab_human(&s, &["send", "text", "--to", TO, "hi"]).await;
+        let said = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(expected), "{fault:?}: {said}");
+        if expected == 10 {
+            assert!(
+                said.contains("may have been accepted") && said.contains("do not send it again"),
+                "{said}"
+            );
+        }
+        if expected == 6 {
+            assert!(said.contains("nothing was sent"), "{said}");
+        }
+        // The same, as one JSON object on stdout.
+        let out = wab(&s, &["send", "text", "--to", TO, "hi"]).await;
+        assert_eq!(out.status.code(), Some(expected), "{fault:?}");
+        let error = &stdout_json(&out)["error"];
+        assert_eq!(error["exit_code"], expected, "{error}");
+        let acceptance = if expected == 10 {
+            "may_have_been_accepted"
+        } else {
+            "not_accepted"
+        };
+        assert_eq!(error["acceptance"], acceptance, "{error}");
+        s.heal_recipient(TO);
+    }
+    // A timeout after the send went out: the server read it, never answered.
+    let (base, read) = canned_server(None);
+    let out = output(wab_at(
+        &base,
+        false,
+        &["--timeout", "1", "send", "text", "--to", TO, "hi"],
+    ))
+    .await;
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(10), "{said}");
+    assert_eq!(
+        read.load(std::sync::atomic::Ordering::SeqCst),
+        1,
+        "sent once, never again"
+    );
+    let mut help = Command::new(WAB);
+    help.arg("--help");
+    let help = String::from_utf8_lossy(&output(help).await.stdout).into_owned();
+    assert!(help.contains("10   may have been accepted"), "{help}");
+}
+
+/// Defects: the server's error text reached the terminal raw (escape
+/// sequences, C1 controls, bidi overrides), in `error:` lines, in a looked-up
+/// message's `content:` line and in `--json` lines.
+#[tokio::test]
+async fn nothing_from_the_network_drives_the_terminal() {
+    let hostile_error = json_answer(
+        "400 Bad Request",
+        r#"{"error":"x\u001b]0;pwned\u0007\u001b[2J\u001b[31m\u009b2J\u0085\u202eevil","statusCode":400}"#,
+    );
+    let hostile_record = json_answer(
+        "200 OK",
+        r#"{"id":"m\u009b1","content":{"text":{"body":"a\u0085b\u202ec\u2028d\u001b[2J"}}}"#,
+    );
+    let raw = |c: char| c.is_control() && c != '\n' || matches!(c, '\u{202e}' | '\u{2028}');
+    let (base, _) = canned_server(Some(hostile_error));
+    let out = output(wab_at(&base, false, &["send", "text", "--to", TO, "hi"])).await;
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(5), "{said}");
+    assert!(!said.chars().any(raw), "{said:?}");
+    assert!(said.contains("evil"), "{said}");
+    let out = output(wab_at(&base, true, &["send", "text", "--to", TO, "hi"])).await;
+    let line = String::from_utf8_lossy(&out.stdout);
+    assert!(!line.chars().any(raw), "{line:?}");
+    assert!(
+        line.contains("\\u009b") && line.contains("\\u202e"),
+        "{line}"
+    );
+
+    let (base, _) = canned_server(Some(hostile_record));
+    for json in [false, true] {
+        let out = output(wab_at(&base, json, &["message", "m1"])).await;
+        let shown = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(!shown.chars().any(raw), "json={json}: {shown:?}");
+        assert!(shown.contains("content"), "{shown}");
+    }
+}
+
+/// With --json a failure is one JSON object a script can read, and hints
+/// name the options a command line user types.
+#[tokio::test]
+async fn failures_are_json_with_json_and_hints_name_the_options() {
+    let s = sandbox().await;
+    s.fail_recipient(TO, Fault::WhatsAppError(131026));
+    let out = wab(&s, &["send", "text", "--to", TO, "hi"]).await;
+    assert_eq!(out.status.code(), Some(5));
+    let error = &stdout_json(&out)["error"];
+    assert_eq!(error["kind"], "api");
+    assert_eq!(error["status"], 400);
+    assert_eq!(error["code"], 131026);
+    assert_eq!(error["class"], "permanent");
+    assert_eq!(error["exit_code"], 5);
+    assert!(
+        error["action"]
+            .as_str()
+            .unwrap()
+            .contains("check the number")
+    );
+    // For people: the meaning once on the error line, then the code and action.
+    let out = wab_human(&s, &["send", "text", "--to", TO, "hi"]).await;
+    let said = String::from_utf8_lossy(&out.stderr);
+    let meaning = modica_wab::ErrorCode::MessageUndeliverable.meaning();
+    assert_eq!(
+        said.matches(meaning).count(),
+        2,
+        "the error line and the code line: {said}"
+    );
+
+    let mut command = Command::new(WAB);
+    command
+        .env("MODICA_BASE_URL", s.base_url())
+        .env("MODICA_USERNAME", s.username())
+        .env("MODICA_PASSWORD", s.password())
+        .env_remove("MODICA_SOURCE")
+        .args(["send", "text", "--to", TO, "hi"]);
+    let out = output(command).await;
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{said}");
+    assert!(
+        said.contains("--source or MODICA_SOURCE") && !said.contains("ClientBuilder"),
+        "{said}"
+    );
+
+    // A bad --base-url is shown as typed, its credentials masked.
+    let out = output(wab_at("http://u:hunter2@bad host/x", false, &["status"])).await;
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(4), "{said}");
+    assert!(
+        said.contains("http://***@bad host/x") && !said.contains("hunter2"),
+        "{said}"
+    );
+
+    // `wab sandbox --help` lists what applies to it only.
+    let mut command = Command::new(WAB);
+    command.args(["sandbox", "--help"]);
+    let help = String::from_utf8_lossy(&output(command).await.stdout).into_owned();
+    for foreign in ["--base-url", "--redis", "--rate"] {
+        assert!(!help.contains(foreign), "{foreign} in: {help}");
+    }
+    assert!(
+        help.contains("--callback-retries") && help.contains("--throughput"),
+        "{help}"
+    );
+}
+
+/// Seen by a new user: `source list` said "no sources"; `"reference":""`
+/// printed for no reference; `listen --help` said JSON was the default.
+#[tokio::test]
+async fn small_things_a_new_user_ran_into() {
+    let s = sandbox().await;
+    let out = wab_human(&s, &["source", "list"]).await;
+    assert!(String::from_utf8_lossy(&out.stdout).contains(s.business_number()));
+    let out = wab(&s, &["send", "text", "--to", TO, "hi"]).await;
+    assert!(
+        stdout_json(&out)["reference"].is_null(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let mut command = Command::new(WAB);
+    command.args(["listen", "--help"]);
+    let help = String::from_utf8_lossy(&output(command).await.stdout).into_owned();
+    assert!(
+        help.contains("one line for people") && help.contains("--bind only"),
+        "{help}"
+    );
+}
+
+/// `wab media upload` against a port whose server comes up 0.3 s later: the
+/// refused connection proves nothing was taken, so the upload goes again
+/// (it exited 7 while `wab send text` retried).
+#[tokio::test]
+async fn an_upload_goes_again_after_a_refused_connection() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("photo.png");
+    std::fs::write(&file, b"PNG").unwrap();
+    let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = free.local_addr().unwrap();
+    drop(free);
+    let late = tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        Sandbox::builder()
+            .bind(addr.to_string())
+            .credentials("u", "p")
+            .start()
+            .await
+            .unwrap()
+    });
+    let out = output(wab_at(
+        &format!("http://{addr}"),
+        true,
+        &["media", "upload", file.to_str().unwrap()],
+    ))
+    .await;
+    let sandbox = late.await.unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(stdout_json(&out)["id"].is_string());
+    assert_eq!(sandbox.requests().len(), 1, "uploaded once");
+}
+
+/// Ctrl-C says what is known: during a retry wait nothing was accepted (exit
+/// 130); with a request in flight it may have been (exit 10).
+#[tokio::test]
+async fn ctrl_c_says_whether_anything_may_have_been_accepted() {
+    let interrupt_when = |mut command: Command, ready: Box<dyn Fn() -> bool + Send>| {
+        tokio::task::spawn_blocking(move || {
+            let mut child = command
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap();
+            let started = std::time::Instant::now();
+            while !ready() {
+                assert!(started.elapsed() < Duration::from_secs(30), "never ready");
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            Command::new("kill")
+                .args(["-INT", &child.id().to_string()])
+                .status()
+                .unwrap();
+            let status = child.wait().unwrap();
+            let mut stderr = String::new();
+            use std::io::Read as _;
+            child
+                .stderr
+                .take()
+                .unwrap()
+                .read_to_string(&mut stderr)
+                .unwrap();
+            (status.code(), stderr)
+        })
+    };
+    // A 429 asking for 30 s: the send waits to go again, nothing accepted.
+    let s = std::sync::Arc::new(sandbox().await);
+    s.fail_next([Fault::TooManyRequests(Duration::from_secs(30))]);
+    let mut command = Command::new(WAB);
+    command
+        .env("MODICA_BASE_URL", s.base_url())
+        .env("MODICA_USERNAME", s.username())
+        .env("MODICA_PASSWORD", s.password())
+        .env("MODICA_SOURCE", s.business_number())
+        .args(["send", "text", "--to", TO, "hi"]);
+    let seen = s.clone();
+    let (code, said) = interrupt_when(command, Box::new(move || !seen.requests().is_empty()))
+        .await
+        .unwrap();
+    assert_eq!(code, Some(130), "{said}");
+    assert!(said.contains("nothing was accepted"), "{said}");
+    assert!(s.sent().is_empty());
+    // A server that read the send and has not answered: it may have taken it.
+    let (base, read) = canned_server(None);
+    let (code, said) = interrupt_when(
+        wab_at(&base, false, &["send", "text", "--to", TO, "hi"]),
+        Box::new(move || read.load(std::sync::atomic::Ordering::SeqCst) > 0),
+    )
+    .await
+    .unwrap();
+    assert_eq!(code, Some(10), "{said}");
+    assert!(said.contains("may have been accepted"), "{said}");
+}
+
+/// Defect: through a Redis outage every callback got 503 and the operator
+/// saw nothing (no log subscriber). Now the start names the store and the
+/// lease, the outage is a warning (once per burst), and its end is said.
+#[tokio::test]
+async fn wab_listen_tells_the_operator_about_its_store() {
+    let Some(mut redis) = common::redis::RedisServer::start() else {
+        return;
+    };
+    let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = free.local_addr().unwrap();
+    drop(free);
+    let mut child = Running(
+        Command::new(WAB)
+            .env_remove("RUST_LOG")
+            .args(["--redis", &redis.url(), "listen"])
+            .args([
+                "--url",
+                &format!("http://hooks:pw@{addr}/cb"),
+                "--bind",
+                &addr.to_string(),
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let lines = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let collected = lines.clone();
+    let stderr = child.0.stderr.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            collected.lock().unwrap().push(line);
+        }
+    });
+    let said = |what: &'static str| {
+        let lines = lines.clone();
+        async move {
+            for _ in 0..200 {
+                if lines.lock().unwrap().iter().any(|l| l.contains(what)) {
+                    return;
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            panic!("never said {what:?}: {:?}", lines.lock().unwrap());
+        }
+    };
+    said("listening on").await;
+    let start = lines.lock().unwrap().join("\n");
+    assert!(
+        start.contains("RedisDedupStore") && start.contains("claim lease"),
+        "{start}"
+    );
+    assert!(
+        !start.contains(redis.password.as_deref().unwrap()),
+        "the password is masked: {start}"
+    );
+    let post = |id: &'static str| async move {
+        reqwest::Client::new()
+            .post(format!("http://{addr}/cb"))
+            .basic_auth("hooks", Some("pw"))
+            .body(format!(r#"{{"id":"{id}","status":"sent"}}"#))
+            .send()
+            .await
+            .map(|r| r.status().as_u16())
+            .unwrap_or(0)
+    };
+    assert_eq!(post("before").await, 200);
+    redis.stop();
+    assert_eq!(post("during").await, 503);
+    assert_eq!(post("during-2").await, 503);
+    said("de-duplication store failed").await;
+    let warnings = lines
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|l| l.contains("store failed"))
+        .count();
+    assert_eq!(warnings, 1, "once per burst");
+    redis.restart();
+    let mut status = 0;
+    for _ in 0..100 {
+        status = post("after").await;
+        if status == 200 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(status, 200);
+    said("answers again").await;
+}
+
+/// An event of a shape no one knows, with controls in it, as `wab listen`
+/// prints it for people and with --json.
+#[tokio::test]
+async fn wab_listen_prints_no_control_characters_from_an_event() {
+    for json in [false, true] {
+        let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = free.local_addr().unwrap();
+        drop(free);
+        let mut command = Command::new(WAB);
+        if json {
+            command.arg("--json");
+        }
+        let mut child = Running(
+            command
+                .args(["listen", "--url", &format!("http://hooks:pw@{addr}/cb")])
+                .args(["--bind", &addr.to_string()])
+                .stdout(Stdio::piped())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap(),
+        );
+        let events = child.0.stdout.take().unwrap();
+        let body = r#"{"weird":"a\u009b2J\u0085b\u202ec\u001b]0;x\u0007"}"#;
+        for _ in 0..100 {
+            if reqwest::Client::new()
+                .post(format!("http://{addr}/cb"))
+                .basic_auth("hooks", Some("pw"))
+                .body(body)
+                .send()
+                .await
+                .is_ok()
+            {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let line = first_line_within(events, Duration::from_secs(10)).unwrap_or_default();
+        assert!(line.contains("weird"), "json={json}: {line:?}");
+        let raw = |c: char| c.is_control() && c != '\n' || c == '\u{202e}';
+        assert!(!line.chars().any(raw), "json={json}: {line:?}");
+    }
 }

@@ -209,12 +209,42 @@ async fn sends_retries_callbacks_dedupe_and_pacing_are_counted() {
     assert!(waits.iter().sum::<f64>() > 0.03, "{waits:?}");
 
     // Each of the three accepted sends: `sent` and `received`, each delivered twice.
-    let handled_dlrs = counter("modica_wab_callbacks_total{kind=dlr,outcome=handled}");
-    let duplicates = counter("modica_wab_callbacks_total{kind=dlr,outcome=duplicate}");
+    let by_status = |status: &str, outcome: &str| {
+        counter(&format!(
+            "modica_wab_callbacks_total{{kind=dlr,outcome={outcome},status={status}}}"
+        ))
+    };
+    assert_eq!(by_status("sent", "handled"), 3);
+    assert_eq!(by_status("received", "handled"), 3);
+    let handled_dlrs = by_status("sent", "handled") + by_status("received", "handled");
+    let duplicates = by_status("sent", "duplicate") + by_status("received", "duplicate");
     assert_eq!(handled_dlrs, 6);
     assert_eq!(handled.load(Ordering::SeqCst), 6);
     assert_eq!(duplicates, 6);
     assert_eq!(counter("modica_wab_dedup_hits_total{kind=dlr}"), 6);
+
+    // The service window's local refusals and fallbacks.
+    let windowed = Client::builder()
+        .credentials(sandbox.username(), sandbox.password())
+        .base_url(sandbox.base_url())
+        .default_source(sandbox.business_number())
+        .service_window(modica_wab::window::ServiceWindow::in_memory())
+        .build()
+        .unwrap();
+    let never_wrote = "+64211239999";
+    assert!(
+        windowed
+            .send(&Message::text(never_wrote, "hi"))
+            .await
+            .is_err()
+    );
+    let fallback = modica_wab::message::Template::new("hello", "en");
+    windowed
+        .send(&Message::text(never_wrote, "hi").or_template(fallback))
+        .await
+        .unwrap();
+    assert_eq!(counter("modica_wab_window_total{outcome=refused}"), 1);
+    assert_eq!(counter("modica_wab_window_total{outcome=fallback}"), 1);
 
     // Each request had its span, and each attempt its own with its number.
     let opened = spans::OPENED.lock().unwrap().clone();
@@ -222,7 +252,7 @@ async fn sends_retries_callbacks_dedupe_and_pacing_are_counted() {
         .iter()
         .filter(|s| s.starts_with("modica_wab.request operation=PostMessages"))
         .count();
-    assert_eq!(requests, 4, "{opened:?}");
+    assert_eq!(requests, 5, "the four, and the fallback: {opened:?}");
     assert!(
         opened.contains(&"modica_wab.attempt operation=PostMessages attempt=2".to_owned()),
         "{opened:?}"

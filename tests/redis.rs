@@ -347,6 +347,40 @@ async fn pacing_on_redis_is_shared_by_every_client() {
         .unwrap();
 }
 
+/// Settled: an interval near `Duration::MAX` made the Redis script answer a
+/// wait past i64, so every call fell back to pacing in its own process (and
+/// a second worker sent at once). Now any interval is kept on Redis.
+#[tokio::test]
+async fn an_interval_of_any_length_is_shared_on_redis() {
+    let Some(redis) = RedisServer::start() else {
+        return;
+    };
+    let sandbox = Sandbox::builder().start().await.unwrap();
+    let config = RedisConfig::new(&redis.url()).unwrap();
+    let pacing = Pacing::new()
+        .per_recipient_interval(Duration::MAX)
+        .on_redis(&config);
+    let clients = paced_clients(&sandbox, 2, pacing);
+    clients[0]
+        .send(&Message::text("+64211230001", "first"))
+        .await
+        .unwrap();
+    // The other worker knows of it only through Redis: not before a century.
+    let err = clients[1]
+        .send(&Message::text("+64211230001", "again"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, modica_wab::Error::PacedPastDeadline { .. }),
+        "{err}"
+    );
+    // Another recipient is not held.
+    clients[1]
+        .send(&Message::text("+64211230002", "other"))
+        .await
+        .unwrap();
+}
+
 #[tokio::test]
 async fn pacing_per_recipient_on_redis_spaces_every_client_s_messages_to_one_person() {
     let Some(redis) = RedisServer::start() else {

@@ -260,7 +260,18 @@ async fn media_round_trip_and_every_operation_answers_within_the_spec() {
         .register_source("6421000009", "123456")
         .await
         .unwrap();
-    assert_eq!(client.sources().await.unwrap()[0].source, "6421000009");
+    let sources: Vec<String> = client
+        .sources()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|s| s.source)
+        .collect();
+    assert_eq!(
+        sources,
+        [sandbox.business_number(), "6421000009"],
+        "its own number first"
+    );
     assert_eq!(client.status().await.unwrap().status, "ok");
     let b = Broadcast::new([TO, "+64211234568"], Content::text("Open at 9")).reference("b1");
     assert_eq!(client.broadcast(&b).await.unwrap().len(), 2);
@@ -456,4 +467,37 @@ async fn a_slow_body_gets_408_and_long_targets_are_recorded_short() {
     let _ = reqwest::get(long).await;
     let recorded = sandbox.requests();
     assert!(recorded.iter().all(|(_, target, _)| target.len() <= 512));
+}
+
+/// Seen by a new user: the chat view listed callbacks oldest first, so new
+/// ones scrolled out of view. Newest first now.
+#[tokio::test]
+async fn the_chat_views_callback_log_shows_the_newest_first() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let nowhere = format!("http://hooks:pw@{}/mo", closed.local_addr().unwrap());
+    drop(closed);
+    let sandbox = Sandbox::builder()
+        .mo_url(nowhere)
+        .callback_retries(1, Duration::from_millis(1))
+        .start()
+        .await
+        .unwrap();
+    let first = sandbox.inject_text("+64211234567", "first");
+    let second = sandbox.inject_text("+64211234567", "second");
+    assert!(
+        sandbox.settle(Duration::from_secs(30)).await,
+        "deliveries end"
+    );
+    let log = reqwest::get(format!(
+        "{}c/{}/64211234567/log",
+        sandbox.chat_url().unwrap(),
+        sandbox.business_number()
+    ))
+    .await
+    .unwrap()
+    .text()
+    .await
+    .unwrap();
+    let (at_first, at_second) = (log.find(&first).unwrap(), log.find(&second).unwrap());
+    assert!(at_second < at_first, "newest first: {log}");
 }

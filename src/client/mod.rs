@@ -178,6 +178,7 @@ impl Client {
                 window_check::first_closed(window, &encoded.source, &encoded.recipients).await
         {
             let Some(fallback) = message.fallback() else {
+                crate::telemetry::window("refused");
                 return Err(Error::WindowClosed {
                     to: closed.to,
                     source_number: encoded.source,
@@ -185,6 +186,7 @@ impl Client {
                 });
             };
             let encoded = fallback.encode(self.default_source())?;
+            crate::telemetry::window("fallback");
             return answer::first(self.send_encoded(Route::SendMessage, encoded).await?);
         }
         answer::first(self.send_encoded(Route::SendMessage, encoded).await?)
@@ -229,6 +231,7 @@ impl Client {
             && let Some(closed) =
                 window_check::first_closed(window, &encoded.source, &encoded.recipients).await
         {
+            crate::telemetry::window("refused");
             return Err(Error::WindowClosed {
                 to: closed.to,
                 source_number: encoded.source,

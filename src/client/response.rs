@@ -1,6 +1,12 @@
 //! What the API answers, as facade types.
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
+
+/// An optional string where the gateway writes `""` for none.
+fn no_empty<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
+    let text = Option::<String>::deserialize(deserializer)?;
+    Ok(text.filter(|t| !t.is_empty()))
+}
 
 /// A message the gateway accepted for delivery.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -10,8 +16,9 @@ pub struct Accepted {
     pub id: String,
     /// `accepted`.
     pub status: String,
-    /// Your reference, echoed.
-    #[serde(default)]
+    /// Your reference, echoed; `None` when none was given (the gateway
+    /// echoes `""`).
+    #[serde(default, deserialize_with = "no_empty")]
     pub reference: Option<String>,
 }
 
@@ -25,8 +32,9 @@ pub struct BroadcastAccepted {
     pub id: String,
     /// `accepted`.
     pub status: String,
-    /// Your reference, echoed.
-    #[serde(default)]
+    /// Your reference, echoed; `None` when none was given (the gateway
+    /// echoes `""`).
+    #[serde(default, deserialize_with = "no_empty")]
     pub reference: Option<String>,
 }
 
@@ -48,8 +56,8 @@ pub struct MessageRecord {
     /// The message type.
     #[serde(default, rename = "type")]
     pub kind: Option<String>,
-    /// Your reference.
-    #[serde(default)]
+    /// Your reference; `None` when none was given.
+    #[serde(default, deserialize_with = "no_empty")]
     pub reference: Option<String>,
     /// The delivery status.
     #[serde(default)]

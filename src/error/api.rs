@@ -148,6 +148,10 @@ impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "API error (HTTP {}", self.status)?;
         match self.code {
+            // The meaning once: the gateway's text often carries it already.
+            Some(code) if self.message.contains(code.meaning()) => {
+                write!(f, ", WhatsApp {}: {})", code.code(), code.action())?
+            }
             Some(code) => write!(f, ", WhatsApp {code}: {})", code.action())?,
             None => write!(f, ", {})", self.class())?,
         }
@@ -199,5 +203,23 @@ mod tests {
         assert_eq!(long.message.chars().count(), MAX_TEXT);
         let empty = ErrorBody::parse(b"");
         assert_eq!((empty.message.as_str(), empty.code), ("", None));
+    }
+
+    #[test]
+    fn a_codes_meaning_is_said_once() {
+        let meaning = ErrorCode::MessageUndeliverable.meaning();
+        for text in [
+            format!("(#131026) {meaning}"),
+            "(#131026) undeliverable".to_owned(),
+        ] {
+            let body = format!(r#"{{"error":"{text}","message":"Whatsapp Cloud API error"}}"#);
+            let error = ApiError::new(400, None, Bytes::new(), ErrorBody::parse(body.as_bytes()));
+            let line = error.to_string();
+            assert_eq!(line.matches(meaning).count(), 1, "{line}");
+            assert!(
+                line.contains("131026") && line.contains(ErrorCode::MessageUndeliverable.action()),
+                "{line}"
+            );
+        }
     }
 }

@@ -17,6 +17,7 @@ pub struct SandboxBuilder {
     addr: String,
     config: Config,
     spec: Option<String>,
+    throughput: Option<usize>,
 }
 
 impl SandboxBuilder {
@@ -33,6 +34,7 @@ impl SandboxBuilder {
                 dlr_delay: Duration::from_millis(20),
                 callback_attempts: 5,
                 callback_backoff: Duration::from_millis(50),
+                callback_max_backoff: Duration::from_secs(600),
                 strict: false,
                 json_limit: DEFAULT_JSON_LIMIT,
                 media_limit: DEFAULT_MEDIA_LIMIT,
@@ -42,7 +44,15 @@ impl SandboxBuilder {
                 require_contact: false,
             },
             spec: None,
+            throughput: None,
         }
+    }
+
+    /// Answers WhatsApp's 130429 (throughput reached) above `per_second`
+    /// messages a second, from the start ([`Sandbox::limit_throughput`] later).
+    pub fn throughput(mut self, per_second: usize) -> Self {
+        self.throughput = Some(per_second);
+        self
     }
 
     /// Serves the chat view (default on): a page under a secret path,
@@ -118,10 +128,20 @@ impl SandboxBuilder {
         self
     }
 
-    /// Callback attempts per event and the first backoff (doubling). Default 5, 50 ms.
+    /// Callback attempts per event and the first backoff, doubling up to
+    /// [`Self::callback_max_backoff`]. Default 5, 50 ms. As a real gateway
+    /// redelivers over minutes (Svix: up to 10 h), `wab sandbox` defaults to
+    /// 10 attempts from 1 s, so a receiver restarted during development
+    /// still gets its callbacks.
     pub fn callback_retries(mut self, attempts: u32, backoff: Duration) -> Self {
         self.config.callback_attempts = attempts.max(1);
         self.config.callback_backoff = backoff;
+        self
+    }
+
+    /// The longest wait between two attempts of one callback. Default 10 min.
+    pub fn callback_max_backoff(mut self, max: Duration) -> Self {
+        self.config.callback_max_backoff = max;
         self
     }
 
@@ -195,8 +215,10 @@ impl SandboxBuilder {
             addr: self.addr.clone(),
             source,
         })?;
+        let mut records = Records::new(self.config.record_limit);
+        records.script.throughput = self.throughput.map(super::fault::Throughput::new);
         let shared = Arc::new(Shared {
-            records: Mutex::new(Records::new(self.config.record_limit)),
+            records: Mutex::new(records),
             config: self.config,
             validator,
             media_dir,

@@ -210,7 +210,7 @@ async fn deliver_once(shared: &Shared, kind: DeliveryKind, body: Value) -> bool 
         if attempt == shared.config.callback_attempts {
             return false;
         }
-        tokio::time::sleep(backoff).await;
+        tokio::time::sleep(backoff.min(shared.config.callback_max_backoff)).await;
         backoff = backoff.saturating_mul(2);
     }
     false

@@ -106,7 +106,8 @@ async fn fault_for(
                 .ok()
                 .filter(StatusCode::is_server_error)
                 .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-            return Err(error(status, "Internal Server Error", "scripted failure"));
+            let reason = status.canonical_reason().unwrap_or("Server Error");
+            return Err(error(status, reason, "scripted failure"));
         }
         Some(Fault::DropConnection) => return Err(Reply::Drop),
     };
@@ -423,9 +424,19 @@ pub(crate) fn register(shared: &Shared, body: Value) -> Reply {
     Reply::Answer(json_response(StatusCode::CREATED, &source))
 }
 
+/// The business number it plays (registered from the start), then the
+/// numbers registered since, each once.
 pub(crate) fn sources(shared: &Shared) -> Reply {
-    let sources = Value::Array(shared.records().sources.to_vec());
-    Reply::Answer(json_response(StatusCode::OK, &sources))
+    let own = &shared.config.business_number;
+    let mut sources = vec![json!({ "source": own, "name": "sandbox", "status": "registered" })];
+    for source in shared.records().sources.to_vec() {
+        if source.get("source").and_then(Value::as_str) != Some(own.as_str())
+            && !sources.contains(&source)
+        {
+            sources.push(source);
+        }
+    }
+    Reply::Answer(json_response(StatusCode::OK, &Value::Array(sources)))
 }
 
 pub(crate) fn status() -> Reply {

@@ -106,6 +106,7 @@ pub(crate) struct Config {
     pub(crate) dlr_delay: Duration,
     pub(crate) callback_attempts: u32,
     pub(crate) callback_backoff: Duration,
+    pub(crate) callback_max_backoff: Duration,
     pub(crate) strict: bool,
     pub(crate) json_limit: usize,
     pub(crate) media_limit: u64,

@@ -71,14 +71,28 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
 }
 
 fn authorized(shared: &Shared, authorization: Option<&HeaderValue>) -> bool {
+    let config = &shared.config;
+    credentials_match(authorization, &config.username, &config.password)
+}
+
+/// Whether the header carries `username:password`. The SHA-256 digests are
+/// compared in constant time (as the receiver and the chat view do): an
+/// early exit on the first differing byte, or on a length, would tell an
+/// attacker how much of a guess was right.
+fn credentials_match(authorization: Option<&HeaderValue>, username: &str, password: &str) -> bool {
+    use sha2::Digest as _;
+    use subtle::ConstantTimeEq as _;
     let Some(given) = authorization.and_then(|v| crate::auth::parse_basic(v.as_bytes())) else {
         return false;
     };
-    let config = &shared.config;
-    let mut expected = config.username.as_bytes().to_vec();
+    let mut expected = username.as_bytes().to_vec();
     expected.push(b':');
-    expected.extend_from_slice(config.password.as_bytes());
-    given == expected
+    expected.extend_from_slice(password.as_bytes());
+    let (given, expected) = (
+        sha2::Sha256::digest(&given),
+        sha2::Sha256::digest(&expected),
+    );
+    given.as_slice().ct_eq(expected.as_slice()).into()
 }
 
 async fn play(shared: &Arc<Shared>, request: Request) -> Reply {
@@ -238,4 +252,30 @@ fn rejected(v: &Violations, multipart: bool) -> Reply {
     }
     let text: Vec<String> = v.iter().map(ToString::to_string).collect();
     error(StatusCode::BAD_REQUEST, &text.join("; "), "Invalid request")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn credentials_are_checked_whole_whatever_their_length() {
+        let header =
+            |user: &str, pass: &str| crate::auth::basic_header(user.as_bytes(), pass.as_bytes());
+        let matches =
+            |user, pass| credentials_match(header(user, pass).as_ref(), "sandbox", "s3cr:et");
+        assert!(matches("sandbox", "s3cr:et"));
+        for (user, pass) in [
+            ("sandbox", "s3cr:e"),
+            ("sandbox", "s3cr:et2"),
+            ("sandbo", "xs3cr:et"),
+            ("", ""),
+            ("sandbox", ""),
+        ] {
+            assert!(!matches(user, pass), "{user}:{pass}");
+        }
+        assert!(!credentials_match(None, "sandbox", "s3cr:et"));
+        let garbage = HeaderValue::from_static("Basic !!!");
+        assert!(!credentials_match(Some(&garbage), "sandbox", "s3cr:et"));
+    }
 }

@@ -5,41 +5,66 @@ use std::path::PathBuf;
 
 /// Talk to Modica's WhatsApp Business Messaging API, receive its callbacks, or
 /// run a local sandbox of it.
-///
-/// Exit codes: 0 ok, 2 usage, 3 invalid request (nothing sent), 4 configuration,
-/// 5 API error (permanent: fix the request, the account or the recipient),
-/// 6 API error worth retrying later (rate limit, transient), 7 network,
-/// 8 operation missing from the spec this build uses, 9 local file error.
 #[derive(Debug, Parser)]
-#[command(name = "wab", version, propagate_version = true)]
+#[command(name = "wab", version, propagate_version = true, after_help = EXIT_CODES)]
 pub struct Cli {
-    /// API username.
+    /// API username (for `sandbox`: the credentials it expects).
     #[arg(long, env = "MODICA_USERNAME", global = true)]
     pub username: Option<String>,
-    /// API password.
+    /// API password (for `sandbox`: the credentials it expects).
     #[arg(long, env = "MODICA_PASSWORD", hide_env_values = true, global = true)]
     pub password: Option<String>,
-    /// Base URL of the API (a white-label host, or a sandbox).
-    #[arg(long, env = "MODICA_BASE_URL", global = true)]
-    pub base_url: Option<String>,
-    /// Business number messages are sent from.
+    /// Business number messages are sent from (for `sandbox`: the number it plays).
     #[arg(long, env = "MODICA_SOURCE", global = true)]
     pub source: Option<String>,
+    /// Base URL of the API (a white-label host, or a sandbox). Before the command.
+    #[arg(long, env = "MODICA_BASE_URL")]
+    pub base_url: Option<String>,
     /// Redis shared with other processes: `wab listen` de-duplicates
     /// callbacks there (with its other replicas); `wab send` and `wab
-    /// broadcast` pace there (with other senders).
-    #[arg(long, env = "MODICA_REDIS_URL", hide_env_values = true, global = true)]
+    /// broadcast` pace there (with other senders). Before the command.
+    #[arg(long, env = "MODICA_REDIS_URL", hide_env_values = true)]
     pub redis: Option<String>,
     /// Pace sends at most this many messages per second per source number
-    /// (default with --redis: 80, WhatsApp's default throughput).
-    #[arg(long, global = true)]
+    /// (default with --redis: 80, WhatsApp's default throughput). Before the command.
+    #[arg(long)]
     pub rate: Option<u32>,
-    /// Print results (and `listen`'s events) as one JSON document per line.
+    /// The longest one attempt of a request may take, in seconds (default
+    /// 30); media transfers run on their progress instead. Before the command.
+    #[arg(long, value_name = "SECONDS")]
+    pub timeout: Option<f64>,
+    /// Print results (and `listen`'s events), and failures, as one JSON
+    /// document per line on stdout.
     #[arg(long, global = true)]
     pub json: bool,
+    /// More log lines on stderr (-v info, -vv debug, -vvv trace); `RUST_LOG`
+    /// overrides.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+    /// Fewer log lines on stderr (-q errors only, -qq none).
+    #[arg(short, long, action = clap::ArgAction::Count, global = true, conflicts_with = "verbose")]
+    pub quiet: u8,
     #[command(subcommand)]
     pub command: Command,
 }
+
+/// The exit codes, as `wab --help` shows them (and the README's table).
+pub const EXIT_CODES: &str = "\
+Exit codes:
+  0    done
+  2    usage error
+  3    invalid request, refused locally: nothing sent
+  4    configuration (credentials, URLs, options)
+  5    the API refused it for good: fix the request, the account or the recipient
+  6    not accepted, worth trying again later (429, a throttling code, pacing past
+       the deadline): nothing was sent, so sending again is safe
+  7    could not connect: nothing sent (for lookups: any network failure)
+  8    operation missing from the spec this build uses
+  9    local file error
+  10   may have been accepted (a timeout, a dropped connection, a 5xx or a
+       redirect after a send went out): reconcile by its reference (DLRs,
+       `wab message ID`); do not send it again blindly
+  130  interrupted (Ctrl-C) while nothing was in flight: nothing accepted";
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -70,10 +95,13 @@ pub enum Command {
     /// Upload or download media.
     #[command(subcommand)]
     Media(MediaCommand),
-    /// Receive Modica's callbacks and print each as one JSON line.
+    /// Receive Modica's callbacks and print each: one line for people, or one
+    /// JSON document per line with --json.
     Listen {
         /// The callback URL configured at Modica, credentials included
         /// (https://user:pass@host/path); its path and credentials are served.
+        /// Its host and port are where Modica posts (a load balancer, say):
+        /// this process listens on --bind only.
         #[arg(long, env = "MODICA_CALLBACK_URL", hide_env_values = true)]
         url: String,
         /// Address to listen on.
@@ -96,7 +124,8 @@ pub enum Command {
         #[arg(long, value_name = "HOURS")]
         retention: Option<f64>,
     },
-    /// Run a local emulator of the API (credentials from --username/--password, default sandbox/sandbox).
+    /// Run a local emulator of the API (credentials from --username/--password,
+    /// default sandbox/sandbox; its number from --source, default 6421000001).
     Sandbox {
         /// Address to listen on.
         #[arg(long, default_value = "127.0.0.1:8088")]
@@ -115,7 +144,46 @@ pub enum Command {
         /// sees them, at the address printed on start).
         #[arg(long)]
         no_chat: bool,
+        #[command(flatten)]
+        behaviour: SandboxBehaviour,
     },
+}
+
+/// How the sandbox calls back and what it plays.
+#[derive(Debug, Args)]
+pub struct SandboxBehaviour {
+    /// Attempts per callback before giving up (a receiver restarted meanwhile
+    /// still gets it).
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub callback_retries: u32,
+    /// The first wait between two attempts of a callback, in seconds; it
+    /// doubles up to --callback-max-backoff.
+    #[arg(long, value_name = "SECONDS", default_value_t = 1.0)]
+    pub callback_backoff: f64,
+    /// The longest wait between two attempts of a callback, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 60.0)]
+    pub callback_max_backoff: f64,
+    /// Delay before each DLR (`sent`, then the final status), in milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = 20)]
+    pub dlr_delay: u64,
+    /// Deliver callbacks again after a delivery was taken, with this
+    /// probability (0 to 1), as at-least-once gateways do.
+    #[arg(long, value_name = "P", default_value_t = 0.0)]
+    pub redeliver: f64,
+    /// Deliver a callback twice at once, with this probability (0 to 1).
+    #[arg(long, value_name = "P", default_value_t = 0.0)]
+    pub concurrent_duplicates: f64,
+    /// The seed of those draws (repeatable runs).
+    #[arg(long, value_name = "SEED", default_value_t = 1)]
+    pub duplicate_seed: u64,
+    /// Refuse free-form messages to customers who never wrote (131047), as
+    /// WhatsApp does; by default only those whose last message is older than
+    /// 24 hours are refused.
+    #[arg(long)]
+    pub require_service_window: bool,
+    /// Answer 130429 (throughput reached) above this many messages a second.
+    #[arg(long, value_name = "PER_SECOND")]
+    pub throughput: Option<usize>,
 }
 
 #[derive(Debug, Args)]
@@ -252,6 +320,20 @@ pub enum Send {
         #[arg(long)]
         emoji: String,
     },
+}
+
+impl Command {
+    /// Whether it sends something the API may take (a POST): a failure
+    /// after it went out may mean it was accepted.
+    pub fn sends(&self) -> bool {
+        matches!(
+            self,
+            Command::Send(_)
+                | Command::Broadcast { .. }
+                | Command::Source(SourceCommand::Register { .. })
+                | Command::Media(MediaCommand::Upload { .. })
+        )
+    }
 }
 
 #[derive(Debug, Subcommand)]

@@ -42,8 +42,10 @@ pub async fn listen(
             "--dedup-prefix and --retention set the Redis store: give --redis too".into(),
         ));
     }
+    let mut store_line = "memory (the last 100,000 events; not shared)".to_owned();
     if let Some(url) = options.redis {
-        let mut store = RedisDedupStore::new(&RedisConfig::new(url)?)?;
+        let config = RedisConfig::new(url)?;
+        let mut store = RedisDedupStore::new(&config)?;
         if let Some(prefix) = options.dedup_prefix {
             store = store.prefix(prefix);
         }
@@ -60,6 +62,7 @@ pub async fn listen(
                 .retention(retention)
                 .map_err(|e| Failure::Invalid(format!("--retention {hours}: {e}")))?;
         }
+        store_line = format!("{store:?} on {config:?}");
         builder = builder.dedup_store(store);
     }
     let receiver = builder
@@ -80,11 +83,12 @@ pub async fn listen(
     let addr = listener
         .local_addr()
         .map_err(|e| Failure::Api(Error::Config(e.to_string())))?;
-    for warning in receiver.warnings() {
-        eprintln!("warning: {warning}");
-    }
+    // The receiver logged its warnings (plain http) when it was built.
     let paths: Vec<&str> = receiver.paths().collect();
-    eprintln!("listening on http://{addr} for {paths:?}; Ctrl-C stops it");
+    tracing::info!(
+        "listening on http://{addr} (--bind; the host and port of --url are where Modica posts) for {paths:?}; de-duplication: {store_line}; claim lease {:.1} s; Ctrl-C stops it",
+        receiver.claim_lease().as_secs_f64()
+    );
     // The first Ctrl-C (or a closed stdout) stops accepting and lets the
     // answers in flight finish; a second one exits at once.
     let stop = async move {

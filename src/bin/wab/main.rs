@@ -3,71 +3,45 @@
 mod args;
 mod compose;
 mod listen;
+mod logs;
 mod output;
+mod report;
 mod run;
 
+use args::Command;
 use clap::Parser;
-use modica_wab::{Error, ErrorClass};
+pub use report::Failure;
 use std::process::ExitCode;
-
-/// A failure of the command, with the exit code it maps to.
-pub enum Failure {
-    Api(Error),
-    /// An argument that cannot make a valid request (exit 3, like local validation).
-    Invalid(String),
-    File(String),
-}
-
-impl From<Error> for Failure {
-    fn from(e: Error) -> Self {
-        Failure::Api(e)
-    }
-}
-
-fn exit_code(e: &Error) -> u8 {
-    match e {
-        Error::InvalidRequest(_) | Error::WindowClosed { .. } => 3,
-        Error::Config(_) => 4,
-        Error::Transport(_) => 7,
-        Error::Unsupported { .. } => 8,
-        _ => match e.class() {
-            ErrorClass::Transient | ErrorClass::RateLimited => 6,
-            _ => 5,
-        },
-    }
-}
-
-fn report(failure: &Failure) -> u8 {
-    match failure {
-        Failure::Invalid(message) => {
-            eprintln!("error: invalid request: {message}");
-            3
-        }
-        Failure::File(message) => {
-            eprintln!("error: {message}");
-            9
-        }
-        Failure::Api(e) => {
-            eprintln!("error: {e}");
-            if let Some(code) = e.code() {
-                eprintln!("code: {} ({})", code.code(), code.meaning());
-                eprintln!("action: {}", code.action());
-            } else if let Error::Api(api) = e {
-                eprintln!("class: {}", api.class());
-            }
-            if let Some(wait) = e.retry_after() {
-                eprintln!("retry after: {} s", wait.as_secs());
-            }
-            exit_code(e)
-        }
-    }
-}
 
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = args::Cli::parse();
-    match run::run(cli).await {
+    let long_running = matches!(
+        cli.command,
+        Command::Listen { .. } | Command::Sandbox { .. }
+    );
+    let attempts = logs::install(&logs::default_directive(
+        long_running,
+        cli.verbose,
+        cli.quiet,
+    ));
+    let sends = cli.command.sends();
+    let json = cli.json;
+    // `listen` and `sandbox` stop on Ctrl-C themselves; any other command
+    // ends at once, saying whether a request was in flight (asked before the
+    // command is dropped, which ends its attempt).
+    let interrupt = async {
+        if long_running || tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+        attempts.in_flight()
+    };
+    let result = tokio::select! {
+        result = run::run(cli) => result,
+        in_flight = interrupt => Err(Failure::Interrupted { in_flight }),
+    };
+    match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(failure) => ExitCode::from(report(&failure)),
+        Err(failure) => ExitCode::from(report::report(&failure, sends, json)),
     }
 }

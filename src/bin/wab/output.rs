@@ -25,7 +25,7 @@ impl Out {
     pub fn print(&self, value: &impl Render) -> std::io::Result<()> {
         use std::io::Write as _;
         let text = if self.json {
-            serde_json::to_string(value).map_err(std::io::Error::other)?
+            json_line(value)?
         } else {
             value.human()
         };
@@ -40,20 +40,65 @@ impl Out {
     }
 }
 
-/// Text from the network, fit for a terminal: control characters (escape
-/// sequences, carriage returns, newlines) and bidirectional overrides are
-/// written as escapes, so a message cannot erase, forge or reorder lines.
-fn safe(text: &str) -> String {
+/// Whether `c` could drive a terminal or reorder what it shows: C0 and C1
+/// controls (escape sequences, carriage returns, newlines, CSI as U+009B,
+/// NEL), DEL, the line and paragraph separators, and the bidirectional
+/// marks, embeddings, overrides and isolates.
+fn unsafe_char(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{2028}' | '\u{2029}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'
+        )
+}
+
+/// Text from the network, fit for a terminal: every character that could
+/// drive it or reorder what it shows is written as an escape, so a message
+/// cannot erase, forge or reorder lines.
+pub fn safe(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
-        let bidi = matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
-        if c.is_control() || bidi {
+        if unsafe_char(c) {
             out.extend(c.escape_unicode());
         } else {
             out.push(c);
         }
     }
     out
+}
+
+/// JSON on one line whose strings write every character [`safe`] escapes as
+/// `\uXXXX` (serde_json escapes only C0 controls): a JSON line shown in a
+/// terminal cannot drive it either, and reads back as the same text.
+pub fn json_line(value: &impl Serialize) -> std::io::Result<String> {
+    let mut bytes = Vec::new();
+    let mut serializer = serde_json::Serializer::with_formatter(&mut bytes, TerminalSafe);
+    value
+        .serialize(&mut serializer)
+        .map_err(std::io::Error::other)?;
+    String::from_utf8(bytes).map_err(std::io::Error::other)
+}
+
+/// serde_json's compact output, with [`unsafe_char`]s escaped in strings.
+struct TerminalSafe;
+
+impl serde_json::ser::Formatter for TerminalSafe {
+    fn write_string_fragment<W: ?Sized + std::io::Write>(
+        &mut self,
+        writer: &mut W,
+        fragment: &str,
+    ) -> std::io::Result<()> {
+        let mut start = 0;
+        for (i, c) in fragment.char_indices() {
+            if unsafe_char(c) {
+                writer.write_all(&fragment.as_bytes()[start..i])?;
+                // Every such character is in the Basic Multilingual Plane.
+                write!(writer, "\\u{:04x}", u32::from(c))?;
+                start = i + c.len_utf8();
+            }
+        }
+        writer.write_all(&fragment.as_bytes()[start..])
+    }
 }
 
 fn reference(r: Option<&str>) -> String {
@@ -109,7 +154,7 @@ impl Render for MessageRecord {
             }
         }
         if let Some(content) = &self.content {
-            let _ = write!(out, "\n{:<12} {content}", "content:");
+            let _ = write!(out, "\n{:<12} {}", "content:", safe(&content.to_string()));
         }
         out
     }
@@ -232,7 +277,8 @@ impl EventLine {
             error,
             url: context.url().to_owned(),
             account: context.username().map(str::to_owned),
-            received_at: httpdate::fmt_http_date(context.received_at()),
+            received_at: chrono::DateTime::<chrono::Utc>::from(context.received_at())
+                .to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
         }
     }
 }
@@ -240,7 +286,7 @@ impl EventLine {
 /// A short description of an inbound message's content.
 fn summary(message: &MoMessage) -> String {
     match message {
-        MoMessage::Text(t) => format!("{:?}", t.body),
+        MoMessage::Text(t) => format!("\"{}\"", safe(&t.body)),
         MoMessage::Image(m)
         | MoMessage::Audio(m)
         | MoMessage::Video(m)
@@ -248,12 +294,12 @@ fn summary(message: &MoMessage) -> String {
         | MoMessage::Sticker(m) => format!("[media {}]", safe(&m.id)),
         MoMessage::Location(l) => format!("[location {}, {}]", l.latitude, l.longitude),
         MoMessage::Contacts(c) => format!("[{} contact card(s)]", c.len()),
-        MoMessage::Button(b) => format!("[button {:?}]", b.text),
+        MoMessage::Button(b) => format!("[button \"{}\"]", safe(&b.text)),
         MoMessage::Interactive(InteractiveReply::ButtonReply { id, title }) => {
-            format!("[button {}: {title:?}]", safe(id))
+            format!("[button {}: \"{}\"]", safe(id), safe(title))
         }
         MoMessage::Interactive(InteractiveReply::ListReply { id, title, .. }) => {
-            format!("[row {}: {title:?}]", safe(id))
+            format!("[row {}: \"{}\"]", safe(id), safe(title))
         }
         MoMessage::Interactive(_) => "[interactive reply]".to_owned(),
         MoMessage::Reaction(r) => format!(
@@ -305,7 +351,7 @@ impl Render for EventLine {
             ),
             other => format!(
                 "unknown{account}: {}",
-                serde_json::to_string(other).unwrap_or_default()
+                safe(&serde_json::to_string(other).unwrap_or_default())
             ),
         }
     }
@@ -314,6 +360,31 @@ impl Render for EventLine {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Defect: C1 controls (U+009B is CSI, U+0085 NEL) and bidi overrides
+    /// reached the terminal through the `content:` line, the unknown-event
+    /// line and every `--json` line.
+    #[test]
+    fn no_line_of_any_kind_lets_a_control_or_bidi_character_through() {
+        let hostile = "a\u{9b}2J\u{85}b\u{202e}c\u{1b}]0;pwned\u{7}\u{2028}d\u{200f}e\u{7f}";
+        let record: MessageRecord = serde_json::from_value(serde_json::json!({
+            "id": hostile, "content": {"text": {"body": hostile}}, "status": hostile,
+        }))
+        .unwrap();
+        let human = [record.human(), safe(hostile)];
+        for line in &human {
+            assert!(!line.chars().any(unsafe_char), "{line:?}");
+        }
+        let json = json_line(&record).unwrap();
+        assert!(!json.chars().any(unsafe_char), "{json:?}");
+        assert!(
+            json.contains("\\u009b") && json.contains("\\u202e") && json.contains("\\u2028"),
+            "{json}"
+        );
+        // It reads back as the same text.
+        let back: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(back["id"], hostile);
+    }
 
     #[test]
     fn network_text_cannot_drive_the_terminal() {

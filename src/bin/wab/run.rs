@@ -1,7 +1,7 @@
 //! What each command does.
 
 use crate::Failure;
-use crate::args::{Cli, Command, MediaCommand, SourceCommand};
+use crate::args::{Cli, Command, MediaCommand, SandboxBehaviour, SourceCommand};
 use crate::compose::message;
 use crate::listen::{ListenOptions, listen};
 use crate::output::{Downloaded, Out, SandboxInfo};
@@ -25,6 +25,17 @@ fn client(cli: &Cli) -> Result<Client, Error> {
     }
     if let Some(source) = &cli.source {
         builder = builder.default_source(source);
+    }
+    if let Some(seconds) = cli.timeout {
+        let timeout = std::time::Duration::try_from_secs_f64(seconds)
+            .ok()
+            .filter(|t| !t.is_zero())
+            .ok_or_else(|| {
+                Error::Config(format!(
+                    "--timeout {seconds}: not a positive number of seconds"
+                ))
+            })?;
+        builder = builder.timeout(timeout);
     }
     let rate = match (&cli.redis, cli.rate) {
         (_, Some(rate)) => Some(rate),
@@ -150,21 +161,65 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
             dlr_url,
             strict,
             no_chat,
-        } => sandbox(out, &cli, bind, mo_url, dlr_url, *strict, !*no_chat).await?,
+            behaviour,
+        } => {
+            let builder = Sandbox::builder()
+                .bind(bind)
+                .strict(*strict)
+                .chat_view(!*no_chat);
+            let builder = configure(builder, behaviour)?;
+            sandbox(out, &cli, builder, mo_url, dlr_url).await?
+        }
     }
     Ok(())
+}
+
+/// A number of seconds from the command line, as a duration.
+fn seconds(flag: &str, value: f64) -> Result<std::time::Duration, Failure> {
+    std::time::Duration::try_from_secs_f64(value)
+        .map_err(|_| Failure::Invalid(format!("{flag} {value}: not a number of seconds")))
+}
+
+/// How the sandbox calls back and what it plays, from its flags.
+fn configure(
+    builder: modica_wab::sandbox::SandboxBuilder,
+    how: &SandboxBehaviour,
+) -> Result<modica_wab::sandbox::SandboxBuilder, Failure> {
+    let probability = |flag: &str, p: f64| {
+        if (0.0..=1.0).contains(&p) {
+            Ok(p)
+        } else {
+            Err(Failure::Invalid(format!(
+                "{flag} {p}: a probability is between 0 and 1"
+            )))
+        }
+    };
+    let redeliver = probability("--redeliver", how.redeliver)?;
+    let concurrent = probability("--concurrent-duplicates", how.concurrent_duplicates)?;
+    let mut builder = builder
+        .callback_retries(
+            how.callback_retries,
+            seconds("--callback-backoff", how.callback_backoff)?,
+        )
+        .callback_max_backoff(seconds("--callback-max-backoff", how.callback_max_backoff)?)
+        .dlr_delay(std::time::Duration::from_millis(how.dlr_delay))
+        .require_service_window(how.require_service_window);
+    if redeliver > 0.0 || concurrent > 0.0 {
+        builder = builder.duplicate_callbacks(redeliver, concurrent, how.duplicate_seed);
+    }
+    if let Some(per_second) = how.throughput {
+        builder = builder.throughput(per_second);
+    }
+    Ok(builder)
 }
 
 async fn sandbox(
     out: Out,
     cli: &Cli,
-    bind: &str,
+    mut builder: modica_wab::sandbox::SandboxBuilder,
     mo_urls: &[String],
     dlr_urls: &[String],
-    strict: bool,
-    chat: bool,
 ) -> Result<(), Failure> {
-    let mut builder = Sandbox::builder().bind(bind).strict(strict).chat_view(chat);
     if let (Some(u), Some(p)) = (&cli.username, &cli.password) {
         builder = builder.credentials(u.clone(), p.clone());
     }
@@ -188,10 +243,8 @@ async fn sandbox(
         business_number: sandbox.business_number().to_owned(),
         chat_url: sandbox.chat_url(),
     });
+    // The chat view's address is in what `show` printed, once.
     eprintln!("sandbox running on {}; Ctrl-C stops it", sandbox.base_url());
-    if let Some(chat) = sandbox.chat_url() {
-        eprintln!("the conversations, as the customer sees them: {chat}");
-    }
     let _ = tokio::signal::ctrl_c().await;
     Ok(())
 }

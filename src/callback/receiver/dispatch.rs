@@ -129,13 +129,23 @@ enum Outcome {
     Panicked,
 }
 
-/// The `kind` label of an event.
-fn kind(event: &Callback) -> &'static str {
+/// The `kind` and `status` labels of an event (a bounded set: an unknown
+/// DLR status is `other`).
+fn labels(event: &Callback) -> (&'static str, &'static str) {
     match event {
-        Callback::Mo(_) => "mo",
-        Callback::Dlr(_) => "dlr",
-        Callback::Malformed { .. } => "malformed",
-        _ => "unknown",
+        Callback::Mo(_) => ("mo", "none"),
+        Callback::Dlr(dlr) => {
+            let status = match dlr.status.as_str() {
+                "sent" => "sent",
+                "received" => "received",
+                "rejected" => "rejected",
+                "expired" => "expired",
+                _ => "other",
+            };
+            ("dlr", status)
+        }
+        Callback::Malformed { .. } => ("malformed", "none"),
+        _ => ("unknown", "none"),
     }
 }
 
@@ -145,22 +155,22 @@ async fn dispatch(
     event: Callback,
     context: CallbackContext,
 ) -> Response {
-    let kind = kind(&event);
+    let (kind, status) = labels(&event);
     let key = event.dedup_key().scoped(context.scope());
     let token = ClaimToken::new();
     let fence = match shared.store.claim(&key, token, shared.lease).await {
         Ok(Claim::New { fence }) => fence,
         Ok(Claim::Done) => {
-            telemetry::callback(kind, "duplicate");
+            telemetry::callback(kind, status, "duplicate");
             return reply(StatusCode::OK, "duplicate, already handled");
         }
         Ok(Claim::InFlight) => {
-            telemetry::callback(kind, "in_flight");
+            telemetry::callback(kind, status, "in_flight");
             return later("the same event is being handled; deliver again later");
         }
         Err(e) => {
             warn_store(&shared.store_errors, &e);
-            telemetry::callback(kind, "store_error");
+            telemetry::callback(kind, status, "store_error");
             return later("de-duplication store unavailable");
         }
     };
@@ -202,9 +212,16 @@ async fn dispatch(
             reply(StatusCode::INTERNAL_SERVER_ERROR, "handler failed"),
         ),
         Ok(Err(_cancelled)) => ("shutdown", later("shutting down; deliver again later")),
-        Err(_elapsed) => ("timeout", later("still being handled; deliver again later")),
+        Err(_elapsed) => {
+            tracing::warn!(
+                kind,
+                timeout_ms = u64::try_from(shared.handler_timeout.as_millis()).unwrap_or(u64::MAX),
+                "a handler ran past its timeout: answered 503 (Modica delivers again); it runs on with its claim"
+            );
+            ("timeout", later("still being handled; deliver again later"))
+        }
     };
-    telemetry::callback(kind, outcome);
+    telemetry::callback(kind, status, outcome);
     response
 }
 

@@ -182,6 +182,11 @@ impl Receiver {
         &self.shared.warnings
     }
 
+    /// The lease of each claim (see [`ReceiverBuilder::claim_lease`]).
+    pub fn claim_lease(&self) -> Duration {
+        self.shared.lease
+    }
+
     /// Serves the routes on `listener` until `shutdown` resolves.
     ///
     /// Then it stops accepting, closes idle connections, waits up to the

@@ -261,13 +261,14 @@ fn tick(e: &Entry) -> String {
     }
 }
 
-/// Each callback POSTed for this conversation: what, and how each attempt
-/// was answered (a redelivery is a row of its own).
+/// Each callback POSTed for this conversation, newest first (the latest stays
+/// in view): what, and how each attempt was answered (a redelivery is a row
+/// of its own).
 pub(super) fn callback_log(c: &Conversation) -> String {
     let mut out = String::from(
         r#"<h3>Callbacks to the service</h3><table><thead><tr><th>kind</th><th>event</th><th>answers</th></tr></thead><tbody>"#,
     );
-    for d in &c.deliveries {
+    for d in c.deliveries.iter().rev() {
         let (kind, event) = match d.kind {
             DeliveryKind::Mo => (
                 "MO",

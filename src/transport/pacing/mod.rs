@@ -46,11 +46,16 @@ impl Pacing {
         self
     }
 
-    /// At least `interval` between two sends to the same recipient.
+    /// At least `interval` between two sends to the same recipient. Longer
+    /// than [`Self::MAX_INTERVAL`] (a century: never again, in practice) is
+    /// that: the limiters' clocks count in whole micro- and nanoseconds.
     pub fn per_recipient_interval(mut self, interval: Duration) -> Self {
-        self.per_recipient = (!interval.is_zero()).then_some(interval);
+        self.per_recipient = (!interval.is_zero()).then_some(interval.min(Self::MAX_INTERVAL));
         self
     }
+
+    /// The longest interval kept as given: 100 years.
+    pub const MAX_INTERVAL: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
 
     /// Keeps the limits on `redis`, shared by every process pacing there
     /// (feature `redis`): four workers pacing one number at 80 msg/s send 80
