@@ -371,10 +371,16 @@ mod tests {
             "id": hostile, "content": {"text": {"body": hostile}}, "status": hostile,
         }))
         .unwrap();
-        let human = [record.human(), safe(hostile)];
-        for line in &human {
+        // A record prints a line per field: within each, nothing raw.
+        let human = record.human() + "\n" + &safe(hostile);
+        for line in human.lines() {
             assert!(!line.chars().any(unsafe_char), "{line:?}");
         }
+        assert_eq!(
+            human.lines().count(),
+            4,
+            "id, status, content, and the text: {human}"
+        );
         let json = json_line(&record).unwrap();
         assert!(!json.chars().any(unsafe_char), "{json:?}");
         assert!(
