@@ -117,18 +117,16 @@ fn redact_text(raw: &str) -> String {
         Some((scheme, rest)) => (format!("{scheme}://"), rest),
         None => (String::new(), raw),
     };
-    let (rest, tail) = match rest.find(['?', '#']) {
-        Some(i) => (&rest[..i], format!("{}***", &rest[i..=i])),
-        None => (rest, String::new()),
-    };
-    let authority_end = rest.find('/').unwrap_or(rest.len());
-    let rest = match rest[..authority_end].rfind('@') {
+    // Everything up to the last `@` may be a user and a password, and a
+    // password may hold `/`, `?` or `#` (which is why it did not parse).
+    let rest = match rest.rfind('@') {
         Some(at) => format!("***{}", &rest[at..]),
-        // `user:12/34@host`: a password with a slash spills past the authority.
-        None if rest.contains('@') => "***".to_owned(),
         None => rest.to_owned(),
     };
-    let shown = format!("{scheme}{rest}{tail}");
+    let shown = match rest.find(['?', '#']) {
+        Some(i) => format!("{scheme}{}{}***", &rest[..i], &rest[i..=i]),
+        None => format!("{scheme}{rest}"),
+    };
     match shown.char_indices().nth(200) {
         Some((cut, _)) => format!("{}…", &shown[..cut]),
         None => shown,
@@ -206,8 +204,12 @@ mod tests {
                 "http://u:hunter2@bad host/x?t=1",
                 "http://***@bad host/x?***",
             ),
-            ("http//u:hunter2@x", "***"),
+            ("http//u:hunter2@x", "***@x"),
             ("ht tp://tok@x#frag", "ht tp://***@x#***"),
+            // A password holding `#`, `?` or `/` is what makes it unparsable.
+            ("redis://:s3cr#t@db:6379", "redis://***@db:6379"),
+            ("http://user:pa?ss@h/x", "http://***@h/x"),
+            ("http://user:a/b?c#d@h x/p?q", "http://***@h x/p?***"),
         ] {
             assert_eq!(redact(raw), shown, "{raw}");
         }

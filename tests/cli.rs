@@ -968,12 +968,31 @@ async fn a_send_that_may_have_been_accepted_exits_10_and_says_do_not_resend() {
         &["--timeout", "1", "send", "text", "--to", TO, "hi"],
     ))
     .await;
-    let said = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(10), "{said}");
+    assert_eq!(out.status.code(), Some(10), "{}", said(&out));
     assert_eq!(
         read.load(std::sync::atomic::Ordering::SeqCst),
         1,
         "sent once, never again"
+    );
+    // A 408 after a send: a proxy may have passed it on before timing out.
+    let (base, read) = canned_server(Some(json_answer(
+        "408 Request Timeout",
+        r#"{"error":"timeout"}"#,
+    )));
+    let out = output(wab_at(&base, false, &["send", "text", "--to", TO, "hi"])).await;
+    assert_eq!(out.status.code(), Some(10), "{}", said(&out));
+    assert_eq!(
+        read.load(std::sync::atomic::Ordering::SeqCst),
+        1,
+        "never sent again"
+    );
+    // A timeout as long as the deadline would let no retry start: refused.
+    let out = output(wab_at(&base, false, &["--timeout", "90", "status"])).await;
+    assert_eq!(out.status.code(), Some(4), "{}", said(&out));
+    assert!(
+        said(&out).contains("not shorter than the 90 s deadline"),
+        "{}",
+        said(&out)
     );
     let mut help = Command::new(WAB);
     help.arg("--help");
@@ -1207,6 +1226,15 @@ async fn ctrl_c_says_whether_anything_may_have_been_accepted() {
     .unwrap();
     assert_eq!(code, Some(10), "{said}");
     assert!(said.contains("may have been accepted"), "{said}");
+    // A lookup in flight takes nothing: interrupted, 130.
+    let (base, read) = canned_server(None);
+    let (code, said) = interrupt_when(
+        wab_at(&base, false, &["message", "abc"]),
+        Box::new(move || read.load(std::sync::atomic::Ordering::SeqCst) > 0),
+    )
+    .await
+    .unwrap();
+    assert_eq!(code, Some(130), "{said}");
 }
 
 /// Defect: through a Redis outage every callback got 503 and the operator

@@ -188,6 +188,34 @@ async fn a_read_timeout_on_a_post_is_not_retried() {
     assert_eq!(count(&server).await, 1);
 }
 
+/// With `retry_ambiguous`, a POST may go again after a 503; if the next
+/// attempt is refused, the call still reports the 503: the message may have
+/// been taken, and "not accepted" would tell the caller to send it again.
+#[tokio::test]
+async fn a_refusal_after_an_ambiguous_attempt_reports_the_ambiguous_one() {
+    let server = server().await;
+    Mock::given(method("POST"))
+        .and(path("/messages"))
+        .respond_with(ResponseTemplate::new(503))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/messages"))
+        .respond_with(ResponseTemplate::new(429))
+        .mount(&server)
+        .await;
+    let policy = RetryPolicy::standard()
+        .max_attempts(3)
+        .retry_ambiguous(true);
+    let (client, _) = client_with(&server.uri(), policy);
+    let err = client.send(&text()).await.unwrap_err();
+    assert_eq!(count(&server).await, 3);
+    assert_eq!(err.status(), Some(503), "{err}");
+    assert_eq!(err.acceptance(), error::Acceptance::MayHaveBeenAccepted);
+}
+
 #[tokio::test]
 async fn connection_refused_is_retried() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();

@@ -107,9 +107,15 @@ impl ClientBuilder {
         self
     }
 
-    /// Overall deadline of one request, response body included (default 30 s).
-    /// Media transfers are exempt: downloads run on the read timeout, uploads
-    /// on their progress (see [`Self::read_timeout`]).
+    /// The longest one attempt may take, response body included (default
+    /// 30 s). Media transfers are exempt: downloads run on the read timeout,
+    /// uploads on their progress (see [`Self::read_timeout`]).
+    ///
+    /// Keep it shorter than the retry policy's deadline
+    /// ([`RetryPolicy::deadline`](crate::RetryPolicy::deadline), 90 s by
+    /// default): a send starts only if its whole timeout fits before the
+    /// deadline, so with a timeout as long as the deadline no retry and no
+    /// pacing wait can start.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self

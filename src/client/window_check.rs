@@ -29,7 +29,7 @@ pub(super) async fn first_closed(
                 });
             }
             Err(e) => {
-                tracing::warn!(error = %e, "service window unknown; sending anyway");
+                tracing::warn!(error = %e.to_string().escape_debug(), "service window unknown; sending anyway");
             }
         }
     }

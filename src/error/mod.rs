@@ -99,6 +99,14 @@ pub enum Error {
     },
 }
 
+/// Whether an error status proves the request was not taken: a 4xx, but
+/// 408 and 425 (a proxy may have timed out after passing the request on).
+/// A 5xx or a 3xx (never followed) leaves it unknown. The retry decision and
+/// [`Error::acceptance`] both read it.
+pub(crate) fn refuses(status: u16) -> bool {
+    (400..500).contains(&status) && !matches!(status, 408 | 425)
+}
+
 /// `"1.250 s"`.
 fn seconds(d: Duration) -> String {
     format!("{:.3} s", d.as_secs_f64())
@@ -172,12 +180,8 @@ impl Error {
         match self {
             Error::Transport(t) if t.is_connect() => Acceptance::NotAccepted,
             Error::Transport(_) => Acceptance::MayHaveBeenAccepted,
-            Error::Api(e) => match e.status {
-                // An error status is a refusal, except where the request may
-                // have run: a server error, or a redirect (never followed).
-                400..=499 => Acceptance::NotAccepted,
-                _ => Acceptance::MayHaveBeenAccepted,
-            },
+            Error::Api(e) if refuses(e.status) => Acceptance::NotAccepted,
+            Error::Api(_) => Acceptance::MayHaveBeenAccepted,
             Error::UndecodableResponse { status, .. } | Error::ResponseTooLarge { status, .. }
                 if (200..300).contains(status) =>
             {

@@ -6,11 +6,8 @@ use bytes::Bytes;
 use futures_core::Stream;
 use futures_util::{StreamExt, TryStreamExt, stream};
 use std::path::Path;
-use std::pin::Pin;
 
-/// Body bytes read as they are sent.
-pub(crate) type ByteStream =
-    Pin<Box<dyn Stream<Item = Result<Bytes, std::io::Error>> + Send + Sync>>;
+pub(crate) use crate::transport::ByteStream;
 
 /// A failure to read what is being uploaded (the file, or the caller's
 /// stream). It reaches the pipeline inside the HTTP client's error; marked

@@ -4,11 +4,15 @@
 //! the stream out of the holder on its first poll; once taken, it is gone,
 //! and the request cannot be sent again.
 
-use super::prepared::ByteStream;
 use bytes::Bytes;
+use futures_core::Stream;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
+
+/// A stream of body bytes (an upload read as it goes).
+pub(crate) type ByteStream =
+    Pin<Box<dyn Stream<Item = Result<Bytes, std::io::Error>> + Send + Sync>>;
 
 /// The stream, until an attempt starts to read it.
 #[derive(Clone)]
@@ -48,7 +52,7 @@ struct Taking {
     stream: Option<ByteStream>,
 }
 
-impl futures_core::Stream for Taking {
+impl Stream for Taking {
     type Item = Result<Bytes, std::io::Error>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {

@@ -22,6 +22,7 @@ mod upload_watch;
 
 pub(crate) use answer::{Answer, AnswerBody, Failure, failing_body};
 pub use clock::{Sleeper, TokioSleeper};
+pub(crate) use held::ByteStream;
 pub use pacing::Pacing;
 pub(crate) use pipeline::TransportConfig;
 pub(crate) use prepared::{PacingKeys, Payload, Prepared};

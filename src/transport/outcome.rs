@@ -54,6 +54,16 @@ impl Outcome {
         }
     }
 
+    /// Whether it proves the request was not taken: the connection was never
+    /// made, or an error status that refuses it (a 4xx but 408 and 425).
+    pub(crate) fn refused(&self) -> bool {
+        match self {
+            Outcome::ConnectFailed => true,
+            Outcome::Status { status, .. } => crate::error::refuses(*status),
+            _ => false,
+        }
+    }
+
     /// The WhatsApp code of an error answer.
     pub(crate) fn code(&self) -> Option<i64> {
         match self {

@@ -152,7 +152,29 @@ impl Transport {
         let start = shared.sleeper.now();
         let elapsed = || shared.sleeper.now().saturating_sub(start);
         let mut attempt = 1u32;
+        // The last attempt's result, kept across the wait before the next.
+        let mut last: Option<(Result<Answer, Failure>, Outcome)> = None;
+        // An earlier attempt of a POST that may have been taken (only with
+        // `retry_ambiguous`): what the call reports if a later one is refused.
+        let mut taken: Option<(Result<Answer, Failure>, Outcome)> = None;
         loop {
+            // A timer that woke late: no attempt starts past its latest start.
+            if let Some((result, outcome)) = last.take() {
+                if !frame.may_start_at(elapsed()) {
+                    let (result, outcome) = taken.unwrap_or((result, outcome));
+                    return finish(
+                        operation.id,
+                        attempt - 1,
+                        elapsed(),
+                        result,
+                        outcome.label(),
+                        outcome.code(),
+                    );
+                }
+                if !idempotent && !outcome.refused() {
+                    taken = Some((result, outcome));
+                }
+            }
             if let (Some(pacer), Some(keys)) = (&shared.pacer, &pacing) {
                 let recipients: Vec<&str> = keys.recipients.iter().map(String::as_str).collect();
                 let waiting = shared.sleeper.now();
@@ -162,22 +184,32 @@ impl Transport {
                 let paced = pacer.wait(&keys.source, &recipients, until).await;
                 telemetry::paced(shared.sleeper.now().saturating_sub(waiting));
                 if let Err(late) = paced {
-                    // Nothing of this attempt was sent; earlier ones were
-                    // refused (else there would be no retry): not sent.
                     tracing::info!(
                         operation = operation.id,
                         attempt,
                         wait_ms = late.wait.as_millis() as u64,
                         "not sent: pacing would hold it past the deadline"
                     );
-                    return finish(
-                        operation.id,
-                        attempt,
-                        elapsed(),
-                        Err(Failure::PacedPastDeadline { wait: late.wait }),
-                        "not_sent",
-                        None,
-                    );
+                    // Nothing of this attempt was sent; an earlier one that
+                    // may have been taken is what the caller must hear of.
+                    return match taken {
+                        Some((result, outcome)) => finish(
+                            operation.id,
+                            attempt - 1,
+                            elapsed(),
+                            result,
+                            outcome.label(),
+                            outcome.code(),
+                        ),
+                        None => finish(
+                            operation.id,
+                            attempt,
+                            elapsed(),
+                            Err(Failure::PacedPastDeadline { wait: late.wait }),
+                            "not_sent",
+                            None,
+                        ),
+                    };
                 }
             }
             *request.timeout_mut() = frame.attempt_timeout(elapsed());
@@ -223,8 +255,15 @@ impl Transport {
                     shared.sleeper.sleep(after).await;
                     request = next;
                     attempt += 1;
+                    last = Some((result, outcome));
                 }
                 _ => {
+                    // A refusal after an attempt that may have been taken
+                    // does not make the call "not accepted".
+                    let (result, outcome) = match taken {
+                        Some(earlier) if outcome.refused() => earlier,
+                        _ => (result, outcome),
+                    };
                     return finish(
                         operation.id,
                         attempt,
@@ -260,7 +299,10 @@ fn trace_attempt(operation: &str, attempt: u32, outcome: &Outcome, decision: &De
         _ => (0, None),
     };
     match decision {
+        // Named, so a watcher (`wab`'s Ctrl-C) can count the retries: each
+        // follows an attempt that did not take the request (for a POST).
         Decision::Retry { after } => tracing::info!(
+            name: "modica_wab.retry",
             operation, attempt, status, code, wait_ms = after.as_millis() as u64, outcome = ?outcome, "retrying"
         ),
         Decision::Stop(reason) => {

@@ -1,12 +1,10 @@
 //! A request ready for the pipeline: built once, from typed parts by the
 //! facade or from the generated code's request, carrying its operation.
 
-use super::held::HeldStream;
+use super::held::{ByteStream, HeldStream};
 use crate::spec::{self, Operation};
 use bytes::Bytes;
-use futures_core::Stream;
 use reqwest::Method;
-use std::pin::Pin;
 
 /// A request and what the pipeline needs to know of it.
 pub(crate) struct Prepared {
@@ -25,10 +23,6 @@ pub(crate) struct PacingKeys {
     pub(crate) source: String,
     pub(crate) recipients: Vec<String>,
 }
-
-/// A stream of body bytes (an upload read as it goes).
-pub(crate) type ByteStream =
-    Pin<Box<dyn Stream<Item = Result<Bytes, std::io::Error>> + Send + Sync>>;
 
 /// What a facade request carries.
 pub(crate) enum Payload {

@@ -16,7 +16,7 @@
 
 use super::budget::RetryBudget;
 pub(crate) use super::outcome::Outcome;
-use crate::error::{ErrorClass, ErrorCode};
+use crate::error::{ErrorClass, ErrorCode, refuses};
 use std::time::Duration;
 
 /// How a client retries.
@@ -173,11 +173,11 @@ impl RetryPolicy {
         if !self.may_retry(outcome, attempted.idempotent) {
             return Decision::Stop(StopReason::NotRetryable);
         }
-        if !attempted.replayable {
-            return Decision::Stop(StopReason::BodyConsumed);
-        }
         if attempted.number >= self.max_attempts {
             return Decision::Stop(StopReason::AttemptsExhausted);
+        }
+        if !attempted.replayable {
+            return Decision::Stop(StopReason::BodyConsumed);
         }
         let wait = match retry_after {
             Some(asked) if asked > self.max_retry_after => {
@@ -214,10 +214,11 @@ impl RetryPolicy {
             Outcome::ConnectFailed => true,
             Outcome::Transport { .. } => ambiguous_ok,
             Outcome::Status { status, code, .. } => match code.and_then(ErrorCode::known_class) {
-                // WhatsApp refused this message with a code (a 4xx): it was not accepted.
-                // A 5xx stays ambiguous even with a code in its text, and a 3xx
-                // (never followed) is not a refusal at all.
-                Some(class) if (400..500).contains(status) => {
+                // WhatsApp refused this message with a code (a 4xx that is a
+                // refusal): it was not accepted. A 5xx, 408 or 425 stays
+                // ambiguous even with a code in its text, and a 3xx (never
+                // followed) is not a refusal at all.
+                Some(class) if refuses(*status) => {
                     matches!(class, ErrorClass::Transient | ErrorClass::RateLimited)
                 }
                 _ => match status {
@@ -440,6 +441,13 @@ mod tests {
             (status(503, None, Some(30)), true, 1, retry(30.0)),
             (status(400, None, None), true, 1, no),
             (status(404, None, None), true, 1, no),
+            // A 408 is ambiguous for a POST, whatever code its body carries.
+            (
+                status(408, Some(ErrorCode::ThroughputLimit), None),
+                false,
+                1,
+                no,
+            ),
             // A redirect is never a refusal, whatever its body says.
             (
                 status(303, Some(ErrorCode::ThroughputLimit), None),
@@ -522,6 +530,15 @@ mod tests {
                 assert_eq!(
                     case.decide(&policy, Some(S(10)), 0.5),
                     stop(StopReason::BodyConsumed)
+                );
+                // On the last attempt the attempts are what ran out.
+                let last = Case {
+                    replayable: false,
+                    ..Case::of(outcome, idempotent, 3)
+                };
+                assert_eq!(
+                    last.decide(&policy, Some(S(10)), 0.5),
+                    stop(StopReason::AttemptsExhausted)
                 );
             }
         }

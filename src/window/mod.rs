@@ -161,7 +161,8 @@ impl ServiceWindow {
 
     /// When the window of `customer` with `business` closes (or closed);
     /// `None` when the customer never wrote (as far as the store knows). A
-    /// stored time in the future counts as now.
+    /// stored time up to a day ahead counts as now (clocks differ); one
+    /// further ahead is ignored.
     pub async fn closes_at(
         &self,
         business: &str,
@@ -170,7 +171,16 @@ impl ServiceWindow {
         let (business, customer) = (number_key(business), number_key(customer));
         let last = self.store.last_message(&business, &customer).await?;
         let now = SystemTime::now();
-        Ok(last.map(|at| closing(no_later_than(at, now))))
+        // A time a little ahead is another machine's clock: now. One further
+        // ahead than a window is nobody's clock (a foreign or broken write)
+        // and would keep the window open for ever: not a message at all.
+        let believable = |at: u64| {
+            unix_time::from_secs(at)
+                .is_some_and(|t| t.duration_since(now).unwrap_or_default() <= WINDOW)
+        };
+        Ok(last
+            .filter(|at| believable(*at))
+            .map(|at| closing(no_later_than(at, now))))
     }
 
     /// Whether free-form messages may go to `customer` from `business` now.
@@ -293,15 +303,20 @@ mod tests {
             };
             assert!(closes_at >= closing(before) && closes_at <= closing(SystemTime::now()));
         }
-        // A store holding such a value (written by anyone) reads as now too.
+        // A store holding such a value (written by anyone) never panics
+        // either, nor keeps a window open for ever: ignored.
         window
             .store
             .record("6491234567", "1", u64::MAX)
             .await
             .unwrap();
-        let closes = window.closes_at("6491234567", "1").await.unwrap().unwrap();
+        assert_eq!(window.closes_at("6491234567", "1").await.unwrap(), None);
+        // A little ahead (another machine's clock) is now.
+        let ahead = unix_time::secs(SystemTime::now()) + 60;
+        window.store.record("6491234567", "2", ahead).await.unwrap();
+        let closes = window.closes_at("6491234567", "2").await.unwrap().unwrap();
         assert!(closes <= closing(SystemTime::now()));
-        assert!(window.is_open("6491234567", "1").await.unwrap());
+        assert!(window.is_open("6491234567", "2").await.unwrap());
     }
 
     #[tokio::test]

@@ -30,9 +30,15 @@ pub struct Cli {
     #[arg(long)]
     pub rate: Option<u32>,
     /// The longest one attempt of a request may take, in seconds (default
-    /// 30); media transfers run on their progress instead. Before the command.
+    /// 30; shorter than --deadline); media transfers run on their progress
+    /// instead. Before the command.
     #[arg(long, value_name = "SECONDS")]
     pub timeout: Option<f64>,
+    /// The time for all attempts, waits and pacing of a request, in seconds
+    /// (default 90): a send starts only if its whole --timeout fits before
+    /// it. Before the command.
+    #[arg(long, value_name = "SECONDS")]
+    pub deadline: Option<f64>,
     /// Print results (and `listen`'s events), and failures, as one JSON
     /// document per line on stdout.
     #[arg(long, global = true)]

@@ -11,28 +11,39 @@ use tracing_subscriber::layer::{Context, SubscriberExt as _};
 use tracing_subscriber::util::SubscriberInitExt as _;
 use tracing_subscriber::{EnvFilter, Layer, filter};
 
-/// How many attempts (HTTP exchanges of the client) are in flight now.
+/// What the request pipeline has done: attempts started, and retries
+/// decided. A POST is retried only after an attempt that proved it was not
+/// taken, so while every started attempt has been followed by a retry,
+/// nothing was accepted; otherwise one is in flight, or its answer (which may
+/// be an acceptance) is being read.
 #[derive(Debug, Clone, Default)]
-pub struct Attempts(Arc<AtomicUsize>);
+pub struct Attempts {
+    started: Arc<AtomicUsize>,
+    retried: Arc<AtomicUsize>,
+}
 
 impl Attempts {
+    /// Whether a request may have been taken (conservatively: an attempt
+    /// not followed by a retry).
     pub fn in_flight(&self) -> bool {
-        self.0.load(Ordering::SeqCst) > 0
+        self.started.load(Ordering::SeqCst) > self.retried.load(Ordering::SeqCst)
     }
 }
 
-/// The span each attempt runs in (`src/transport/pipeline.rs`).
+/// The span each attempt runs in, and the event of a retry
+/// (`src/transport/pipeline.rs`).
 const ATTEMPT_SPAN: &str = "modica_wab.attempt";
+const RETRY_EVENT: &str = "modica_wab.retry";
 
 impl<S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>> Layer<S>
     for Attempts
 {
     fn on_new_span(&self, _: &span::Attributes<'_>, _: &span::Id, _: Context<'_, S>) {
-        self.0.fetch_add(1, Ordering::SeqCst);
+        self.started.fetch_add(1, Ordering::SeqCst);
     }
 
-    fn on_close(&self, _: span::Id, _: Context<'_, S>) {
-        self.0.fetch_sub(1, Ordering::SeqCst);
+    fn on_event(&self, _: &tracing::Event<'_>, _: Context<'_, S>) {
+        self.retried.fetch_add(1, Ordering::SeqCst);
     }
 }
 
@@ -66,9 +77,10 @@ pub fn install(directive: &str) -> Attempts {
         .with_ansi(colour)
         .with_target(false)
         .with_filter(filter);
-    let watch = attempts
-        .clone()
-        .with_filter(filter::filter_fn(|meta| meta.name() == ATTEMPT_SPAN));
+    let watch = attempts.clone().with_filter(filter::filter_fn(|meta| {
+        (meta.is_span() && meta.name() == ATTEMPT_SPAN)
+            || (meta.is_event() && meta.name() == RETRY_EVENT)
+    }));
     // Another subscriber already set (never, in the binary): keep it.
     let _ = tracing_subscriber::registry()
         .with(lines)

@@ -37,6 +37,8 @@ async fn main() -> ExitCode {
         attempts.in_flight()
     };
     let result = tokio::select! {
+        // A command that is done wins over a Ctrl-C in the same instant.
+        biased;
         result = run::run(cli) => result,
         in_flight = interrupt => Err(Failure::Interrupted { in_flight }),
     };

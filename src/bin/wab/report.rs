@@ -175,6 +175,8 @@ pub fn report(failure: &Failure, sends: bool, json: bool) -> u8 {
             ..plain(9)
         },
         Failure::Interrupted { in_flight } => {
+            // A lookup takes nothing: interrupted is all there is to say.
+            let in_flight = &(*in_flight && sends);
             let (code, message) = if *in_flight {
                 (
                     MAY_HAVE_BEEN_ACCEPTED,
@@ -183,7 +185,11 @@ pub fn report(failure: &Failure, sends: bool, json: bool) -> u8 {
             } else {
                 (
                     INTERRUPTED,
-                    "interrupted while nothing was in flight: nothing was accepted (any attempt so far was refused)",
+                    if sends {
+                        "interrupted while nothing was in flight: nothing was accepted (any attempt so far was refused)"
+                    } else {
+                        "interrupted"
+                    },
                 )
             };
             Described {
@@ -199,18 +205,13 @@ pub fn report(failure: &Failure, sends: bool, json: bool) -> u8 {
         }
         Failure::Api(e) => describe(e, sends),
     };
+    let code = described.exit_code;
     if json {
         use std::io::Write as _;
         let line = json_line(&JsonFailure { error: described })
             .unwrap_or_else(|e| format!(r#"{{"error":{{"message":"{e}"}}}}"#));
         let _ = writeln!(std::io::stdout().lock(), "{line}");
-        return match failure {
-            Failure::Api(e) => exit_code(e, sends),
-            Failure::Invalid(_) => 3,
-            Failure::File(_) => 9,
-            Failure::Interrupted { in_flight: true } => MAY_HAVE_BEEN_ACCEPTED,
-            Failure::Interrupted { in_flight: false } => INTERRUPTED,
-        };
+        return code;
     }
     // The text comes from the network too: nothing in it may drive the terminal.
     eprintln!("error: {}", safe(&described.message));

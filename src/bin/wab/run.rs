@@ -26,16 +26,35 @@ fn client(cli: &Cli) -> Result<Client, Error> {
     if let Some(source) = &cli.source {
         builder = builder.default_source(source);
     }
-    if let Some(seconds) = cli.timeout {
-        let timeout = std::time::Duration::try_from_secs_f64(seconds)
-            .ok()
-            .filter(|t| !t.is_zero())
-            .ok_or_else(|| {
-                Error::Config(format!(
-                    "--timeout {seconds}: not a positive number of seconds"
-                ))
-            })?;
+    let positive = |flag: &str, seconds: Option<f64>| {
+        seconds
+            .map(|s| {
+                std::time::Duration::try_from_secs_f64(s)
+                    .ok()
+                    .filter(|d| !d.is_zero())
+                    .ok_or_else(|| {
+                        Error::Config(format!("{flag} {s}: not a positive number of seconds"))
+                    })
+            })
+            .transpose()
+    };
+    let timeout = positive("--timeout", cli.timeout)?;
+    let deadline = positive("--deadline", cli.deadline)?;
+    let effective_deadline = deadline.unwrap_or(std::time::Duration::from_secs(90));
+    if let Some(timeout) = timeout {
+        // A send must be able to end by the deadline: with a timeout as long,
+        // no retry and no pacing wait could ever start.
+        if timeout >= effective_deadline {
+            return Err(Error::Config(format!(
+                "--timeout {} s is not shorter than the {} s deadline (--deadline): no retry or pacing wait could start",
+                timeout.as_secs_f64(),
+                effective_deadline.as_secs_f64()
+            )));
+        }
         builder = builder.timeout(timeout);
+    }
+    if let Some(deadline) = deadline {
+        builder = builder.retry(RetryPolicy::standard().deadline(deadline));
     }
     let rate = match (&cli.redis, cli.rate) {
         (_, Some(rate)) => Some(rate),

@@ -24,7 +24,7 @@ pub struct MemoryDedupStore {
 #[derive(Debug, Default)]
 struct State {
     entries: HashMap<DedupKey, Entry>,
-    /// The last fencing token granted (one counter for every key).
+    /// The last fencing token granted (one counter for every key; see `claim`).
     fence: u64,
     /// Done keys, oldest first, for eviction.
     done_order: VecDeque<DedupKey>,
@@ -91,7 +91,10 @@ impl DedupStore for MemoryDedupStore {
             _ => {
                 let until = deadline(lease);
                 s.entries.insert(*key, Entry::InFlight { token, until });
-                s.fence = s.fence.saturating_add(1);
+                // As on Redis: above the last one, and above the clock in µs,
+                // so a restarted process's tokens stay above its earlier ones.
+                let clock = crate::unix_time::micros(std::time::SystemTime::now());
+                s.fence = s.fence.saturating_add(1).max(clock);
                 Claim::New { fence: s.fence }
             }
         });
@@ -165,16 +168,21 @@ mod tests {
         let store = MemoryDedupStore::new(2);
         let [a, b, c] = [DedupKey::mo("a"), DedupKey::mo("b"), DedupKey::mo("c")];
         let (t1, t2) = (ClaimToken::new(), ClaimToken::new());
-        assert_eq!(new(now(store.claim(&a, t1, LEASE))), 1);
+        let first = new(now(store.claim(&a, t1, LEASE)));
+        let clock = crate::unix_time::micros(std::time::SystemTime::now());
+        assert!(
+            first > 1_700_000_000_000_000 && first <= clock,
+            "from the clock: {first}"
+        );
         assert_eq!(now(store.claim(&a, t2, LEASE)), Claim::InFlight);
         // Only the owner may release or complete.
         now(store.release(&a, t2));
         assert_eq!(now(store.claim(&a, t2, LEASE)), Claim::InFlight);
         assert!(!now(store.complete(&a, t2)));
         now(store.release(&a, t1));
-        assert_eq!(
-            new(now(store.claim(&a, t2, LEASE))),
-            2,
+        let second = new(now(store.claim(&a, t2, LEASE)));
+        assert!(
+            second > first,
             "a released key's next claim is fenced above"
         );
         assert!(now(store.complete(&a, t2)));
@@ -186,7 +194,7 @@ mod tests {
         assert_eq!(store.len(), 2);
         assert_eq!(store.in_flight(), 0);
         // `a` was the oldest and has been forgotten.
-        assert_eq!(new(now(store.claim(&a, t1, LEASE))), 5);
+        assert!(new(now(store.claim(&a, t1, LEASE))) > second);
         assert_eq!(now(store.claim(&c, t1, LEASE)), Claim::Done);
     }
 

@@ -84,7 +84,8 @@ pub enum Claim {
 /// - `claim`: if `key` is done, `Done`; if it holds a live claim, `InFlight`;
 ///   else claim it for `token` until `lease` from now and answer `New` with
 ///   a fencing token greater than every one granted before (a counter the
-///   store keeps, which must survive the claims' own expiry).
+///   store keeps, which must survive the claims' own expiry; the built-in
+///   stores also keep it above the clock in µs, so it grows across restarts).
 /// - `renew`: push our claim's expiry to `lease` from now; `false` when the
 ///   claim is no longer ours (it expired and was taken, say).
 /// - `complete`: mark `key` done, only while `token` still owns it; `false` otherwise.

@@ -42,13 +42,16 @@ pub(super) enum Renewal {
 }
 
 impl ClaimWatch {
-    /// A claim the store just granted with `fence`.
+    /// A claim the store granted with `fence`, asked for at `asked` (its
+    /// lease may have begun any time after: counting from the asking errs
+    /// on the side of "no longer held").
     pub(super) fn new(
         store: Arc<dyn DedupStore>,
         key: DedupKey,
         token: ClaimToken,
         lease: Duration,
         fence: u64,
+        asked: Instant,
     ) -> Self {
         Self {
             store,
@@ -56,7 +59,7 @@ impl ClaimWatch {
             token,
             lease,
             fence,
-            started: Instant::now(),
+            started: asked,
             confirmed_ms: AtomicU64::new(0),
             lost: AtomicBool::new(false),
         }
@@ -156,10 +159,11 @@ mod tests {
         let key = DedupKey::mo("m");
         let token = ClaimToken::new();
         let lease = Duration::from_millis(50);
+        let asked = Instant::now();
         let Claim::New { fence } = store.claim(&key, token, lease).await.unwrap() else {
             panic!()
         };
-        let watch = ClaimWatch::new(store.clone(), key, token, lease, fence);
+        let watch = ClaimWatch::new(store.clone(), key, token, lease, fence, asked);
         assert!(watch.held());
         assert_eq!(watch.renew().await.unwrap(), Renewal::Held);
         // Unconfirmed for a lease: no longer known to be held.

@@ -116,7 +116,7 @@ pub(super) async fn receive(
     }
     if let Callback::Malformed { error, .. } = &event {
         // The error names a path and a type, never the value (customers' content).
-        tracing::warn!(path = error.path(), error = %error, "callback of unexpected shape passed to the handler as Malformed");
+        tracing::warn!(path = ?error.path(), error = %error.to_string().escape_debug(), "callback of unexpected shape passed to the handler as Malformed");
     }
     dispatch(&shared, &life, event, context).await
 }
@@ -158,6 +158,7 @@ async fn dispatch(
     let (kind, status) = labels(&event);
     let key = event.dedup_key().scoped(context.scope());
     let token = ClaimToken::new();
+    let asked = std::time::Instant::now();
     let fence = match shared.store.claim(&key, token, shared.lease).await {
         Ok(Claim::New { fence }) => fence,
         Ok(Claim::Done) => {
@@ -183,6 +184,7 @@ async fn dispatch(
         token,
         shared.lease,
         fence,
+        asked,
     ));
     let context = context.with_claim(watch.clone());
     let claim = ClaimGuard::new(watch);
@@ -274,7 +276,8 @@ async fn run_handler(
     match result {
         Ok(Ok(())) => Outcome::Handled,
         Ok(Err(e)) => {
-            tracing::warn!(error = %e, "callback handler failed; answering 500 so Modica redelivers");
+            // The handler's error may quote what came in: escaped for the log.
+            tracing::warn!(error = %e.to_string().escape_debug(), "callback handler failed; answering 500 so Modica redelivers");
             Outcome::Failed
         }
         Err(_panic) => {

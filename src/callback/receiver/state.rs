@@ -62,6 +62,6 @@ impl Lifetime {
 /// Logs a store failure once per burst, with the count not logged.
 pub(super) fn warn_store(log: &BurstLog, error: &StoreError) {
     if let Some(unlogged) = log.should_log() {
-        tracing::warn!(error = %error, not_logged_since_last = unlogged, "de-duplication store failed; answering 503 so Modica redelivers");
+        tracing::warn!(error = %error.to_string().escape_debug(), not_logged_since_last = unlogged, "de-duplication store failed; answering 503 so Modica redelivers");
     }
 }
