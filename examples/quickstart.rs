@@ -8,7 +8,7 @@
 //! With `MODICA_USERNAME`, `MODICA_PASSWORD`, `MODICA_SOURCE` and `MODICA_TO`
 //! set, it sends one text through Modica for real instead.
 
-use modica_wab::callback::{Callback, HandlerError, MoMessage, Receiver};
+use modica_wab::callback::{Callback, HandlerError, InboundKind, Receiver};
 use modica_wab::message::*;
 use modica_wab::sandbox::Sandbox;
 use modica_wab::*;
@@ -120,7 +120,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 println!("← DLR       {name:<9} {}", dlr.status);
             }
             Callback::Mo(mo) => {
-                if let MoMessage::Text(t) = &mo.content.message {
+                if let InboundKind::Text(t) = &mo.content.kind {
                     replies += 1;
                     println!("← MO        {} says {:?}", mo.source, t.body);
                 }

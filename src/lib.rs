@@ -6,6 +6,7 @@ mod auth;
 mod burst_log;
 pub mod callback;
 mod client;
+pub mod clock;
 #[cfg(feature = "conformance")]
 pub mod conformance;
 mod contact;
@@ -13,10 +14,12 @@ pub mod delivery;
 pub mod error;
 #[cfg(any(feature = "receiver", feature = "sandbox"))]
 mod http_server;
-mod outbound;
+pub mod media;
+pub mod message;
 pub mod raw;
 #[cfg(feature = "redis")]
 pub mod redis;
+pub mod response;
 #[cfg(feature = "sandbox")]
 pub mod sandbox;
 pub mod spec;
@@ -29,44 +32,6 @@ pub mod window;
 
 pub use client::{Client, ClientBuilder};
 pub use error::{Error, ErrorClass, ErrorCode};
-pub use outbound::{Broadcast, Content, Media, MediaUpload, Message};
+pub use media::MediaUpload;
+pub use message::{Broadcast, Content, Media, Message};
 pub use transport::{Pacing, RetryPolicy};
-
-/// Everything a message is made of: contents, templates, interactive parts,
-/// contacts, and broadcasts.
-///
-/// ```
-/// use modica_wab::message::{Interactive, Parameter, ReplyButton, Template};
-/// use modica_wab::Message;
-/// let order = Template::new("order_update", "en").body([Parameter::text("Aroha")]);
-/// let ask = Interactive::buttons("Deliver tomorrow?", [ReplyButton::new("yes", "Yes")]);
-/// let messages = [Message::template("+64211234567", order), Message::interactive("+64211234567", ask)];
-/// # let _ = messages;
-/// ```
-pub mod message {
-    pub use crate::outbound::{
-        Address, Broadcast, ButtonKind, Choices, Component, ComponentKind, Contact, Content, Email,
-        Header, Interactive, Language, Location, MAX_RECIPIENTS, Media, Message, Name, Org,
-        Parameter, Phone, Reaction, ReplyButton, Row, Section, Template, Text, Url,
-    };
-}
-
-/// Media files up and down: [`media::MediaUpload`] streams a file
-/// to the gateway, [`media::MediaDownload`] streams one back.
-pub mod media {
-    pub use crate::client::MediaDownload;
-    pub use crate::outbound::MediaUpload;
-}
-
-/// What the API answers, as the facade's types.
-pub mod response {
-    pub use crate::client::response::{
-        Accepted, BroadcastAccepted, MessageRecord, ServiceStatus, Source, UploadedMedia,
-    };
-}
-
-/// The client's clock and sleep, for retries and pacing: replace them with a
-/// virtual clock to test or simulate without waiting.
-pub mod clock {
-    pub use crate::transport::{Sleeper, TokioSleeper};
-}

@@ -9,7 +9,7 @@ mod walk;
 
 use modica_wab::ErrorCode;
 use modica_wab::callback::{
-    Callback, DeliveryReport, DlrStatus, InboundMessage, InteractiveReply, MoMessage, ParseError,
+    Callback, DeliveryReport, DlrStatus, InboundKind, InboundMessage, InteractiveReply, ParseError,
     parse, parse_dlr, parse_lenient, parse_mo,
 };
 use serde_json::Value;
@@ -71,8 +71,8 @@ fn text_with_both_destination_spellings() {
     assert_eq!(upper.destination.as_deref(), Some("6491234567"));
     assert_eq!(upper.content.from.as_deref(), Some("64211234567"));
     assert_eq!(upper.content.timestamp.as_deref(), Some("1764460800"));
-    let MoMessage::Text(text) = &upper.content.message else {
-        panic!("{:?}", upper.content.message)
+    let InboundKind::Text(text) = &upper.content.kind else {
+        panic!("{:?}", upper.content.kind)
     };
     assert_eq!(text.body, "Kia ora, is my order ready?");
 
@@ -100,14 +100,14 @@ fn media_types() {
         assert_eq!(media.mime_type.as_deref(), Some(mime), "{name}");
         assert!(media.sha256.is_some(), "{name}");
         let kind_matches = matches!(
-            (name, &m.content.message),
-            ("image", MoMessage::Image(_))
-                | ("audio", MoMessage::Audio(_))
-                | ("video", MoMessage::Video(_))
-                | ("document", MoMessage::Document(_))
-                | ("sticker", MoMessage::Sticker(_))
+            (name, &m.content.kind),
+            ("image", InboundKind::Image(_))
+                | ("audio", InboundKind::Audio(_))
+                | ("video", InboundKind::Video(_))
+                | ("document", InboundKind::Document(_))
+                | ("sticker", InboundKind::Sticker(_))
         );
-        assert!(kind_matches, "{name}: {:?}", m.content.message);
+        assert!(kind_matches, "{name}: {:?}", m.content.kind);
     }
     assert_eq!(
         mo("image").media().unwrap().caption.as_deref(),
@@ -124,13 +124,13 @@ fn media_types() {
 
 #[test]
 fn location_contacts_button_reaction() {
-    let MoMessage::Location(loc) = mo("location").content.message else {
+    let InboundKind::Location(loc) = mo("location").content.kind else {
         panic!()
     };
     assert_eq!((loc.latitude, loc.longitude), (-36.8485, 174.7633));
     assert_eq!(loc.name.as_deref(), Some("Sky Tower"));
 
-    let MoMessage::Contacts(cards) = mo("contacts").content.message else {
+    let InboundKind::Contacts(cards) = mo("contacts").content.kind else {
         panic!()
     };
     assert_eq!(cards.len(), 1);
@@ -139,7 +139,7 @@ fn location_contacts_button_reaction() {
     assert_eq!(cards[0].emails[0].email, "aroha@example.co.nz");
 
     let button = mo("button");
-    let MoMessage::Button(press) = &button.content.message else {
+    let InboundKind::Button(press) = &button.content.kind else {
         panic!()
     };
     assert_eq!(press.text, "Track order");
@@ -153,7 +153,7 @@ fn location_contacts_button_reaction() {
         Some("wamid.ORIGINAL")
     );
 
-    let MoMessage::Reaction(r) = mo("reaction").content.message else {
+    let InboundKind::Reaction(r) = mo("reaction").content.kind else {
         panic!()
     };
     assert_eq!(r.message_id, "wamid.ORIGINAL");
@@ -162,7 +162,7 @@ fn location_contacts_button_reaction() {
 
 #[test]
 fn interactive_replies() {
-    let MoMessage::Interactive(reply) = mo("interactive_button_reply").content.message else {
+    let InboundKind::Interactive(reply) = mo("interactive_button_reply").content.kind else {
         panic!()
     };
     assert_eq!(
@@ -172,7 +172,7 @@ fn interactive_replies() {
             title: "Yes please".into()
         }
     );
-    let MoMessage::Interactive(reply) = mo("interactive_list_reply").content.message else {
+    let InboundKind::Interactive(reply) = mo("interactive_list_reply").content.kind else {
         panic!()
     };
     assert_eq!(
@@ -183,8 +183,8 @@ fn interactive_replies() {
             description: Some("Ponsonby store".into())
         }
     );
-    let MoMessage::Interactive(InteractiveReply::FlowReply { response_json, .. }) =
-        mo("interactive_flow_reply").content.message
+    let InboundKind::Interactive(InteractiveReply::FlowReply { response_json, .. }) =
+        mo("interactive_flow_reply").content.kind
     else {
         panic!()
     };
@@ -206,20 +206,20 @@ fn context_referral_system_identity_template() {
     assert_eq!(referral.source_type.as_deref(), Some("ad"));
     assert_eq!(referral.ctwa_clid.as_deref(), Some("clid-77"));
 
-    let MoMessage::System(sys) = mo("system_number_change").content.message else {
+    let InboundKind::System(sys) = mo("system_number_change").content.kind else {
         panic!()
     };
     assert_eq!(sys.kind.as_deref(), Some("customer_changed_number"));
     assert_eq!(sys.new_wa_id.as_deref(), Some("64219999999"));
 
     let identity = mo("identity_change");
-    assert!(matches!(identity.content.message, MoMessage::System(_)));
+    assert!(matches!(identity.content.kind, InboundKind::System(_)));
     assert_eq!(
         identity.content.identity.and_then(|i| i.hash),
         Some("h4sh".into())
     );
 
-    let MoMessage::Template(t) = mo("template").content.message else {
+    let InboundKind::Template(t) = mo("template").content.kind else {
         panic!()
     };
     assert_eq!(t.name, "order_update");
@@ -230,8 +230,8 @@ fn context_referral_system_identity_template() {
 fn errors_map_through_error_code() {
     let unsupported = mo("errors_unsupported");
     assert_eq!(
-        unsupported.content.message,
-        MoMessage::Unsupported {
+        unsupported.content.kind,
+        InboundKind::Unsupported {
             kind: "unsupported".into()
         }
     );
@@ -246,8 +246,8 @@ fn errors_map_through_error_code() {
 #[test]
 fn an_order_is_typed() {
     let m = mo("order");
-    let MoMessage::Order(order) = &m.content.message else {
-        panic!("{:?}", m.content.message)
+    let InboundKind::Order(order) = &m.content.kind else {
+        panic!("{:?}", m.content.kind)
     };
     assert_eq!(order.catalog_id, "1234567890123456");
     assert_eq!(order.text.as_deref(), Some("Pick up Friday please"));
@@ -272,8 +272,8 @@ fn an_order_is_typed() {
 fn content_without_its_object_but_with_errors_is_unsupported() {
     let m = mo("image_undeliverable");
     assert_eq!(
-        m.content.message,
-        MoMessage::Unsupported {
+        m.content.kind,
+        InboundKind::Unsupported {
             kind: "image".into()
         }
     );
@@ -292,8 +292,8 @@ fn status_shaped_content_is_recognised() {
         ("status_sent_untyped", "sent"),
     ] {
         let m = mo(name);
-        let MoMessage::Status(notice) = &m.content.message else {
-            panic!("{name}: {:?}", m.content.message)
+        let InboundKind::Status(notice) = &m.content.kind else {
+            panic!("{name}: {:?}", m.content.kind)
         };
         assert_eq!(notice.status, status, "{name}");
         assert_eq!(
@@ -304,7 +304,7 @@ fn status_shaped_content_is_recognised() {
         assert!(m.content.id.as_deref().unwrap().starts_with("wamid."));
     }
     let delivered = mo("status_delivered");
-    let MoMessage::Status(notice) = &delivered.content.message else {
+    let InboundKind::Status(notice) = &delivered.content.kind else {
         unreachable!()
     };
     assert_eq!(notice.pricing.as_ref().unwrap()["category"], "service");
@@ -317,8 +317,8 @@ fn status_shaped_content_is_recognised() {
 #[test]
 fn an_unknown_interactive_subtype_keeps_its_json() {
     let m = mo("interactive_unknown_subtype");
-    let MoMessage::Interactive(InteractiveReply::Unknown { kind, raw }) = &m.content.message else {
-        panic!("{:?}", m.content.message)
+    let InboundKind::Interactive(InteractiveReply::Unknown { kind, raw }) = &m.content.kind else {
+        panic!("{:?}", m.content.kind)
     };
     assert_eq!(kind, "call_permission_reply");
     assert_eq!(raw["call_permission_reply"]["response"], "accept");
@@ -327,8 +327,8 @@ fn an_unknown_interactive_subtype_keeps_its_json() {
 #[test]
 fn unknown_message_type_keeps_its_json() {
     let m = mo("unknown_type");
-    let MoMessage::Unknown { kind, raw } = &m.content.message else {
-        panic!("{:?}", m.content.message)
+    let InboundKind::Unknown { kind, raw } = &m.content.kind else {
+        panic!("{:?}", m.content.kind)
     };
     assert_eq!(kind, "hologram");
     assert_eq!(raw["hologram"]["depth"], 3);
@@ -339,14 +339,14 @@ fn unknown_message_type_keeps_its_json() {
 fn base64_content_is_decoded() {
     let whole = mo("base64_content");
     assert_eq!(whole.encoding.as_deref(), Some("base64"));
-    let MoMessage::Text(t) = &whole.content.message else {
+    let InboundKind::Text(t) = &whole.content.kind else {
         panic!()
     };
     assert_eq!(t.body, "Héllo from base64");
     assert_eq!(whole.content.id.as_deref(), Some("wamid.B64"));
 
     let body = mo("base64_text_body");
-    let MoMessage::Text(t) = &body.content.message else {
+    let InboundKind::Text(t) = &body.content.kind else {
         panic!()
     };
     assert_eq!(t.body, "Kia ora 👋");

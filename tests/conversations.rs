@@ -7,7 +7,7 @@
 mod common;
 
 use modica_wab::callback::{
-    Callback, CallbackContext, DlrStatus, HandlerError, InboundMessage, MoMessage, Receiver,
+    Callback, CallbackContext, DlrStatus, HandlerError, InboundKind, InboundMessage, Receiver,
 };
 use modica_wab::delivery::{DeliveryState, DeliveryTracker};
 use modica_wab::message::{Choices, Parameter, Template};
@@ -394,11 +394,11 @@ async fn orders_status_notices_and_the_context_reach_the_handler() {
     );
     let before = SystemTime::now();
     h.settle().await;
-    let MoMessage::Order(o) = h.inbound(&order).content.message else {
+    let InboundKind::Order(o) = h.inbound(&order).content.kind else {
         panic!()
     };
     assert_eq!(o.total(), Some((13.5, "NZD")));
-    let MoMessage::Status(s) = h.inbound(&status).content.message else {
+    let InboundKind::Status(s) = h.inbound(&status).content.kind else {
         panic!()
     };
     assert_eq!(s.status, "delivered");

@@ -3,7 +3,7 @@
 #![cfg(all(feature = "sandbox", feature = "receiver"))]
 
 use modica_wab::RetryPolicy;
-use modica_wab::callback::{Callback, DlrStatus, HandlerError, MoMessage, Receiver};
+use modica_wab::callback::{Callback, DlrStatus, HandlerError, InboundKind, Receiver};
 use modica_wab::conformance::Validator;
 use modica_wab::message::*;
 use modica_wab::sandbox::{DeliveryKind, Fault, Sandbox};
@@ -114,7 +114,7 @@ async fn an_injected_mo_reaches_the_handler_and_can_be_looked_up() {
     };
     assert_eq!(mo.id, id);
     assert_eq!(mo.destination.as_deref(), Some(sandbox.business_number()));
-    assert!(matches!(&mo.content.message, MoMessage::Text(t) if t.body == "Is my order ready?"));
+    assert!(matches!(&mo.content.kind, InboundKind::Text(t) if t.body == "Is my order ready?"));
     let record = client(&sandbox).message(&id).await.unwrap();
     assert_eq!(record.id, id);
 }

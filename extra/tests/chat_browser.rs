@@ -23,7 +23,7 @@ fn free_port() -> u16 {
         .port()
 }
 
-use modica_wab::callback::{Callback, HandlerError, InboundMessage, MoMessage, Receiver};
+use modica_wab::callback::{Callback, HandlerError, InboundKind, InboundMessage, Receiver};
 use modica_wab::message::*;
 use modica_wab::sandbox::Sandbox;
 use modica_wab::*;
@@ -433,8 +433,8 @@ async fn the_chat_view_shows_the_conversation_and_answers_it() {
         .await;
     }
     let from_page: Vec<InboundMessage> = inbound.lock().unwrap()[before..].to_vec();
-    let MoMessage::Text(reply) = &from_page[0].content.message else {
-        panic!("{:?}", from_page[0].content.message)
+    let InboundKind::Text(reply) = &from_page[0].content.kind else {
+        panic!("{:?}", from_page[0].content.kind)
     };
     assert_eq!(reply.body, "See you in the morning");
     assert_eq!(
@@ -442,8 +442,8 @@ async fn the_chat_view_shows_the_conversation_and_answers_it() {
         Some(&"pm"),
         "the tapped button's id"
     );
-    let MoMessage::Reaction(reaction) = &from_page[2].content.message else {
-        panic!("{:?}", from_page[2].content.message)
+    let InboundKind::Reaction(reaction) = &from_page[2].content.kind else {
+        panic!("{:?}", from_page[2].content.kind)
     };
     assert_eq!(reaction.emoji.as_deref(), Some("👍"));
     assert!(from_page.iter().all(|m| m.source == CUSTOMER));

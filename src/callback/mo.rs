@@ -13,11 +13,11 @@ use std::sync::Arc;
 /// An inbound WhatsApp message (MO callback).
 ///
 /// ```
-/// use modica_wab::callback::{parse_mo, MoMessage};
+/// use modica_wab::callback::{parse_mo, InboundKind};
 /// let mo = parse_mo(br#"{"id":"m1","source":"+64211234567","Destination":"6491234567",
 ///     "content":{"type":"text","text":{"body":"Kia ora"}}}"#)?;
 /// assert_eq!(mo.destination.as_deref(), Some("6491234567"));
-/// assert!(matches!(&mo.content.message, MoMessage::Text(t) if t.body == "Kia ora"));
+/// assert!(matches!(&mo.content.kind, InboundKind::Text(t) if t.body == "Kia ora"));
 /// # Ok::<(), modica_wab::callback::ParseError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
@@ -41,18 +41,18 @@ pub struct InboundMessage {
     #[serde(default, skip_serializing)]
     pub encoding: Option<String>,
     /// The WhatsApp message.
-    pub content: MoContent,
+    pub content: InboundContent,
 }
 
 impl InboundMessage {
     /// The media item (image, audio, video, document or sticker), if the message carries one.
     pub fn media(&self) -> Option<&InboundMedia> {
-        match &self.content.message {
-            MoMessage::Image(m)
-            | MoMessage::Audio(m)
-            | MoMessage::Video(m)
-            | MoMessage::Document(m)
-            | MoMessage::Sticker(m) => Some(m),
+        match &self.content.kind {
+            InboundKind::Image(m)
+            | InboundKind::Audio(m)
+            | InboundKind::Video(m)
+            | InboundKind::Document(m)
+            | InboundKind::Sticker(m) => Some(m),
             _ => None,
         }
     }
@@ -61,11 +61,11 @@ impl InboundMessage {
 /// The `content` of an MO: Meta's inbound message object, typed.
 ///
 /// Fields shared by every message type are here; the type-specific part is
-/// [`MoMessage`]. The JSON text as received (after whole-content base64
-/// decoding) is kept: see [`MoContent::raw_json`].
+/// [`InboundKind`]. The JSON text as received (after whole-content base64
+/// decoding) is kept: see [`InboundContent::raw_json`].
 #[derive(Debug, Clone)]
 #[non_exhaustive]
-pub struct MoContent {
+pub struct InboundContent {
     /// WhatsApp id of the sender.
     pub from: Option<String>,
     /// WhatsApp message id (`wamid…`).
@@ -80,14 +80,14 @@ pub struct MoContent {
     pub identity: Option<Identity>,
     /// Errors WhatsApp attached (e.g. for unsupported messages).
     pub errors: Vec<CallbackError>,
-    /// The type-specific part.
-    pub message: MoMessage,
+    /// The kind of message, with its type-specific part.
+    pub kind: InboundKind,
     /// Where the content's JSON text is (read only when asked for: building a
     /// `Value` on every callback would cost more than the typed parse).
     pub(crate) raw: RawSource,
 }
 
-impl MoContent {
+impl InboundContent {
     /// The content object as received, as JSON text.
     pub fn raw_json(&self) -> String {
         self.raw.json()
@@ -99,7 +99,7 @@ impl MoContent {
     }
 }
 
-impl PartialEq for MoContent {
+impl PartialEq for InboundContent {
     fn eq(&self, other: &Self) -> bool {
         self.from == other.from
             && self.id == other.id
@@ -108,7 +108,7 @@ impl PartialEq for MoContent {
             && self.referral == other.referral
             && self.identity == other.identity
             && self.errors == other.errors
-            && self.message == other.message
+            && self.kind == other.kind
             && self.raw.json() == other.raw.json()
     }
 }
@@ -116,7 +116,7 @@ impl PartialEq for MoContent {
 /// The type-specific part of an inbound message.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
-pub enum MoMessage {
+pub enum InboundKind {
     /// `text`.
     Text(InboundText),
     /// `image`.
@@ -150,7 +150,7 @@ pub enum MoMessage {
     Status(StatusNotice),
     /// Content WhatsApp could not deliver: type `unsupported` or `unknown`, or
     /// a known type whose object is missing while `errors` says why. The
-    /// errors are in [`MoContent::errors`].
+    /// errors are in [`InboundContent::errors`].
     Unsupported {
         /// The `type` as sent (`unsupported`, `unknown`, `image`…).
         kind: String,
@@ -439,7 +439,7 @@ impl RawSource {
     }
 }
 
-impl serde::Serialize for MoContent {
+impl serde::Serialize for InboundContent {
     /// Writes the content object as received (after whole-content base64 decoding).
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match RawValue::from_string(self.raw.json()) {

@@ -2,11 +2,11 @@
 //!
 //! [`parse`] tells the two apart; [`parse_mo`] and [`parse_dlr`] read one kind.
 //! Shapes this crate does not know are kept as raw JSON ([`Callback::Unknown`],
-//! [`MoMessage::Unknown`]), so nothing Modica sends is lost. With the `receiver`
+//! [`InboundKind::Unknown`]), so nothing Modica sends is lost. With the `receiver`
 //! feature, [`Receiver`] serves them over HTTP with auth and de-duplication.
 //!
 //! ```
-//! use modica_wab::callback::{parse, Callback, MoMessage};
+//! use modica_wab::callback::{parse, Callback, InboundKind};
 //! let body = br#"{"id":"m1","source":"+64211234567","destination":"6491234567",
 //!     "content":{"type":"image","image":{"id":"4490709327","mime_type":"image/jpeg"}}}"#;
 //! match parse(body)? {
@@ -33,13 +33,13 @@ mod wire;
 #[cfg(feature = "redis")]
 pub use dedup::RedisDedupStore;
 #[cfg(feature = "receiver")]
-pub use dedup::{Claim, ClaimToken, DedupStore, MemoryDedupStore, StoreError, StoreFuture};
+pub use dedup::{Claim, ClaimToken, DedupStore, MemoryDedupStore};
 pub use dlr::{DeliveryReport, DlrStatus};
 pub use error::{CallbackError, ErrorData, ParseError};
 pub use key::DedupKey;
 pub use mo::{
-    ButtonPress, Context, Identity, InboundLocation, InboundMedia, InboundMessage, InboundReaction,
-    InboundTemplate, InboundText, InteractiveReply, MoContent, MoMessage, Referral,
+    ButtonPress, Context, Identity, InboundContent, InboundKind, InboundLocation, InboundMedia,
+    InboundMessage, InboundReaction, InboundTemplate, InboundText, InteractiveReply, Referral,
     ReferredProduct, SystemNotice,
 };
 pub use order::{InboundOrder, OrderItem};

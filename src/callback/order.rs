@@ -6,12 +6,12 @@ use serde::{Deserialize, Serialize};
 /// An order the customer placed from a catalog (`order` content).
 ///
 /// ```
-/// use modica_wab::callback::{parse_mo, MoMessage};
+/// use modica_wab::callback::{parse_mo, InboundKind};
 /// let mo = parse_mo(br#"{"id":"m1","source":"+64211234567","content":{"type":"order",
 ///     "order":{"catalog_id":"cat-1","text":"For Friday",
 ///     "product_items":[{"product_retailer_id":"kawakawa-tea","quantity":2,
 ///     "item_price":12.5,"currency":"NZD"}]}}}"#)?;
-/// let MoMessage::Order(order) = &mo.content.message else { panic!() };
+/// let InboundKind::Order(order) = &mo.content.kind else { panic!() };
 /// assert_eq!(order.product_items[0].quantity, 2);
 /// assert_eq!(order.total(), Some((25.0, "NZD")));
 /// # Ok::<(), modica_wab::callback::ParseError>(())

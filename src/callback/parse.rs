@@ -6,7 +6,7 @@
 use super::Callback;
 use super::dlr::{DeliveryReport, DlrStatus};
 use super::error::{CallbackError, ParseError};
-use super::mo::{InboundMessage, InteractiveReply, MoContent, MoMessage, RawSource};
+use super::mo::{InboundContent, InboundKind, InboundMessage, InteractiveReply, RawSource};
 use super::status::{STATUS_TYPES, StatusNotice};
 use super::typed::{not_json, typed};
 use super::wire::{ContentWire, InteractiveWire};
@@ -251,7 +251,7 @@ fn content_from_field(
     field: ContentField,
     base64: bool,
     body: &[u8],
-) -> Result<MoContent, ParseError> {
+) -> Result<InboundContent, ParseError> {
     let (mut wire, raw, body_encoded) = match field {
         ContentField::Object(wire) => {
             let raw = RawSource::Envelope(Arc::from(body));
@@ -316,7 +316,7 @@ fn clipped(kind: &str) -> String {
     }
 }
 
-fn content_from_wire(mut wire: ContentWire, raw: RawSource) -> Result<MoContent, ParseError> {
+fn content_from_wire(mut wire: ContentWire, raw: RawSource) -> Result<InboundContent, ParseError> {
     let kind = wire.kind.take().unwrap_or_default();
     let errors = wire.errors.take().unwrap_or_default();
     let (from, id, timestamp) = (wire.from.take(), wire.id.take(), wire.timestamp.take());
@@ -328,9 +328,9 @@ fn content_from_wire(mut wire: ContentWire, raw: RawSource) -> Result<MoContent,
     let message = if object_missing(&wire, &kind) && !errors.is_empty() {
         // What Meta sends for content it cannot deliver: the type, no object,
         // and errors saying why. Not malformed: unsupported.
-        MoMessage::Unsupported { kind }
+        InboundKind::Unsupported { kind }
     } else if is_status(&wire, &kind) {
-        MoMessage::Status(StatusNotice {
+        InboundKind::Status(StatusNotice {
             status: wire.status.take().unwrap_or(kind),
             recipient_id: wire.recipient_id.take(),
             conversation: wire.conversation.take(),
@@ -339,7 +339,7 @@ fn content_from_wire(mut wire: ContentWire, raw: RawSource) -> Result<MoContent,
     } else {
         typed_message(wire, kind, &raw)?
     };
-    Ok(MoContent {
+    Ok(InboundContent {
         from,
         id,
         timestamp,
@@ -347,7 +347,7 @@ fn content_from_wire(mut wire: ContentWire, raw: RawSource) -> Result<MoContent,
         referral,
         identity,
         errors,
-        message,
+        kind: message,
         raw,
     })
 }
@@ -388,7 +388,7 @@ fn typed_message(
     wire: ContentWire,
     kind: String,
     raw: &RawSource,
-) -> Result<MoMessage, ParseError> {
+) -> Result<InboundKind, ParseError> {
     let missing = |key: &str| {
         ParseError::invalid(
             format!("content.{key}"),
@@ -396,25 +396,33 @@ fn typed_message(
         )
     };
     Ok(match kind.as_str() {
-        "text" => MoMessage::Text(wire.text.ok_or_else(|| missing("text"))?),
-        "image" => MoMessage::Image(unbox(wire.image).ok_or_else(|| missing("image"))?),
-        "audio" => MoMessage::Audio(unbox(wire.audio).ok_or_else(|| missing("audio"))?),
-        "video" => MoMessage::Video(unbox(wire.video).ok_or_else(|| missing("video"))?),
-        "document" => MoMessage::Document(unbox(wire.document).ok_or_else(|| missing("document"))?),
-        "sticker" => MoMessage::Sticker(unbox(wire.sticker).ok_or_else(|| missing("sticker"))?),
-        "location" => MoMessage::Location(unbox(wire.location).ok_or_else(|| missing("location"))?),
-        "contacts" => MoMessage::Contacts(wire.contacts.ok_or_else(|| missing("contacts"))?),
-        "button" => MoMessage::Button(unbox(wire.button).ok_or_else(|| missing("button"))?),
+        "text" => InboundKind::Text(wire.text.ok_or_else(|| missing("text"))?),
+        "image" => InboundKind::Image(unbox(wire.image).ok_or_else(|| missing("image"))?),
+        "audio" => InboundKind::Audio(unbox(wire.audio).ok_or_else(|| missing("audio"))?),
+        "video" => InboundKind::Video(unbox(wire.video).ok_or_else(|| missing("video"))?),
+        "document" => {
+            InboundKind::Document(unbox(wire.document).ok_or_else(|| missing("document"))?)
+        }
+        "sticker" => InboundKind::Sticker(unbox(wire.sticker).ok_or_else(|| missing("sticker"))?),
+        "location" => {
+            InboundKind::Location(unbox(wire.location).ok_or_else(|| missing("location"))?)
+        }
+        "contacts" => InboundKind::Contacts(wire.contacts.ok_or_else(|| missing("contacts"))?),
+        "button" => InboundKind::Button(unbox(wire.button).ok_or_else(|| missing("button"))?),
         "interactive" => {
             let wire_reply = unbox(wire.interactive).ok_or_else(|| missing("interactive"))?;
-            MoMessage::Interactive(interactive(wire_reply, raw)?)
+            InboundKind::Interactive(interactive(wire_reply, raw)?)
         }
-        "reaction" => MoMessage::Reaction(unbox(wire.reaction).ok_or_else(|| missing("reaction"))?),
-        "system" => MoMessage::System(unbox(wire.system).ok_or_else(|| missing("system"))?),
-        "template" => MoMessage::Template(unbox(wire.template).ok_or_else(|| missing("template"))?),
-        "order" => MoMessage::Order(unbox(wire.order).ok_or_else(|| missing("order"))?),
-        "unsupported" | "unknown" => MoMessage::Unsupported { kind },
-        _ => MoMessage::Unknown {
+        "reaction" => {
+            InboundKind::Reaction(unbox(wire.reaction).ok_or_else(|| missing("reaction"))?)
+        }
+        "system" => InboundKind::System(unbox(wire.system).ok_or_else(|| missing("system"))?),
+        "template" => {
+            InboundKind::Template(unbox(wire.template).ok_or_else(|| missing("template"))?)
+        }
+        "order" => InboundKind::Order(unbox(wire.order).ok_or_else(|| missing("order"))?),
+        "unsupported" | "unknown" => InboundKind::Unsupported { kind },
+        _ => InboundKind::Unknown {
             kind,
             raw: raw.value(),
         },

@@ -13,10 +13,10 @@ pub(crate) const STATUS_TYPES: [&str; 6] =
 /// `read`, `failed`…, or a content object with a `status` and no message).
 ///
 /// ```
-/// use modica_wab::callback::{parse_mo, MoMessage};
+/// use modica_wab::callback::{parse_mo, InboundKind};
 /// let mo = parse_mo(br#"{"id":"m1","source":"+64211234567","content":{"type":"delivered",
 ///     "id":"wamid.X","status":"delivered","recipient_id":"64211234567","timestamp":"1764460800"}}"#)?;
-/// let MoMessage::Status(status) = &mo.content.message else { panic!() };
+/// let InboundKind::Status(status) = &mo.content.kind else { panic!() };
 /// assert_eq!(status.status, "delivered");
 /// assert_eq!(mo.content.id.as_deref(), Some("wamid.X"));
 /// # Ok::<(), modica_wab::callback::ParseError>(())

@@ -4,8 +4,8 @@
 
 use super::error::CallbackError;
 use super::mo::{
-    ButtonPress, Context, Identity, InboundLocation, InboundMedia, InboundReaction,
-    InboundTemplate, InboundText, MoContent, Referral, SystemNotice,
+    ButtonPress, Context, Identity, InboundContent, InboundLocation, InboundMedia, InboundReaction,
+    InboundTemplate, InboundText, Referral, SystemNotice,
 };
 use super::order::InboundOrder;
 use crate::contact::Contact;
@@ -133,9 +133,9 @@ fn string_or_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Str
     d.deserialize_any(Visitor)
 }
 
-impl JsonSchema for MoContent {
+impl JsonSchema for InboundContent {
     fn schema_name() -> String {
-        "MoContent".to_owned()
+        "InboundContent".to_owned()
     }
 
     /// The inbound message object, or a string holding it (base64 when `encoding` says so).

@@ -1,7 +1,7 @@
 //! Reading the transport's answer into the facade's types and errors.
 
 use crate::error::{ApiError, Error, TransportError, shape_only};
-use crate::outbound::SourceReadError;
+use crate::media::SourceReadError;
 use crate::transport::{Answer, AnswerBody, Failure};
 use bytes::Bytes;
 use serde::de::DeserializeOwned;

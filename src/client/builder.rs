@@ -2,10 +2,11 @@
 //! their checks when the client is built.
 
 use super::{Client, Inner};
+use crate::clock::{Sleeper, TokioSleeper};
 use crate::error::Error;
-use crate::outbound;
+use crate::message;
 use crate::raw;
-use crate::transport::{Pacing, RetryPolicy, Sleeper, TokioSleeper, Transport, TransportConfig};
+use crate::transport::{Pacing, RetryPolicy, Transport, TransportConfig};
 use crate::window::ServiceWindow;
 use std::fmt;
 use std::sync::Arc;
@@ -208,7 +209,7 @@ impl ClientBuilder {
             Err(why) => return Err(Error::Config(format!("base URL {shown}: {why}"))),
         }
         if let Some(source) = &self.default_source {
-            outbound::source("default_source", source)
+            message::source("default_source", source)
                 .map_err(|e| Error::Config(format!("default_source {}", e.reason)))?;
         }
         let authorization = crate::auth::basic_header(username.as_bytes(), password.as_bytes())

@@ -5,19 +5,19 @@
 
 mod answer;
 mod builder;
-mod download;
-pub(crate) mod response;
 mod window_check;
 
 pub use builder::ClientBuilder;
-pub use download::MediaDownload;
 
 use crate::error::Error;
-use crate::outbound::{self, Broadcast, Encoded, MediaUpload, Message, MultipartBody};
+use crate::media::{MediaDownload, MediaUpload, MultipartBody};
+use crate::message::{self, Broadcast, Encoded, Message};
 use crate::raw;
+use crate::response::{
+    Accepted, BroadcastAccepted, MessageRecord, ServiceStatus, Source, UploadedMedia,
+};
 use crate::spec::Route;
 use crate::transport::{Answer, AnswerBody, PacingKeys, Payload, Prepared, Transport};
-use response::{Accepted, BroadcastAccepted, MessageRecord, ServiceStatus, Source, UploadedMedia};
 use std::fmt;
 use std::sync::Arc;
 
@@ -90,7 +90,7 @@ impl Client {
     ) -> Result<Client, Error> {
         builder::check_username(username)?;
         if let Some(source) = default_source {
-            outbound::source("default_source", source)
+            message::source("default_source", source)
                 .map_err(|e| Error::Config(format!("default_source {}", e.reason)))?;
         }
         let authorization = crate::auth::basic_header(username.as_bytes(), password.as_bytes())
@@ -173,7 +173,7 @@ impl Client {
     pub async fn send(&self, message: &Message) -> Result<Accepted, Error> {
         let encoded = message.encode(self.default_source())?;
         if let Some(window) = &self.inner.window
-            && !matches!(message.content(), crate::outbound::Content::Template(_))
+            && !matches!(message.content(), crate::message::Content::Template(_))
             && let Some(closed) =
                 window_check::first_closed(window, &encoded.source, &encoded.recipients).await
         {
@@ -205,7 +205,7 @@ impl Client {
     pub async fn reply(
         &self,
         inbound: &crate::callback::InboundMessage,
-        content: crate::outbound::Content,
+        content: crate::message::Content,
     ) -> Result<Accepted, Error> {
         self.send(&Message::reply(inbound, content)).await
     }
@@ -227,7 +227,7 @@ impl Client {
     pub async fn broadcast(&self, broadcast: &Broadcast) -> Result<Vec<BroadcastAccepted>, Error> {
         let encoded = broadcast.encode(self.default_source())?;
         if let Some(window) = &self.inner.window
-            && !matches!(broadcast.content(), crate::outbound::Content::Template(_))
+            && !matches!(broadcast.content(), crate::message::Content::Template(_))
             && let Some(closed) =
                 window_check::first_closed(window, &encoded.source, &encoded.recipients).await
         {
@@ -243,7 +243,7 @@ impl Client {
 
     /// Looks up a sent or received message by id.
     pub async fn message(&self, id: &str) -> Result<MessageRecord, Error> {
-        outbound::text("id", id, 255)?;
+        message::text("id", id, 255)?;
         let answer = self
             .call(Route::GetMessage, &[("id", id)], Payload::None, None)
             .await?;
@@ -263,7 +263,7 @@ impl Client {
                 )
             })?
             .to_owned();
-        outbound::source("source", &source)?;
+        message::source("source", &source)?;
         let multipart = upload.into_multipart()?;
         let payload = match multipart.body {
             MultipartBody::Bytes(body) => Payload::Multipart {
@@ -320,8 +320,8 @@ impl Client {
         source: &str,
         media_id: &str,
     ) -> Result<MediaDownload, Error> {
-        outbound::media_key("media_id", media_id)?;
-        outbound::media_key("source", source)?;
+        message::media_key("media_id", media_id)?;
+        message::media_key("source", source)?;
         let query = [("media_id", media_id), ("source", source)];
         let answer = self
             .call(Route::DownloadMedia, &query, Payload::None, None)
@@ -351,7 +351,7 @@ impl Client {
     /// Registers a business phone number as a sending source, with its
     /// six-digit two-step verification PIN.
     pub async fn register_source(&self, source: &str, pin: &str) -> Result<Source, Error> {
-        outbound::source("source", source)?;
+        message::source("source", source)?;
         if pin.len() != 6 || !pin.bytes().all(|b| b.is_ascii_digit()) {
             return Err(Error::invalid("pin", "must be six digits"));
         }

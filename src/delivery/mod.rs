@@ -35,7 +35,7 @@ pub use state::{Delivery, DeliveryState};
 
 use crate::callback::DeliveryReport;
 use crate::response::{Accepted, BroadcastAccepted};
-pub use crate::store::{StoreError, StoreFuture};
+use crate::store::{StoreError, StoreFuture};
 use crate::unix_time::millis;
 use state::{Event, apply};
 use std::sync::Arc;

@@ -10,7 +10,6 @@
 mod answer;
 mod attempt;
 mod budget;
-mod clock;
 mod held;
 mod outcome;
 mod pacing;
@@ -21,7 +20,6 @@ mod retry_after;
 mod upload_watch;
 
 pub(crate) use answer::{Answer, AnswerBody, Failure, failing_body};
-pub use clock::{Sleeper, TokioSleeper};
 pub(crate) use held::ByteStream;
 pub use pacing::Pacing;
 pub(crate) use pipeline::TransportConfig;

@@ -34,8 +34,8 @@ pub use memory::MemoryWindowStore;
 #[cfg(feature = "redis")]
 pub use redis::RedisWindowStore;
 
-use crate::callback::{InboundMessage, MoMessage};
-pub use crate::store::{StoreError, StoreFuture};
+use crate::callback::{InboundKind, InboundMessage};
+use crate::store::{StoreError, StoreFuture};
 use crate::unix_time;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
@@ -125,8 +125,8 @@ impl ServiceWindow {
     /// timestamp in the future, or out of the clock's range, counts as now).
     pub async fn record(&self, message: &InboundMessage) -> Result<Recorded, StoreError> {
         if matches!(
-            message.content.message,
-            MoMessage::Status(_) | MoMessage::System(_)
+            message.content.kind,
+            InboundKind::Status(_) | InboundKind::System(_)
         ) {
             return Ok(Recorded::NotFromCustomer);
         }

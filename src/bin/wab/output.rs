@@ -1,7 +1,7 @@
 //! What the commands print: one line of JSON per result with `--json`, a
 //! line or a few for people without.
 
-use modica_wab::callback::{Callback, CallbackContext, InteractiveReply, MoMessage};
+use modica_wab::callback::{Callback, CallbackContext, InboundKind, InteractiveReply};
 use modica_wab::response::{
     Accepted, BroadcastAccepted, MessageRecord, ServiceStatus, Source, UploadedMedia,
 };
@@ -284,35 +284,35 @@ impl EventLine {
 }
 
 /// A short description of an inbound message's content.
-fn summary(message: &MoMessage) -> String {
+fn summary(message: &InboundKind) -> String {
     match message {
-        MoMessage::Text(t) => format!("\"{}\"", safe(&t.body)),
-        MoMessage::Image(m)
-        | MoMessage::Audio(m)
-        | MoMessage::Video(m)
-        | MoMessage::Document(m)
-        | MoMessage::Sticker(m) => format!("[media {}]", safe(&m.id)),
-        MoMessage::Location(l) => format!("[location {}, {}]", l.latitude, l.longitude),
-        MoMessage::Contacts(c) => format!("[{} contact card(s)]", c.len()),
-        MoMessage::Button(b) => format!("[button \"{}\"]", safe(&b.text)),
-        MoMessage::Interactive(InteractiveReply::ButtonReply { id, title }) => {
+        InboundKind::Text(t) => format!("\"{}\"", safe(&t.body)),
+        InboundKind::Image(m)
+        | InboundKind::Audio(m)
+        | InboundKind::Video(m)
+        | InboundKind::Document(m)
+        | InboundKind::Sticker(m) => format!("[media {}]", safe(&m.id)),
+        InboundKind::Location(l) => format!("[location {}, {}]", l.latitude, l.longitude),
+        InboundKind::Contacts(c) => format!("[{} contact card(s)]", c.len()),
+        InboundKind::Button(b) => format!("[button \"{}\"]", safe(&b.text)),
+        InboundKind::Interactive(InteractiveReply::ButtonReply { id, title }) => {
             format!("[button {}: \"{}\"]", safe(id), safe(title))
         }
-        MoMessage::Interactive(InteractiveReply::ListReply { id, title, .. }) => {
+        InboundKind::Interactive(InteractiveReply::ListReply { id, title, .. }) => {
             format!("[row {}: \"{}\"]", safe(id), safe(title))
         }
-        MoMessage::Interactive(_) => "[interactive reply]".to_owned(),
-        MoMessage::Reaction(r) => format!(
+        InboundKind::Interactive(_) => "[interactive reply]".to_owned(),
+        InboundKind::Reaction(r) => format!(
             "[reaction {} to {}]",
             safe(r.emoji.as_deref().unwrap_or("removed")),
             safe(&r.message_id)
         ),
-        MoMessage::Order(o) => format!("[order of {} item(s)]", o.product_items.len()),
-        MoMessage::Status(s) => format!("[status {}]", safe(&s.status)),
-        MoMessage::Unsupported { kind } => format!("[unsupported {}]", safe(kind)),
-        MoMessage::System(_) => "[system notice]".to_owned(),
-        MoMessage::Template(t) => format!("[template {}]", safe(&t.name)),
-        MoMessage::Unknown { kind, .. } => format!("[{}]", safe(kind)),
+        InboundKind::Order(o) => format!("[order of {} item(s)]", o.product_items.len()),
+        InboundKind::Status(s) => format!("[status {}]", safe(&s.status)),
+        InboundKind::Unsupported { kind } => format!("[unsupported {}]", safe(kind)),
+        InboundKind::System(_) => "[system notice]".to_owned(),
+        InboundKind::Template(t) => format!("[template {}]", safe(&t.name)),
+        InboundKind::Unknown { kind, .. } => format!("[{}]", safe(kind)),
         _ => "[message]".to_owned(),
     }
 }
@@ -329,7 +329,7 @@ impl Render for EventLine {
                 safe(&mo.id),
                 safe(&mo.source),
                 safe(mo.destination.as_deref().unwrap_or("?")),
-                summary(&mo.content.message)
+                summary(&mo.content.kind)
             ),
             Callback::Dlr(dlr) => {
                 let mut line = format!(

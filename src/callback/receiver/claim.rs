@@ -2,8 +2,9 @@
 //! watched so the handler can ask whether it still holds it (and with which
 //! fencing token), and completed or released however the handler ends.
 
-use crate::callback::dedup::{ClaimToken, DedupStore, StoreError};
+use crate::callback::dedup::{ClaimToken, DedupStore};
 use crate::callback::key::DedupKey;
+use crate::store::StoreError;
 use futures_util::FutureExt as _;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};

@@ -3,7 +3,7 @@
 
 use super::claim::ClaimWatch;
 use super::endpoint::Endpoint;
-use crate::callback::dedup::StoreError;
+use crate::store::StoreError;
 use std::sync::Arc;
 use std::time::SystemTime;
 

@@ -1,7 +1,7 @@
 //! Pacing in one process, on `governor`'s GCRA limiters.
 
 use super::{Kind, TooLate, past};
-use crate::transport::clock::Sleeper;
+use crate::clock::Sleeper;
 use governor::clock::Clock;
 use governor::middleware::NoOpMiddleware;
 use governor::state::keyed::DefaultKeyedStateStore;

@@ -10,7 +10,7 @@ mod local;
 #[cfg(feature = "redis")]
 mod redis;
 
-use super::clock::Sleeper;
+use crate::clock::Sleeper;
 use local::Local;
 use std::sync::Arc;
 use std::time::Duration;

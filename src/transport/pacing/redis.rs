@@ -15,8 +15,8 @@
 
 use super::{Kind, TooLate, past};
 use crate::burst_log::BurstLog;
+use crate::clock::Sleeper;
 use crate::redis::RedisConfig;
-use crate::transport::clock::Sleeper;
 use redis::aio::ConnectionManager;
 use std::sync::Arc;
 use std::time::Duration;

@@ -3,7 +3,8 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+use tokio::time::Instant;
 
 /// The client's clock and sleep, replaceable so tests and simulations run in
 /// virtual time (no wall-clock seconds spent waiting).

@@ -26,7 +26,7 @@
 //! ```
 
 use super::interactive::{Interactive, ReplyButton, Row, Section};
-use crate::callback::{InboundMessage, InteractiveReply, MoMessage};
+use crate::callback::{InboundKind, InboundMessage, InteractiveReply};
 
 /// A menu: ids, titles and your value for each.
 #[derive(Debug, Clone, PartialEq)]
@@ -135,10 +135,10 @@ impl InboundMessage {
     /// The id of what the customer pressed: a reply button's or list row's
     /// id, or a template quick-reply button's payload. `None` for other messages.
     pub fn reply_id(&self) -> Option<&str> {
-        match &self.content.message {
-            MoMessage::Interactive(InteractiveReply::ButtonReply { id, .. })
-            | MoMessage::Interactive(InteractiveReply::ListReply { id, .. }) => Some(id),
-            MoMessage::Button(press) => press.payload.as_deref(),
+        match &self.content.kind {
+            InboundKind::Interactive(InteractiveReply::ButtonReply { id, .. })
+            | InboundKind::Interactive(InteractiveReply::ListReply { id, .. }) => Some(id),
+            InboundKind::Button(press) => press.payload.as_deref(),
             _ => None,
         }
     }

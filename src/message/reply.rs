@@ -2,7 +2,7 @@
 //! was sent to, quoting it.
 
 use super::content::Content;
-use super::message::Message;
+use super::single::Message;
 use crate::callback::InboundMessage;
 
 impl Message {

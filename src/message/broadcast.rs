@@ -1,7 +1,7 @@
 //! One message to many recipients.
 
 use super::content::Content;
-use super::message::{Encoded, source_and_reference};
+use super::single::{Encoded, source_and_reference};
 use crate::error::ValidationError;
 use crate::validate;
 use serde::Serialize;
