@@ -522,7 +522,7 @@ async fn wab_sandbox_and_wab_listen_run_as_processes() {
     let base = info["base_url"].as_str().unwrap().to_owned();
 
     // Wait for the listener to accept connections.
-    for _ in 0..100 {
+    for _ in 0..600 {
         if std::net::TcpStream::connect(listen_addr).is_ok() {
             break;
         }
@@ -608,7 +608,7 @@ async fn wab_listen_stops_without_acknowledging_when_its_output_is_closed() {
     let url = format!("http://hooks:pw@{addr}/cb");
     let (mut child, events, _) = spawn(&["listen", "--url", &url, "--bind", &addr.to_string()]);
     drop(events); // like `wab listen | head -0`
-    for _ in 0..100 {
+    for _ in 0..600 {
         if std::net::TcpStream::connect(addr).is_ok() {
             break;
         }
@@ -661,7 +661,7 @@ async fn wab_listen_stops_on_ctrl_c_despite_a_half_sent_request() {
     for (signals, limit) in [(1, Duration::from_secs(20)), (2, Duration::from_secs(3))] {
         let (child, _events, _) = spawn(&["listen", "--url", &url, "--bind", &addr.to_string()]);
         let mut half = None;
-        for _ in 0..100 {
+        for _ in 0..600 {
             if let Ok(mut s) = std::net::TcpStream::connect(addr) {
                 s.write_all(b"POST /cb HTTP/1.1\r\nhost").unwrap();
                 half = Some(s);
@@ -746,7 +746,7 @@ async fn wab_listen_serves_an_open_url_only_when_told_and_warns_about_plain_http
     );
     let events = child.0.stdout.take().unwrap();
     let mut answered = None;
-    for _ in 0..100 {
+    for _ in 0..600 {
         if let Ok(response) = reqwest::Client::new()
             .post(format!("http://{addr}/open"))
             .body(r#"{"id":"open-1","status":"sent"}"#)
@@ -1131,40 +1131,92 @@ async fn small_things_a_new_user_ran_into() {
     );
 }
 
-/// `wab media upload` against a port whose server comes up 0.3 s later: the
-/// refused connection proves nothing was taken, so the upload goes again
-/// (it exited 7 while `wab send text` retried).
+/// `wab media upload` against a port whose server comes up only after the
+/// first attempt was refused: the refusal proves nothing was taken, so the
+/// upload goes again (it exited 7 while `wab send text` retried). The port is
+/// held, bound but not listening, until `wab` says it will retry.
 #[tokio::test]
 async fn an_upload_goes_again_after_a_refused_connection() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("photo.png");
     std::fs::write(&file, b"PNG").unwrap();
-    let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = free.local_addr().unwrap();
-    drop(free);
-    let late = tokio::spawn(async move {
-        tokio::time::sleep(Duration::from_millis(300)).await;
-        Sandbox::builder()
-            .bind(addr.to_string())
-            .credentials("u", "p")
-            .start()
-            .await
-            .unwrap()
-    });
-    let out = output(wab_at(
-        &format!("http://{addr}"),
-        true,
-        &["media", "upload", file.to_str().unwrap()],
-    ))
-    .await;
-    let sandbox = late.await.unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let addr = socket.local_addr().unwrap();
+    let mut child = Running(
+        wab_at(
+            &format!("http://{addr}"),
+            true,
+            &["-v", "media", "upload", file.to_str().unwrap()],
+        )
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap(),
     );
-    assert!(stdout_json(&out)["id"].is_string());
-    assert_eq!(sandbox.requests().len(), 1, "uploaded once");
+    let stderr = BufReader::new(child.0.stderr.take().unwrap());
+    let retrying = tokio::task::spawn_blocking(move || {
+        stderr
+            .lines()
+            .map_while(Result::ok)
+            .any(|l| l.contains("retrying"))
+    });
+    assert!(retrying.await.unwrap(), "wab never said it would retry");
+    // Up now: the next attempt reaches it.
+    let listener = socket.listen(16).unwrap();
+    let answer = json_answer("200 OK", r#"[{"id":"m1"}]"#);
+    let server = tokio::spawn(async move {
+        use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+        let (mut stream, _) = listener.accept().await.unwrap();
+        let mut seen = Vec::new();
+        let mut buf = [0u8; 4096];
+        while !String::from_utf8_lossy(&seen).contains("--\r\n") {
+            let n = stream.read(&mut buf).await.unwrap();
+            assert!(n > 0, "the upload ended early");
+            seen.extend_from_slice(&buf[..n]);
+        }
+        stream.write_all(answer).await.unwrap();
+        seen
+    });
+    let status = tokio::task::spawn_blocking(move || child.0.wait().unwrap())
+        .await
+        .unwrap();
+    let seen = server.await.unwrap();
+    assert!(status.success(), "{status:?}");
+    assert!(
+        String::from_utf8_lossy(&seen).contains("PNG"),
+        "the file went out"
+    );
+}
+
+/// Runs `command`, sends it SIGINT once a line of its stderr holds `line`,
+/// and returns its exit code and all it said.
+async fn interrupt_after_line(mut command: Command, line: &'static str) -> (Option<i32>, String) {
+    tokio::task::spawn_blocking(move || {
+        let mut child = command
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut said = String::new();
+        let mut stderr = BufReader::new(child.stderr.take().unwrap());
+        loop {
+            let mut next = String::new();
+            if stderr.read_line(&mut next).unwrap() == 0 {
+                break;
+            }
+            said.push_str(&next);
+            if next.contains(line) {
+                Command::new("kill")
+                    .args(["-INT", &child.id().to_string()])
+                    .status()
+                    .unwrap();
+            }
+        }
+        (child.wait().unwrap().code(), said)
+    })
+    .await
+    .unwrap()
 }
 
 /// Ctrl-C says what is known: during a retry wait nothing was accepted (exit
@@ -1200,7 +1252,8 @@ async fn ctrl_c_says_whether_anything_may_have_been_accepted() {
         })
     };
     // A 429 asking for 30 s: the send waits to go again, nothing accepted.
-    let s = std::sync::Arc::new(sandbox().await);
+    // Interrupted once `wab` says it will retry (-v shows it).
+    let s = sandbox().await;
     s.fail_next([Fault::TooManyRequests(Duration::from_secs(30))]);
     let mut command = Command::new(WAB);
     command
@@ -1208,11 +1261,8 @@ async fn ctrl_c_says_whether_anything_may_have_been_accepted() {
         .env("MODICA_USERNAME", s.username())
         .env("MODICA_PASSWORD", s.password())
         .env("MODICA_SOURCE", s.business_number())
-        .args(["send", "text", "--to", TO, "hi"]);
-    let seen = s.clone();
-    let (code, said) = interrupt_when(command, Box::new(move || !seen.requests().is_empty()))
-        .await
-        .unwrap();
+        .args(["-v", "send", "text", "--to", TO, "hi"]);
+    let (code, said) = interrupt_after_line(command, "retrying").await;
     assert_eq!(code, Some(130), "{said}");
     assert!(said.contains("nothing was accepted"), "{said}");
     assert!(s.sent().is_empty());
@@ -1317,7 +1367,7 @@ async fn wab_listen_tells_the_operator_about_its_store() {
     assert_eq!(warnings, 1, "once per burst");
     redis.restart();
     let mut status = 0;
-    for _ in 0..100 {
+    for _ in 0..600 {
         status = post("after").await;
         if status == 200 {
             break;
@@ -1351,7 +1401,7 @@ async fn wab_listen_prints_no_control_characters_from_an_event() {
         );
         let events = child.0.stdout.take().unwrap();
         let body = r#"{"weird":"a\u009b2J\u0085b\u202ec\u001b]0;x\u0007"}"#;
-        for _ in 0..100 {
+        for _ in 0..600 {
             if reqwest::Client::new()
                 .post(format!("http://{addr}/cb"))
                 .basic_auth("hooks", Some("pw"))

@@ -192,6 +192,24 @@ impl Harness {
         request.send().await.unwrap().status().as_u16()
     }
 
+    /// A connection carrying `body` as an authenticated POST, whole or cut
+    /// halfway through the body; left open for the caller to hang up.
+    async fn raw(&self, body: &str, whole: bool) -> tokio::net::TcpStream {
+        use base64::Engine as _;
+        use tokio::io::AsyncWriteExt as _;
+        let credentials =
+            base64::engine::general_purpose::STANDARD.encode(format!("{USER}:{PASS}"));
+        let sent = if whole { body } else { &body[..body.len() / 2] };
+        let request = format!(
+            "POST /cb HTTP/1.1\r\nhost: {}\r\nauthorization: Basic {credentials}\r\ncontent-length: {}\r\n\r\n{sent}",
+            self.addr,
+            body.len()
+        );
+        let mut stream = tokio::net::TcpStream::connect(self.addr).await.unwrap();
+        stream.write_all(request.as_bytes()).await.unwrap();
+        stream
+    }
+
     fn script(&self, id: &str, behaviour: Behaviour) {
         self.handler
             .next
@@ -287,7 +305,15 @@ async fn run_sequence(sequence: u64, steps: usize) -> Tally {
                     (false, false, _) => 500,
                 };
                 let got = h.post(e.body.clone(), true).await;
-                assert_eq!(got, expected, "{context}: delivery with {behaviour:?}");
+                // A busy machine may start a quick handler after the handler
+                // timeout: then 503 ("deliver again later") is the answer,
+                // and its outcome is recorded all the same once it ends
+                // (checked below by the calls and at the end by the count).
+                let late = runs && behaviour != Behaviour::Hang && got == 503;
+                assert!(
+                    got == expected || late,
+                    "{context}: delivery with {behaviour:?}: {got}, expected {expected}"
+                );
                 if runs {
                     m.calls += 1;
                     match behaviour {
@@ -318,38 +344,51 @@ async fn run_sequence(sequence: u64, steps: usize) -> Tally {
                     answers.iter().all(|&s| s == 200 || s == 503),
                     "{context}: {answers:?}"
                 );
-                assert!(answers.contains(&200), "{context}: {answers:?}");
                 h.quiet(releases.len()).await;
                 m.calls += 1;
                 m.done = true;
+                // Every answer a 503 (the one handler outlived the timeout on
+                // a busy machine): it succeeded all the same, so now a
+                // redelivery is a duplicate.
+                if !answers.contains(&200) {
+                    assert_eq!(h.post(e.body.clone(), true).await, 200, "{context}");
+                }
             }
-            // A caller that hangs up before the answer.
+            // A caller that hangs up before the answer: either once its
+            // request reached the handler (which then runs to its end and is
+            // recorded), or in the middle of its body (nothing reaches the
+            // handler). Decided by the test, not by the machine's speed.
             Step::HangUp => {
                 tally.add("hang-up");
                 h.script(&e.id, Behaviour::SucceedAfter(Duration::from_millis(15)));
-                let impatient = reqwest::Client::builder()
-                    .timeout(Duration::from_millis(3))
-                    .build()
-                    .unwrap();
-                let _ = impatient
-                    .post(format!("http://{}/cb", h.addr))
-                    .basic_auth(USER, Some(PASS))
-                    .body(e.body.clone())
-                    .send()
-                    .await;
-                // The handler may not have started when the caller left; if
-                // it did, it finishes and is recorded.
-                tokio::time::sleep(Duration::from_millis(5)).await;
+                let reached = rng.random_bool(0.5);
+                let calls = |h: &Harness| {
+                    h.handler
+                        .calls
+                        .lock()
+                        .unwrap()
+                        .get(&e.id)
+                        .copied()
+                        .unwrap_or(0)
+                };
+                let mut caller = h.raw(&e.body, reached).await;
+                if reached {
+                    for _ in 0..10_000 {
+                        if calls(&h) > m.calls {
+                            break;
+                        }
+                        tokio::time::sleep(Duration::from_millis(2)).await;
+                    }
+                    assert!(
+                        calls(&h) > m.calls,
+                        "{context}: the request never reached the handler"
+                    );
+                }
+                use tokio::io::AsyncWriteExt as _;
+                let _ = caller.shutdown().await;
+                drop(caller);
                 h.quiet(releases.len()).await;
-                if h.handler
-                    .calls
-                    .lock()
-                    .unwrap()
-                    .get(&e.id)
-                    .copied()
-                    .unwrap_or(0)
-                    > m.calls
-                {
+                if reached {
                     m.calls += 1;
                     m.done = true;
                 } else {

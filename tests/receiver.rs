@@ -354,14 +354,16 @@ async fn a_failing_handler_gets_5xx_and_the_redelivery_is_handled() {
 #[tokio::test]
 async fn a_slow_handler_gets_503_but_runs_on_and_is_not_run_twice() {
     let calls = Arc::new(AtomicUsize::new(0));
-    let c = calls.clone();
+    let release = Arc::new(tokio::sync::Semaphore::new(0));
+    let (c, r) = (calls.clone(), release.clone());
     let receiver = Receiver::builder()
         .url("http://u:p@localhost/mo")
         .handler_timeout(Duration::from_millis(50))
         .handler(move |_event: Callback| {
-            let c = c.clone();
+            let (c, r) = (c.clone(), r.clone());
             async move {
-                tokio::time::sleep(Duration::from_millis(400)).await;
+                // Runs until the test lets it end: past the timeout, surely.
+                let _ = r.acquire().await;
                 c.fetch_add(1, Ordering::SeqCst);
                 Ok::<(), HandlerError>(())
             }
@@ -375,9 +377,24 @@ async fn a_slow_handler_gets_503_but_runs_on_and_is_not_run_twice() {
     // The wait ends, the handler does not: a redelivery meanwhile is deferred.
     assert_eq!(deliver().await.status(), 503);
     assert_eq!(deliver().await.status(), 503);
-    tokio::time::sleep(Duration::from_millis(600)).await;
-    // Once it finished, the event is done.
-    assert_eq!(deliver().await.status(), 200);
+    release.add_permits(1);
+    for _ in 0..3000 {
+        if calls.load(Ordering::SeqCst) == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    // Once it finished, the event is done (its claim is settled just after
+    // the handler returns: a redelivery in between is still deferred).
+    let mut answer = deliver().await.status();
+    for _ in 0..3000 {
+        if answer != 503 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        answer = deliver().await.status();
+    }
+    assert_eq!(answer, 200);
     assert_eq!(calls.load(Ordering::SeqCst), 1);
 }
 
@@ -940,14 +957,17 @@ async fn a_client_that_never_reads_its_answers_does_not_hold_a_connection() {
 #[tokio::test]
 async fn a_lease_too_short_to_be_renewed_is_raised() {
     let calls = Arc::new(AtomicUsize::new(0));
-    let c = calls.clone();
+    let started = Arc::new(tokio::sync::Notify::new());
+    let release = Arc::new(tokio::sync::Semaphore::new(0));
+    let (c, s, r) = (calls.clone(), started.clone(), release.clone());
     let receiver = Receiver::builder()
         .url("http://u:p@localhost/cb")
         .claim_lease(Duration::ZERO)
         .handler(move |_e: Callback| {
-            let c = c.clone();
+            let (c, s, r) = (c.clone(), s.clone(), r.clone());
             async move {
-                tokio::time::sleep(Duration::from_millis(300)).await;
+                s.notify_one();
+                let _ = r.acquire().await;
                 c.fetch_add(1, Ordering::SeqCst);
                 Ok::<(), HandlerError>(())
             }
@@ -957,14 +977,23 @@ async fn a_lease_too_short_to_be_renewed_is_raised() {
     let addr = serve(receiver).await;
     let http = reqwest::Client::new();
     let url = format!("http://{addr}/cb");
-    let (a, b) = tokio::join!(
-        post(&http, url.clone(), Some(("u", "p")), mo("twice")),
-        async {
-            tokio::time::sleep(Duration::from_millis(50)).await;
-            post(&http, url.clone(), Some(("u", "p")), mo("twice")).await
+    // The first delivery's handler runs (however long the machine takes to
+    // start it) while the second comes: a zero lease, raised, still holds it.
+    let first = tokio::spawn({
+        let (http, url) = (http.clone(), url.clone());
+        async move {
+            post(&http, url, Some(("u", "p")), mo("twice"))
+                .await
+                .status()
         }
+    });
+    started.notified().await;
+    let second = post(&http, url.clone(), Some(("u", "p")), mo("twice")).await;
+    release.add_permits(1);
+    assert_eq!(
+        (first.await.unwrap().as_u16(), second.status().as_u16()),
+        (200, 503)
     );
-    assert_eq!((a.status().as_u16(), b.status().as_u16()), (200, 503));
     assert_eq!(calls.load(Ordering::SeqCst), 1);
 }
 

@@ -491,20 +491,20 @@ async fn raw_sends_are_paced_like_the_facade_s() {
 /// is a success the caller saw, and every failure says nothing was sent.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_paced_send_that_could_not_finish_in_time_is_not_sent() {
-    for (timeout, exactly) in [
-        // The deadline is the whole timeout: only an unpaced send can start,
+    // Timeouts far above what the local server takes, so the verdict never
+    // depends on this machine's speed.
+    for (timeout, deadline, exactly) in [
+        // The timeout is the whole deadline: only an unpaced send can start,
         // however the four are scheduled.
-        (Duration::from_secs(30), Some(1)),
-        // 1.3 s to start in: a second send, paced to 1 s, starts too (how
+        (Duration::from_secs(30), Duration::from_secs(10), Some(1)),
+        // 1.5 s to start in: a second send, paced to 1 s, starts too (how
         // many depends on when each call began; the promise does not).
-        (Duration::from_millis(200), None),
+        (Duration::from_secs(10), Duration::from_millis(11_500), None),
     ] {
         let server = server().await;
         Mock::given(method("POST"))
             .and(path("/messages"))
-            .respond_with(
-                respond(202, "PostMessages.202.json").set_delay(Duration::from_millis(100)),
-            )
+            .respond_with(respond(202, "PostMessages.202.json"))
             .mount(&server)
             .await;
         let client = Client::builder()
@@ -513,7 +513,7 @@ async fn a_paced_send_that_could_not_finish_in_time_is_not_sent() {
             .default_source(SOURCE)
             .timeout(timeout)
             .pacing(Pacing::new().per_recipient_interval(Duration::from_secs(1)))
-            .retry(RetryPolicy::standard().deadline(Duration::from_millis(1500)))
+            .retry(RetryPolicy::standard().deadline(deadline))
             .build()
             .unwrap();
         let sends = (0..4).map(|_| {
@@ -929,22 +929,24 @@ async fn an_upload_whose_answer_stalls_fails_after_the_read_timeout() {
 
 #[tokio::test]
 async fn an_in_memory_upload_that_progresses_slowly_is_not_cut_off() {
-    // 3 MiB at about 2 MiB/s, with a 500 ms read timeout: one chunk in memory
-    // once looked like no progress at all.
+    // 6 MiB, more than the kernel's buffers hold, read at 1.5 MiB/s (4 s)
+    // with a 1.5 s read timeout: one chunk in memory once looked like no
+    // progress at all. A 64 KiB piece takes about 40 ms to read, far within
+    // the timeout, so a busy machine does not make progress look like a stall.
     let answer = b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 13\r\n\r\n[{\"id\":\"m1\"}]";
-    let (base, server) = scripted_once(answer, Some(2 << 20), Duration::ZERO).await;
+    let (base, server) = scripted_once(answer, Some(3 << 19), Duration::ZERO).await;
     let client = Client::builder()
         .credentials(USER, PASS)
         .base_url(base)
         .default_source(SOURCE)
-        .read_timeout(Duration::from_millis(500))
+        .read_timeout(Duration::from_millis(1500))
         .build()
         .unwrap();
-    let upload = MediaUpload::bytes("big.bin", "application/octet-stream", vec![1u8; 3 << 20]);
+    let upload = MediaUpload::bytes("big.bin", "application/octet-stream", vec![1u8; 6 << 20]);
     let uploaded = client.upload_media(upload).await.unwrap();
     assert_eq!(uploaded.id, "m1");
     assert!(
-        server.await.unwrap() > 3 << 20,
+        server.await.unwrap() > 6 << 20,
         "the whole body, with its length"
     );
 }

@@ -1,6 +1,7 @@
 //! `wab listen`: the receiver as a command, one line per event.
 
 use crate::Failure;
+use crate::interrupts::Interrupts;
 use crate::output::{EventLine, Out};
 use modica_wab::Error;
 use modica_wab::callback::{Callback, CallbackContext, HandlerError, Receiver, RedisDedupStore};
@@ -21,6 +22,7 @@ pub async fn listen(
     url: &str,
     bind: &str,
     options: ListenOptions<'_>,
+    interrupts: Option<Interrupts>,
 ) -> Result<(), Failure> {
     // When stdout closes, the event is not acknowledged (Modica will redeliver
     // it) and the command ends.
@@ -92,13 +94,16 @@ pub async fn listen(
     // The first Ctrl-C (or a closed stdout) stops accepting and lets the
     // answers in flight finish; a second one exits at once.
     let stop = async move {
+        let Some(mut interrupts) = interrupts else {
+            return stdout_closed.notified().await;
+        };
         tokio::select! {
-            _ = tokio::signal::ctrl_c() => {
+            _ = interrupts.next() => {
                 eprintln!("stopping: finishing the callbacks in flight (Ctrl-C again to exit now)");
-                tokio::spawn(async {
-                    if tokio::signal::ctrl_c().await.is_ok() {
-                        std::process::exit(130);
-                    }
+                // The same stream: a second Ctrl-C, however soon, is counted.
+                tokio::spawn(async move {
+                    interrupts.next().await;
+                    std::process::exit(130);
                 });
             }
             _ = stdout_closed.notified() => {}

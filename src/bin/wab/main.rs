@@ -2,6 +2,7 @@
 
 mod args;
 mod compose;
+mod interrupts;
 mod listen;
 mod logs;
 mod output;
@@ -27,20 +28,29 @@ async fn main() -> ExitCode {
     ));
     let sends = cli.command.sends();
     let json = cli.json;
+    let mut interrupts = match interrupts::Interrupts::listen() {
+        Ok(interrupts) => interrupts,
+        Err(e) => {
+            eprintln!("error: cannot listen for Ctrl-C: {e}");
+            return ExitCode::from(1);
+        }
+    };
     // `listen` and `sandbox` stop on Ctrl-C themselves; any other command
     // ends at once, saying whether a request was in flight (asked before the
     // command is dropped, which ends its attempt).
-    let interrupt = async {
-        if long_running || tokio::signal::ctrl_c().await.is_err() {
-            std::future::pending::<()>().await;
+    let result = if long_running {
+        run::run(cli, Some(interrupts)).await
+    } else {
+        let interrupted = async {
+            interrupts.next().await;
+            attempts.in_flight()
+        };
+        tokio::select! {
+            // A command that is done wins over a Ctrl-C in the same instant.
+            biased;
+            result = run::run(cli, None) => result,
+            in_flight = interrupted => Err(Failure::Interrupted { in_flight }),
         }
-        attempts.in_flight()
-    };
-    let result = tokio::select! {
-        // A command that is done wins over a Ctrl-C in the same instant.
-        biased;
-        result = run::run(cli) => result,
-        in_flight = interrupt => Err(Failure::Interrupted { in_flight }),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -3,6 +3,7 @@
 use crate::Failure;
 use crate::args::{Cli, Command, MediaCommand, SandboxBehaviour, SourceCommand};
 use crate::compose::message;
+use crate::interrupts::Interrupts;
 use crate::listen::{ListenOptions, listen};
 use crate::output::{Downloaded, Out, SandboxInfo};
 use futures_util::StreamExt;
@@ -84,7 +85,9 @@ fn bar(len: Option<u64>) -> ProgressBar {
     bar
 }
 
-pub async fn run(cli: Cli) -> Result<(), Failure> {
+/// Runs the command; `interrupts` is given to those that stop on Ctrl-C
+/// themselves (`listen`, `sandbox`).
+pub async fn run(cli: Cli, interrupts: Option<Interrupts>) -> Result<(), Failure> {
     let out = Out { json: cli.json };
     match &cli.command {
         Command::Send(send) => {
@@ -172,7 +175,7 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
                 dedup_prefix: dedup_prefix.as_deref(),
                 retention_hours: *retention,
             };
-            listen(out, url, bind, options).await?
+            listen(out, url, bind, options, interrupts).await?
         }
         Command::Sandbox {
             bind,
@@ -187,7 +190,7 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
                 .strict(*strict)
                 .chat_view(!*no_chat);
             let builder = configure(builder, behaviour)?;
-            sandbox(out, &cli, builder, mo_url, dlr_url).await?
+            sandbox(out, &cli, builder, mo_url, dlr_url, interrupts).await?
         }
     }
     Ok(())
@@ -238,6 +241,7 @@ async fn sandbox(
     mut builder: modica_wab::sandbox::SandboxBuilder,
     mo_urls: &[String],
     dlr_urls: &[String],
+    interrupts: Option<Interrupts>,
 ) -> Result<(), Failure> {
     if let (Some(u), Some(p)) = (&cli.username, &cli.password) {
         builder = builder.credentials(u.clone(), p.clone());
@@ -264,6 +268,9 @@ async fn sandbox(
     });
     // The chat view's address is in what `show` printed, once.
     eprintln!("sandbox running on {}; Ctrl-C stops it", sandbox.base_url());
-    let _ = tokio::signal::ctrl_c().await;
+    match interrupts {
+        Some(mut interrupts) => interrupts.next().await,
+        None => std::future::pending().await,
+    }
     Ok(())
 }
