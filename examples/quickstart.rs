@@ -10,8 +10,8 @@
 
 use modica_wab::callback::{Callback, HandlerError, InboundKind, Receiver};
 use modica_wab::message::*;
-use modica_wab::sandbox::Sandbox;
 use modica_wab::*;
+use modica_wab_sandbox::Sandbox;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 

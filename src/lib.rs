@@ -1,27 +1,23 @@
 #![doc = include_str!("../README.md")]
 #![warn(missing_docs)]
 
-mod auth;
 #[cfg(feature = "receiver")]
 mod burst_log;
 pub mod callback;
 mod client;
 pub mod clock;
-#[cfg(feature = "conformance")]
-pub mod conformance;
 mod contact;
+pub mod credentials;
 pub mod delivery;
 pub mod error;
-#[cfg(any(feature = "receiver", feature = "sandbox"))]
-mod http_server;
 pub mod media;
 pub mod message;
 pub mod raw;
 #[cfg(feature = "redis")]
 pub mod redis;
 pub mod response;
-#[cfg(feature = "sandbox")]
-pub mod sandbox;
+#[cfg(feature = "receiver")]
+pub mod server;
 pub mod spec;
 pub mod store;
 mod telemetry;

@@ -56,7 +56,7 @@ impl RedisConfig {
 
     /// The `redis` crate's client for this server.
     fn client(&self) -> Result<redis::Client, crate::error::Error> {
-        let shown = crate::auth::redact(&self.url);
+        let shown = crate::credentials::redact(&self.url);
         let invalid = |e: redis::RedisError| {
             crate::error::Error::Config(format!("Redis URL {shown}: {:?}", e.kind()))
         };
@@ -93,7 +93,7 @@ impl RedisConfig {
         ConnectionManager::new_lazy_with_config(self.client()?, config).map_err(|e| {
             crate::error::Error::Config(format!(
                 "Redis {}: {:?}",
-                crate::auth::redact(&self.url),
+                crate::credentials::redact(&self.url),
                 e.kind()
             ))
         })
@@ -121,7 +121,7 @@ impl fmt::Debug for RedisConfig {
     /// The URL with its password masked.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_tuple("RedisConfig")
-            .field(&crate::auth::redact(&self.url))
+            .field(&crate::credentials::redact(&self.url))
             .finish()
     }
 }

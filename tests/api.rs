@@ -1,6 +1,6 @@
 //! Every operation over HTTP against a local mock: what is sent, what comes back.
 
-mod common;
+use modica_wab_test_support as common;
 
 use common::*;
 use modica_wab::{Broadcast, Content, Error, MediaUpload, Message};

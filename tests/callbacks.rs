@@ -1,8 +1,7 @@
 //! MO and DLR callback parsing: one fixture per message type and status, error
 //! paths, schema agreement with the spec, and a no-panic fuzz pass.
 
-#[macro_use]
-mod common;
+use modica_wab_test_support::report;
 #[path = "../src/spec/walk.rs"]
 #[allow(dead_code)]
 mod walk;

@@ -1,7 +1,7 @@
 //! Every WhatsApp message type: the exact JSON the client posts, and the
 //! local checks that stop a bad message before any request leaves.
 
-mod common;
+use modica_wab_test_support as common;
 
 use common::cases::{TO, cases};
 use common::*;

@@ -8,8 +8,8 @@
 //! `.ci/run` installs Prism, starts both, and runs this with `PRISM_URL` and
 //! `PRISM_PROXY_URL` set: `cargo test --all-features --test prism -- --ignored`
 
-#[macro_use]
-mod common;
+use modica_wab_test_support as common;
+use modica_wab_test_support::report;
 
 use common::traffic::record_every_operation;
 

@@ -3,8 +3,7 @@
 //! headers and paths arrive exactly as written) with the answer each must get.
 #![cfg(feature = "receiver")]
 
-#[macro_use]
-mod common;
+use modica_wab_test_support::report;
 
 use base64::Engine as _;
 use modica_wab::callback::{Callback, HandlerError, Receiver};

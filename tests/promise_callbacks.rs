@@ -8,8 +8,7 @@
 //! runs more sequences (default 60, seeded: `PROMISE_SEED`).
 #![cfg(feature = "receiver")]
 
-#[macro_use]
-mod common;
+use modica_wab_test_support::report;
 
 use modica_wab::callback::{Callback, CallbackHandler, HandlerError, Receiver};
 use rand::rngs::StdRng;

@@ -20,8 +20,7 @@
 //! `PROMISE_CASES=100000 cargo test --all-features --test promise_sends` runs
 //! more cases (default 10,000; seeded: `PROMISE_SEED`).
 
-#[macro_use]
-mod common;
+use modica_wab_test_support::report;
 
 use modica_wab::{Broadcast, Client, Content, Error, MediaUpload, Message, RetryPolicy};
 use rand::rngs::StdRng;

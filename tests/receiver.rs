@@ -2,8 +2,7 @@
 //! under concurrency, and redelivery after a failing handler.
 #![cfg(feature = "receiver")]
 
-#[macro_use]
-mod common;
+use modica_wab_test_support::report;
 
 use modica_wab::callback::{Callback, HandlerError, Receiver, ReceiverError};
 use std::collections::HashMap;

@@ -1,7 +1,7 @@
 //! Error codes, the retry decision table, and retries over HTTP in virtual
 //! time (an injected sleeper: no wall-clock seconds, no flakes).
 
-mod common;
+use modica_wab_test_support as common;
 
 use common::*;
 use futures_util::StreamExt as _;

@@ -11,8 +11,8 @@ mod floor;
 mod receiver;
 
 use modica_wab::callback::{parse_dlr, parse_mo};
-use modica_wab::sandbox::Sandbox;
 use modica_wab::{Client, Message, RetryPolicy};
+use modica_wab_sandbox::Sandbox;
 use std::path::Path;
 use std::time::{Duration, Instant};
 

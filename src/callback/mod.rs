@@ -52,7 +52,7 @@ pub use receiver::{
 pub use status::StatusNotice;
 
 /// Base64 as senders write it: standard alphabet, padding optional.
-pub(crate) use crate::auth::BASE64;
+pub(crate) use crate::credentials::BASE64;
 
 /// One callback body, classified.
 #[derive(Debug, Clone, PartialEq)]

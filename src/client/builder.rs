@@ -198,8 +198,8 @@ impl ClientBuilder {
         };
         check_username(&username)?;
         let base_url = self.base_url.trim_end_matches('/').to_owned();
-        let shown = crate::auth::redact(&base_url);
-        match crate::auth::service_url(&base_url) {
+        let shown = crate::credentials::redact(&base_url);
+        match crate::credentials::service_url(&base_url) {
             Ok(u) if !u.username().is_empty() || u.password().is_some() => {
                 return Err(Error::Config(format!(
                     "base URL {shown} carries credentials; give them to ClientBuilder::credentials instead"
@@ -212,8 +212,9 @@ impl ClientBuilder {
             message::source("default_source", source)
                 .map_err(|e| Error::Config(format!("default_source {}", e.reason)))?;
         }
-        let authorization = crate::auth::basic_header(username.as_bytes(), password.as_bytes())
-            .ok_or_else(|| Error::Config("the credentials cannot form a header".into()))?;
+        let authorization =
+            crate::credentials::basic_header(username.as_bytes(), password.as_bytes())
+                .ok_or_else(|| Error::Config("the credentials cannot form a header".into()))?;
         // With only the ring backend, rustls has no provider until one is installed;
         // an error means the application installed its own, which is kept.
         #[cfg(all(feature = "tls-ring", not(feature = "tls-aws-lc")))]

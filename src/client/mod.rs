@@ -93,8 +93,9 @@ impl Client {
             message::source("default_source", source)
                 .map_err(|e| Error::Config(format!("default_source {}", e.reason)))?;
         }
-        let authorization = crate::auth::basic_header(username.as_bytes(), password.as_bytes())
-            .ok_or_else(|| Error::Config("the credentials cannot form a header".into()))?;
+        let authorization =
+            crate::credentials::basic_header(username.as_bytes(), password.as_bytes())
+                .ok_or_else(|| Error::Config("the credentials cannot form a header".into()))?;
         let transport = self.inner.transport.with_authorization(authorization);
         let raw = raw::Client::new_with_client(
             &self.inner.base_url,

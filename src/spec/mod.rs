@@ -9,9 +9,9 @@
 //! ```
 
 mod route;
-// Shared with the build script; the crate walks specs only to check conformance.
-#[cfg_attr(not(feature = "conformance"), allow(dead_code))]
-pub(crate) mod walk;
+// Shared with the build script (included by path) and the conformance
+// validator (modica-wab-conformance), which walk specs.
+pub mod walk;
 
 pub use route::Route;
 

@@ -8,7 +8,7 @@ use subtle::{ConditionallySelectable as _, ConstantTimeEq as _};
 
 pub(super) fn invalid(raw: &str, reason: impl Into<String>) -> ReceiverError {
     ReceiverError::InvalidUrl {
-        url: crate::auth::redact(raw),
+        url: crate::credentials::redact(raw),
         reason: reason.into(),
     }
 }
@@ -30,7 +30,7 @@ pub(super) fn endpoint(
     allow_unauthenticated: bool,
 ) -> Result<CallbackUrl, ReceiverError> {
     // A token in the query would not be checked: refused rather than served open.
-    let url = crate::auth::service_url(raw).map_err(|why| invalid(raw, why))?;
+    let url = crate::credentials::service_url(raw).map_err(|why| invalid(raw, why))?;
     let path = url.path();
     // axum reads `:x`, `*x` and `{x}` segments as captures (and refuses some),
     // and an empty segment (`//`) can never match a request.
@@ -47,7 +47,7 @@ pub(super) fn endpoint(
             ),
         ));
     }
-    let access = match crate::auth::url_credentials(&url) {
+    let access = match crate::credentials::url_credentials(&url) {
         Some((user, password)) if !user.is_empty() && !password.is_empty() => {
             if user.contains(&b':') {
                 return Err(invalid(
@@ -104,7 +104,7 @@ pub(super) fn endpoint(
     let warning = (url.scheme() == "http" && !loopback).then(|| {
         format!(
             "callback URL {} is plain http to a host that is not this machine: its credentials and the customers' messages cross the network unencrypted (put TLS in front)",
-            crate::auth::redact(raw)
+            crate::credentials::redact(raw)
         )
     });
     Ok(CallbackUrl {
@@ -165,7 +165,7 @@ pub(super) fn authorized(access: &Access, headers: &HeaderMap) -> Option<Arc<End
     };
     let given = headers
         .get(header::AUTHORIZATION)
-        .and_then(|v| crate::auth::parse_basic(v.as_bytes()))?;
+        .and_then(|v| crate::credentials::parse_basic(v.as_bytes()))?;
     let given = digest(&given);
     // Check every pair, without stopping early, so timing says nothing
     // about whether (or which) one matched.

@@ -43,7 +43,7 @@ pub use handler::{CallbackHandler, ContextHandler, HandlerError};
 
 use super::dedup::{DedupStore, MemoryDedupStore};
 use crate::burst_log::BurstLog;
-use crate::http_server::{self, Limits};
+use crate::server::{self, Limits};
 use axum::Router;
 use axum::extract::Request;
 use axum::routing::post;
@@ -204,7 +204,7 @@ impl Receiver {
         let life = Arc::new(Lifetime::default());
         let router = self.router_with(life.clone());
         let drain = move |grace| async move { life.drain(grace).await };
-        http_server::serve(listener, router, self.shared.limits, shutdown, drain).await;
+        server::serve(listener, router, self.shared.limits, shutdown, drain).await;
     }
 
     /// How many handlers are running now (including those past their timeout).

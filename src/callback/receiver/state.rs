@@ -5,7 +5,7 @@ use super::endpoint::Access;
 use super::handler::ContextHandler;
 use crate::burst_log::BurstLog;
 use crate::callback::dedup::DedupStore;
-use crate::http_server::Limits;
+use crate::server::Limits;
 use crate::store::StoreError;
 use std::collections::BTreeMap;
 use std::sync::Arc;

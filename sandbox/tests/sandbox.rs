@@ -1,0 +1,502 @@
+//! End to end over real sockets on 127.0.0.1: the client against the sandbox,
+//! the sandbox calling back into the receiver.
+
+use modica_wab::RetryPolicy;
+use modica_wab::callback::{Callback, DlrStatus, HandlerError, InboundKind, Receiver};
+use modica_wab::message::*;
+use modica_wab::*;
+use modica_wab_conformance::Validator;
+use modica_wab_sandbox::{DeliveryKind, Fault, Sandbox};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+const TO: &str = "+64211234567";
+
+type Events = Arc<Mutex<Vec<Callback>>>;
+
+/// A receiver on 127.0.0.1 collecting events; the first `fail_first` calls fail.
+async fn receiver(fail_first: usize) -> (String, Events) {
+    let events: Events = Arc::default();
+    let calls = Arc::new(AtomicUsize::new(0));
+    let (e, c) = (events.clone(), calls.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!(
+        "http://hooks:p%40ss@{}/callbacks",
+        listener.local_addr().unwrap()
+    );
+    let receiver = Receiver::builder()
+        .url(&url)
+        .handler(move |event: Callback| {
+            let (e, c) = (e.clone(), c.clone());
+            async move {
+                if c.fetch_add(1, Ordering::SeqCst) < fail_first {
+                    return Err::<(), HandlerError>("not yet".into());
+                }
+                e.lock().unwrap().push(event);
+                Ok(())
+            }
+        })
+        .build()
+        .unwrap();
+    tokio::spawn(async move { receiver.serve(listener, std::future::pending()).await });
+    (url, events)
+}
+
+async fn sandbox_with_receiver(fail_first: usize) -> (Sandbox, Events) {
+    let (url, events) = receiver(fail_first).await;
+    let sandbox = Sandbox::builder()
+        .mo_url(&url)
+        .dlr_url(&url)
+        .dlr_delay(Duration::from_millis(5))
+        .callback_retries(5, Duration::from_millis(10))
+        .start()
+        .await
+        .unwrap();
+    (sandbox, events)
+}
+
+fn client(sandbox: &Sandbox) -> Client {
+    Client::builder()
+        .credentials(sandbox.username(), sandbox.password())
+        .base_url(sandbox.base_url())
+        .default_source(sandbox.business_number())
+        .retry(
+            RetryPolicy::standard().backoff(Duration::from_millis(10), Duration::from_millis(200)),
+        )
+        .build()
+        .unwrap()
+}
+
+fn dlrs(events: &Events) -> Vec<(String, DlrStatus)> {
+    events
+        .lock()
+        .unwrap()
+        .iter()
+        .filter_map(|e| match e {
+            Callback::Dlr(d) => Some((d.id.clone(), d.status.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_send_is_accepted_and_its_dlrs_reach_the_receiver() {
+    let (sandbox, events) = sandbox_with_receiver(0).await;
+    let client = client(&sandbox);
+    let accepted = client
+        .send(&Message::text(TO, "Kia ora").reference("order-1"))
+        .await
+        .unwrap();
+    assert_eq!(accepted.reference.as_deref(), Some("order-1"));
+    assert!(sandbox.settle(Duration::from_secs(5)).await);
+    assert_eq!(
+        dlrs(&events),
+        vec![
+            (accepted.id.clone(), DlrStatus::Sent),
+            (accepted.id.clone(), DlrStatus::Received)
+        ]
+    );
+    assert_eq!(sandbox.accepted_count("order-1"), 1);
+    let record = client.message(&accepted.id).await.unwrap();
+    assert_eq!(record.id, accepted.id);
+}
+
+#[tokio::test]
+async fn an_injected_mo_reaches_the_handler_and_can_be_looked_up() {
+    let (sandbox, events) = sandbox_with_receiver(0).await;
+    let id = sandbox.inject_text("+64219876543", "Is my order ready?");
+    assert!(sandbox.settle(Duration::from_secs(5)).await);
+    let events = events.lock().unwrap().clone();
+    let [Callback::Mo(mo)] = events.as_slice() else {
+        panic!("{events:?}")
+    };
+    assert_eq!(mo.id, id);
+    assert_eq!(mo.destination.as_deref(), Some(sandbox.business_number()));
+    assert!(matches!(&mo.content.kind, InboundKind::Text(t) if t.body == "Is my order ready?"));
+    let record = client(&sandbox).message(&id).await.unwrap();
+    assert_eq!(record.id, id);
+}
+
+#[tokio::test]
+async fn a_recipient_scripted_with_131047_gets_the_typed_error() {
+    let (sandbox, _events) = sandbox_with_receiver(0).await;
+    sandbox.fail_recipient(TO, Fault::WhatsAppError(131047));
+    let err = client(&sandbox)
+        .send(&Message::text(TO, "late reply"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some(ErrorCode::ReEngagementRequired));
+    assert_eq!(err.status(), Some(400));
+    assert!(!err.is_retryable());
+    assert!(sandbox.sent().is_empty());
+}
+
+#[tokio::test]
+async fn a_scripted_429_is_retried_and_delivered_once() {
+    let (sandbox, events) = sandbox_with_receiver(0).await;
+    sandbox.fail_next([Fault::TooManyRequests(Duration::ZERO)]);
+    let accepted = client(&sandbox)
+        .send(&Message::text(TO, "hello").reference("r-429"))
+        .await
+        .unwrap();
+    assert_eq!(sandbox.accepted_count("r-429"), 1);
+    let statuses: Vec<u16> = sandbox.requests().iter().map(|r| r.2).collect();
+    assert_eq!(statuses, vec![429, 202]);
+    assert!(sandbox.settle(Duration::from_secs(5)).await);
+    assert!(dlrs(&events).contains(&(accepted.id, DlrStatus::Received)));
+}
+
+#[tokio::test]
+async fn ambiguous_failures_are_never_resent() {
+    let (sandbox, _events) = sandbox_with_receiver(0).await;
+    let client = client(&sandbox);
+    sandbox.fail_next([Fault::ServerError(503), Fault::DropConnection]);
+    let err = client
+        .send(&Message::text(TO, "a").reference("a"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(503));
+    let err = client
+        .send(&Message::text(TO, "b").reference("b"))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Transport(_)), "{err}");
+    assert_eq!(sandbox.accepted_count("a") + sandbox.accepted_count("b"), 0);
+    let statuses: Vec<u16> = sandbox.requests().iter().map(|r| r.2).collect();
+    assert_eq!(statuses, vec![503, 0], "one attempt each");
+}
+
+#[tokio::test]
+async fn the_throughput_limit_answers_130429_and_the_client_retries() {
+    let (sandbox, _events) = sandbox_with_receiver(0).await;
+    sandbox.limit_throughput(2);
+    let client = Client::builder()
+        .credentials(sandbox.username(), sandbox.password())
+        .base_url(sandbox.base_url())
+        .default_source(sandbox.business_number())
+        .retry(
+            // No shared budget: this test wants every throttled send to keep trying.
+            RetryPolicy::standard()
+                .max_attempts(20)
+                .budget(None)
+                .backoff(Duration::from_millis(100), Duration::from_millis(400)),
+        )
+        .build()
+        .unwrap();
+    let sends = (0..4).map(|i| {
+        let client = client.clone();
+        async move {
+            client
+                .send(&Message::text(TO, "burst").reference(format!("t{i}")))
+                .await
+        }
+    });
+    for result in futures_util::future::join_all(sends).await {
+        result.unwrap();
+    }
+    for i in 0..4 {
+        assert_eq!(sandbox.accepted_count(&format!("t{i}")), 1);
+    }
+    assert!(
+        sandbox.requests().iter().any(|r| r.2 == 400),
+        "some were throttled"
+    );
+}
+
+#[tokio::test]
+async fn dlr_faults_report_rejected_and_expired_with_codes() {
+    let (sandbox, events) = sandbox_with_receiver(0).await;
+    sandbox.fail_next([Fault::DlrRejected(131026), Fault::DlrExpired]);
+    let client = client(&sandbox);
+    let a = client.send(&Message::text(TO, "a")).await.unwrap();
+    let b = client.send(&Message::text(TO, "b")).await.unwrap();
+    assert!(sandbox.settle(Duration::from_secs(5)).await);
+    let events = events.lock().unwrap().clone();
+    let last = |id: &str| {
+        events
+            .iter()
+            .filter_map(|e| match e {
+                Callback::Dlr(d) if d.id == id => Some(d.clone()),
+                _ => None,
+            })
+            .next_back()
+            .unwrap()
+    };
+    let rejected = last(&a.id);
+    assert_eq!(rejected.status, DlrStatus::Rejected);
+    assert_eq!(rejected.errors[0].code.map(|c| c.code()), Some(131026));
+    assert_eq!(last(&b.id).status, DlrStatus::Expired);
+}
+
+#[tokio::test]
+async fn callbacks_are_redelivered_until_the_receiver_takes_them() {
+    // The handler fails twice: the receiver answers 500, the sandbox tries again.
+    let (sandbox, events) = sandbox_with_receiver(2).await;
+    sandbox.inject_text("+64219876543", "hello?");
+    assert!(sandbox.settle(Duration::from_secs(5)).await);
+    let deliveries = sandbox.deliveries();
+    assert_eq!(deliveries.len(), 1);
+    assert_eq!(deliveries[0].kind, DeliveryKind::Mo);
+    assert_eq!(deliveries[0].attempts, vec![500, 500, 200]);
+    assert!(deliveries[0].delivered);
+    assert_eq!(events.lock().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn media_round_trip_and_every_operation_answers_within_the_spec() {
+    let (sandbox, _events) = sandbox_with_receiver(0).await;
+    let client = client(&sandbox);
+    let data: Vec<u8> = (0..100_000u32).map(|i| (i % 251) as u8).collect();
+    let uploaded = client
+        .upload_media(MediaUpload::bytes("photo.jpg", "image/jpeg", data.clone()))
+        .await
+        .unwrap();
+    let download = client.download_media(&uploaded.id).await.unwrap();
+    assert_eq!(download.content_type(), Some("image/jpeg"));
+    assert_eq!(download.bytes().await.unwrap().to_vec(), data);
+    client
+        .register_source("6421000009", "123456")
+        .await
+        .unwrap();
+    let sources: Vec<String> = client
+        .sources()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|s| s.source)
+        .collect();
+    assert_eq!(
+        sources,
+        [sandbox.business_number(), "6421000009"],
+        "its own number first"
+    );
+    assert_eq!(client.status().await.unwrap().status, "ok");
+    let b = Broadcast::new([TO, "+64211234568"], Content::text("Open at 9")).reference("b1");
+    assert_eq!(client.broadcast(&b).await.unwrap().len(), 2);
+    assert_eq!(sandbox.accepted_count("b1"), 2);
+
+    // Each JSON answer the sandbox gave is one the spec allows.
+    let validator = Validator::for_built_spec().unwrap();
+    let http = reqwest::Client::new();
+    let id = sandbox.sent()[0].id.clone();
+    let cases = [
+        ("GetMessages", format!("/messages?id={id}")),
+        ("GetSource", "/source".to_owned()),
+        ("GetStatus", "/status".to_owned()),
+        ("GetMessages", "/messages?id=nope".to_owned()),
+    ];
+    for (op, target) in cases {
+        let response = http
+            .get(format!("{}{target}", sandbox.base_url()))
+            .basic_auth(sandbox.username(), Some(sandbox.password()))
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        let body = response.bytes().await.unwrap();
+        validator
+            .check_response(op, status, Some("application/json"), &body)
+            .unwrap_or_else(|v| panic!("{target}: {v}"));
+    }
+}
+
+#[tokio::test]
+async fn requests_that_break_the_spec_or_lack_credentials_are_refused() {
+    let (sandbox, _events) = sandbox_with_receiver(0).await;
+    let http = reqwest::Client::new();
+    let url = format!("{}/messages", sandbox.base_url());
+    let bad = http
+        .post(&url)
+        .basic_auth(sandbox.username(), Some(sandbox.password()))
+        .json(&serde_json::json!({"to": "021 555", "type": "text", "source": "6421000001", "text": {"body": "x"}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 400);
+    let body: serde_json::Value = bad.json().await.unwrap();
+    assert!(
+        body["error"].as_str().unwrap().contains("body.to"),
+        "{body}"
+    );
+    let anonymous = http
+        .get(format!("{}/status", sandbox.base_url()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status(), 401);
+    let wrong = Client::builder()
+        .credentials("sandbox", "wrong")
+        .base_url(sandbox.base_url())
+        .build()
+        .unwrap();
+    assert_eq!(wrong.status().await.unwrap_err().status(), Some(401));
+    assert!(sandbox.sent().is_empty());
+}
+
+#[tokio::test]
+async fn the_sandbox_follows_the_spec_and_strictness_is_opt_in() {
+    let http = reqwest::Client::new();
+    // An undeclared field: the spec leaves the object open.
+    let body = serde_json::json!({"to": TO, "type": "text", "source": "6421000001", "text": {"body": "x", "extra": 1}, "extra": true});
+    for (strict, expected) in [(false, 202), (true, 400)] {
+        let sandbox = Sandbox::builder().strict(strict).start().await.unwrap();
+        let answer = http
+            .post(format!("{}/messages", sandbox.base_url()))
+            .basic_auth(sandbox.username(), Some(sandbox.password()))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), expected, "strict={strict}");
+    }
+}
+
+#[tokio::test]
+async fn undeclared_methods_get_405_with_allow_and_unknown_paths_404() {
+    let sandbox = Sandbox::builder().start().await.unwrap();
+    let http = reqwest::Client::new();
+    let call = |method: reqwest::Method, path: &str| {
+        http.request(method, format!("{}{path}", sandbox.base_url()))
+            .basic_auth(sandbox.username(), Some(sandbox.password()))
+            .send()
+    };
+    let put = call(reqwest::Method::PUT, "/messages").await.unwrap();
+    assert_eq!(put.status(), 405);
+    assert_eq!(put.headers()["allow"], "GET, POST");
+    let delete = call(reqwest::Method::DELETE, "/status").await.unwrap();
+    assert_eq!(delete.status(), 405);
+    assert_eq!(delete.headers()["allow"], "GET");
+    assert_eq!(
+        call(reqwest::Method::GET, "/nowhere")
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+}
+
+#[tokio::test]
+async fn the_sandbox_bounds_bodies_and_records_and_keeps_media_on_disk() {
+    let sandbox = Sandbox::builder()
+        .body_limits(4096, 10_000)
+        .record_limit(5)
+        .start()
+        .await
+        .unwrap();
+    let client = client(&sandbox);
+    // JSON over the limit: 413, nothing accepted.
+    let http = reqwest::Client::new();
+    let big = serde_json::json!({"to": TO, "type": "text", "source": "6421000001", "text": {"body": "x".repeat(5000)}});
+    let answer = http
+        .post(format!("{}/messages", sandbox.base_url()))
+        .basic_auth(sandbox.username(), Some(sandbox.password()))
+        .json(&big)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 413);
+    // Media over the limit: 413 too; under it, stored and served back.
+    let err = client
+        .upload_media(MediaUpload::bytes(
+            "big.bin",
+            "application/octet-stream",
+            vec![0u8; 20_000],
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(413), "{err}");
+    let small = client
+        .upload_media(MediaUpload::bytes("a.png", "image/png", vec![7u8; 9_000]))
+        .await
+        .unwrap();
+    let back = client.download_media(&small.id).await.unwrap();
+    assert_eq!(back.content_length(), Some(9_000));
+    assert_eq!(back.bytes().await.unwrap(), vec![7u8; 9_000]);
+    // Records are a ring: the oldest go.
+    for i in 0..12 {
+        client
+            .send(&Message::text(TO, format!("n{i}")))
+            .await
+            .unwrap();
+    }
+    assert_eq!(sandbox.sent().len(), 5);
+    assert_eq!(sandbox.requests().len(), 5);
+    // And its Debug output holds no secret.
+    let secret = Sandbox::builder()
+        .credentials("sandbox", "hunter2")
+        .dlr_url("http://hooks:t0ps3cret@127.0.0.1:9/dlr")
+        .start()
+        .await
+        .unwrap();
+    secret.inject_text("+64211234567", "my address is 12 Queen St");
+    let shown = format!("{secret:?}");
+    assert!(
+        !shown.contains("hunter2") && !shown.contains("t0ps3cret"),
+        "{shown}"
+    );
+    // Nor what customers wrote, nor the chat view's secret path.
+    assert!(!shown.contains("Queen St"), "{shown}");
+    let chat = secret.chat_url().expect("the chat view is on by default");
+    let token = chat.trim_end_matches('/').rsplit('/').next().unwrap();
+    assert!(token.len() >= 16 && !shown.contains(token), "{shown}");
+}
+
+#[tokio::test]
+async fn a_slow_body_gets_408_and_long_targets_are_recorded_short() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let sandbox = Sandbox::builder()
+        .body_timeout(Duration::from_millis(300))
+        .start()
+        .await
+        .unwrap();
+    let mut slow = tokio::net::TcpStream::connect(sandbox.local_addr())
+        .await
+        .unwrap();
+    slow.write_all(b"POST /messages HTTP/1.1\r\nhost: x\r\nauthorization: Basic c2FuZGJveDpzYW5kYm94\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{")
+        .await
+        .unwrap();
+    let mut answer = String::new();
+    let read =
+        tokio::time::timeout(Duration::from_secs(20), slow.read_to_string(&mut answer)).await;
+    assert!(read.is_ok(), "the sandbox held a slow body");
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    // A long target (anyone can send one) is cut in the records.
+    let long = format!("{}/status?{}", sandbox.base_url(), "x".repeat(60_000));
+    let _ = reqwest::get(long).await;
+    let recorded = sandbox.requests();
+    assert!(recorded.iter().all(|(_, target, _)| target.len() <= 512));
+}
+
+/// Seen by a new user: the chat view listed callbacks oldest first, so new
+/// ones scrolled out of view. Newest first now.
+#[tokio::test]
+async fn the_chat_views_callback_log_shows_the_newest_first() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let nowhere = format!("http://hooks:pw@{}/mo", closed.local_addr().unwrap());
+    drop(closed);
+    let sandbox = Sandbox::builder()
+        .mo_url(nowhere)
+        .callback_retries(1, Duration::from_millis(1))
+        .start()
+        .await
+        .unwrap();
+    let first = sandbox.inject_text("+64211234567", "first");
+    let second = sandbox.inject_text("+64211234567", "second");
+    assert!(
+        sandbox.settle(Duration::from_secs(30)).await,
+        "deliveries end"
+    );
+    let log = reqwest::get(format!(
+        "{}c/{}/64211234567/log",
+        sandbox.chat_url().unwrap(),
+        sandbox.business_number()
+    ))
+    .await
+    .unwrap()
+    .text()
+    .await
+    .unwrap();
+    let (at_first, at_second) = (log.find(&first).unwrap(), log.find(&second).unwrap());
+    assert!(at_second < at_first, "newest first: {log}");
+}
