@@ -5,9 +5,9 @@
 //!
 //! | metric | kind | labels |
 //! |---|---|---|
-//! | `modica_wab_requests_total` | counter | `operation`, `outcome` (`success`, `api_error`, `transport_error`, `connect_error`), `code` (WhatsApp code or `none`) |
-//! | `modica_wab_request_duration_seconds` | histogram | `operation`, `outcome` |
-//! | `modica_wab_retries_total` | counter | `operation`, `reason` (`status_429`, `status_5xx`, `whatsapp_<code>`, `connect`, `timeout`, `transport`) |
+//! | `modica_wab_requests_total` | counter | `route` (`POST /messages`…), `outcome` (`success`, `api_error`, `transport_error`, `connect_error`), `code` (WhatsApp code or `none`) |
+//! | `modica_wab_request_duration_seconds` | histogram | `route`, `outcome` |
+//! | `modica_wab_retries_total` | counter | `route`, `reason` (`status_429`, `status_5xx`, `whatsapp_<code>`, `connect`, `timeout`, `transport`) |
 //! | `modica_wab_pacing_wait_seconds` | histogram | — |
 //! | `modica_wab_window_total` | counter | `outcome` (`refused`: a free-form send into a closed window, refused locally; `fallback`: sent as its template instead) |
 //! | `modica_wab_callbacks_total` | counter | `kind` (`mo`, `dlr`, `unknown`, `malformed`), `status` (a DLR's: `sent`, `received`, `rejected`, `expired`, `other`; else `none`), `outcome` (`handled`, `failed`, `duplicate`, `in_flight`, `store_error`, `timeout`, `shutdown`) |
@@ -18,7 +18,7 @@ use std::time::Duration;
 
 /// A request ended (after all its attempts).
 pub(crate) fn request_done(
-    operation: &'static str,
+    route: &'static str,
     outcome: &'static str,
     code: Option<i64>,
     took: Duration,
@@ -26,22 +26,22 @@ pub(crate) fn request_done(
     #[cfg(feature = "metrics")]
     {
         let code = code.map_or_else(|| "none".to_owned(), |c| c.to_string());
-        metrics::counter!("modica_wab_requests_total", "operation" => operation, "outcome" => outcome, "code" => code)
+        metrics::counter!("modica_wab_requests_total", "route" => route, "outcome" => outcome, "code" => code)
             .increment(1);
-        metrics::histogram!("modica_wab_request_duration_seconds", "operation" => operation, "outcome" => outcome)
+        metrics::histogram!("modica_wab_request_duration_seconds", "route" => route, "outcome" => outcome)
             .record(took.as_secs_f64());
     }
     #[cfg(not(feature = "metrics"))]
-    let _ = (operation, outcome, code, took);
+    let _ = (route, outcome, code, took);
 }
 
 /// An attempt failed and another follows.
-pub(crate) fn retried(operation: &'static str, reason: String) {
+pub(crate) fn retried(route: &'static str, reason: String) {
     #[cfg(feature = "metrics")]
-    metrics::counter!("modica_wab_retries_total", "operation" => operation, "reason" => reason)
+    metrics::counter!("modica_wab_retries_total", "route" => route, "reason" => reason)
         .increment(1);
     #[cfg(not(feature = "metrics"))]
-    let _ = (operation, reason);
+    let _ = (route, reason);
 }
 
 /// A send waited for its pace.

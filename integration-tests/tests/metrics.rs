@@ -207,18 +207,18 @@ async fn sends_retries_callbacks_dedupe_and_pacing_are_counted() {
     assert!(refused.is_err());
     assert!(sandbox.settle(Duration::from_secs(10)).await);
 
-    let sends = "modica_wab_requests_total{code=none,operation=PostMessages,outcome=success}";
+    let sends = "modica_wab_requests_total{code=none,outcome=success,route=POST /messages}";
     assert_eq!(counter(sends), 3);
     assert_eq!(
-        counter("modica_wab_requests_total{code=131026,operation=PostMessages,outcome=api_error}"),
+        counter("modica_wab_requests_total{code=131026,outcome=api_error,route=POST /messages}"),
         1
     );
     assert_eq!(
-        counter("modica_wab_retries_total{operation=PostMessages,reason=status_429}"),
+        counter("modica_wab_retries_total{reason=status_429,route=POST /messages}"),
         1
     );
     let latencies =
-        histogram("modica_wab_request_duration_seconds{operation=PostMessages,outcome=success}");
+        histogram("modica_wab_request_duration_seconds{outcome=success,route=POST /messages}");
     assert_eq!(latencies.len(), 3);
     assert!(
         latencies.iter().all(|s| *s > 0.0 && *s < 10.0),
@@ -273,11 +273,11 @@ async fn sends_retries_callbacks_dedupe_and_pacing_are_counted() {
     let opened = spans::OPENED.lock().unwrap().clone();
     let requests = opened
         .iter()
-        .filter(|s| s.starts_with("modica_wab.request operation=PostMessages"))
+        .filter(|s| s.starts_with("modica_wab.request route=POST /messages"))
         .count();
     assert_eq!(requests, 5, "the four, and the fallback: {opened:?}");
     assert!(
-        opened.contains(&"modica_wab.attempt operation=PostMessages attempt=2".to_owned()),
+        opened.contains(&"modica_wab.attempt route=POST /messages attempt=2".to_owned()),
         "{opened:?}"
     );
 }

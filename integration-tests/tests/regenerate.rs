@@ -1,22 +1,24 @@
 //! Regeneration from a newer spec: a copy of the shipped spec with an added
-//! operation, field and enum value is built through `MODICA_WAB_SPEC`, and a
-//! small program calls the new operation through `client.raw()` against a
-//! server on 127.0.0.1, checking that the credentials were applied.
+//! operation, field and enum value, and renamed operation ids, is built
+//! through a relative `MODICA_WAB_SPEC` (read from the directory cargo runs
+//! in), and a small program calls the new operation through `client.raw()`
+//! and `Client::send` on a renamed one, against servers on 127.0.0.1,
+//! checking that the credentials were applied.
 //!
 //! It builds the crate a second time in its own target directory: about two
 //! minutes on a fresh checkout, 15 s once built. A plain `cargo test` skips
 //! it (`#[ignore]`); `.ci/run` runs it:
-//! `cargo test -p modica-wab-extra --features generator --test regenerate -- --ignored`.
+//! `cargo test -p modica-wab-integration-tests --features generator --test regenerate -- --ignored`.
 
 use serde_json::json;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// The crate's own directory (this package sits in its `extra/`).
+/// The client crate's directory (this package sits in its workspace).
 fn crate_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
-        .expect("extra/ sits in the crate")
+        .expect("integration-tests/ sits in the workspace")
         .to_path_buf()
 }
 
@@ -43,6 +45,10 @@ fn extended_spec() -> serde_json::Value {
         "type": "object", "required": ["name"],
         "properties": {"name": {"type": "string"}, "language": {"type": "string"}, "status": {"type": "string"}}
     });
+    // Operation ids a newer release renamed: the facade finds its routes by
+    // method and path, so it calls them all the same.
+    spec["paths"]["/messages"]["post"]["operationId"] = json!("SendWhatsAppMessage");
+    spec["paths"]["/status"]["get"]["operationId"] = json!("ServiceHealth");
     spec["components"]["schemas"]["MessageRequest"]["properties"]["biz_opaque_callback_data"] =
         json!({"type": "string", "maxLength": 512});
     spec["components"]["schemas"]["MessageType"]["enum"]
@@ -72,6 +78,26 @@ fn serve(listener: std::net::TcpListener, body: &str, content_type: &str) -> Vec
         write!(stream, "HTTP/1.1 {status}\r\ncontent-type: {content_type}\r\nretry-after: 0\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{}", body.len(), body).unwrap();
     }
     heads
+}
+
+/// A one-request HTTP server: answers `status` with `body`; returns the head.
+fn serve_one(listener: std::net::TcpListener, status: &str, body: &str) -> Vec<String> {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let (mut stream, _) = listener.accept().unwrap();
+    let mut reader = BufReader::new(stream.try_clone().unwrap());
+    let mut head = Vec::new();
+    let mut length = 0usize;
+    loop {
+        let mut line = String::new();
+        reader.read_line(&mut line).unwrap();
+        if line == "\r\n" || line.is_empty() { break; }
+        if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") { length = v.trim().parse().unwrap(); }
+        head.push(line.trim_end().to_string());
+    }
+    let mut body_in = vec![0u8; length];
+    reader.read_exact(&mut body_in).unwrap();
+    write!(stream, "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{}", body.len(), body).unwrap();
+    head
 }
 "##;
 
@@ -106,6 +132,23 @@ async fn main() {
     assert_eq!(req.biz_opaque_callback_data.as_deref().map(|s| s.as_str()), Some("tracking-7"));
     assert!(matches!(req.type_, raw::types::MessageType::OrderDetails));
     assert_eq!(modica_wab::spec::SPEC_VERSION, "1.4.0");
+
+    // Renamed operations: found by method and path, named by their route.
+    let send = modica_wab::spec::Route::SendMessage.operation().unwrap();
+    assert_eq!((send.id, send.route), ("SendWhatsAppMessage", "POST /messages"));
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let server = std::thread::spawn(move || serve_one(listener, "202 Accepted", r#"[{"id":"m-1","status":"accepted"}]"#));
+    let client = Client::builder()
+        .credentials("acme-app", "p@ss")
+        .base_url(format!("http://127.0.0.1:{port}"))
+        .default_source("6421000001")
+        .build()
+        .unwrap();
+    let accepted = client.send(&modica_wab::Message::text("+64211234567", "hi")).await.unwrap();
+    assert_eq!(accepted.id, "m-1");
+    let head = server.join().unwrap();
+    assert!(head[0].starts_with("POST /messages "), "{head:?}");
     println!("regenerated client OK");
 }
 "##;
@@ -149,7 +192,9 @@ fn write(path: &Path, contents: &str) {
     }
 }
 
-/// Builds a small program against the crate regenerated from `spec` and runs it.
+/// Builds a small program against the crate regenerated from `spec` (read
+/// relative to the program's directory, where cargo runs, when relative) and
+/// runs it.
 fn run_against(spec: &Path, main: &str) {
     let root = crate_root();
     let dir = root.join("target/regen-check");
@@ -169,6 +214,9 @@ fn run_against(spec: &Path, main: &str) {
     let out = Command::new(env!("CARGO"))
         .args(["run", "--quiet", "--manifest-path"])
         .arg(dir.join("Cargo.toml"))
+        // As a shell in that directory would run it.
+        .current_dir(&dir)
+        .env("PWD", &dir)
         .env("MODICA_WAB_SPEC", spec)
         .env("CARGO_TARGET_DIR", dir.join("target"))
         .env_remove("RUSTFLAGS")
@@ -193,7 +241,8 @@ fn specs_shaped_like_1_2_0_and_like_a_newer_release_regenerate_and_work_through_
         &spec_path,
         &serde_json::to_string_pretty(&extended_spec()).unwrap(),
     );
-    run_against(&spec_path, MAIN);
+    // Relative: from the directory cargo is run in, not the crate's.
+    run_against(Path::new("extended-spec.json"), MAIN);
     run_against(
         &root.join("tests/fixtures/specs/modica-1.2.0.yaml"),
         MAIN_1_2_0,
@@ -225,4 +274,23 @@ fn a_broken_spec_fails_the_build_with_a_message_naming_the_file() {
         "{stderr}"
     );
     assert!(!stderr.contains("panicked"), "{stderr}");
+    // A relative path that is nowhere: the error names each absolute path tried.
+    let out = Command::new(env!("CARGO"))
+        .args(["check", "--quiet", "--manifest-path"])
+        .arg(root.join("Cargo.toml"))
+        .arg("--lib")
+        .current_dir(&dir)
+        .env("PWD", &dir)
+        .env("MODICA_WAB_SPEC", "wab-1.4.0.yaml")
+        .env("CARGO_TARGET_DIR", dir.join("target"))
+        .output()
+        .expect("cargo runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    let tried = dir.join("wab-1.4.0.yaml");
+    assert!(
+        stderr.contains(&tried.display().to_string())
+            && stderr.contains(&root.join("wab-1.4.0.yaml").display().to_string()),
+        "{stderr}"
+    );
 }

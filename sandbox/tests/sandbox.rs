@@ -500,3 +500,51 @@ async fn the_chat_views_callback_log_shows_the_newest_first() {
     let (at_first, at_second) = (log.find(&first).unwrap(), log.find(&second).unwrap());
     assert!(at_second < at_first, "newest first: {log}");
 }
+
+/// A newer spec's operation the sandbox does not emulate gets the spec's
+/// success answer (the smallest body its schema allows, or its example),
+/// marked as generated, not a 501.
+#[tokio::test]
+async fn an_operation_it_does_not_emulate_is_answered_from_the_spec() {
+    let mut spec: serde_json::Value = serde_json::from_str(modica_wab::spec::SPEC_JSON).unwrap();
+    spec["paths"]["/templates"] = serde_json::json!({
+        "get": {
+            "operationId": "GetTemplates",
+            "responses": {
+                "200": {"description": "Templates", "content": {"application/json": {"schema": {
+                    "type": "array", "minItems": 1, "items": {
+                        "type": "object", "required": ["name", "status"],
+                        "properties": {
+                            "name": {"type": "string", "minLength": 1},
+                            "status": {"type": "string", "enum": ["APPROVED", "PAUSED"]}
+                        }
+                    }}}}},
+                "401": {"$ref": "#/components/responses/Unauthorized"}
+            }
+        }
+    });
+    let text = spec.to_string();
+    let sandbox = Sandbox::builder()
+        .spec_json(text.clone())
+        .start()
+        .await
+        .unwrap();
+    let response = reqwest::Client::new()
+        .get(format!("{}/templates", sandbox.base_url()))
+        .basic_auth(sandbox.username(), Some(sandbox.password()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let (name, value) = modica_wab_sandbox::GENERATED;
+    assert_eq!(response.headers()[name], value);
+    let body = response.bytes().await.unwrap();
+    let validator = Validator::from_json(&text, false).unwrap();
+    validator
+        .check_response("GetTemplates", 200, Some("application/json"), &body)
+        .unwrap();
+    assert_eq!(
+        serde_json::from_slice::<serde_json::Value>(&body).unwrap(),
+        serde_json::json!([{"name": "0", "status": "APPROVED"}])
+    );
+}

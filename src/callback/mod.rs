@@ -3,7 +3,7 @@
 //! [`parse`] tells the two apart; [`parse_mo`] and [`parse_dlr`] read one kind.
 //! Shapes this crate does not know are kept as raw JSON ([`Callback::Unknown`],
 //! [`InboundKind::Unknown`]), so nothing Modica sends is lost. With the `receiver`
-//! feature, [`Receiver`] serves them over HTTP with auth and de-duplication.
+//! feature, `Receiver` serves them over HTTP with auth and de-duplication.
 //!
 //! ```
 //! use modica_wab::callback::{parse, Callback, InboundKind};
@@ -31,8 +31,10 @@ mod typed;
 mod wire;
 
 #[cfg(feature = "redis")]
+#[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
 pub use dedup::RedisDedupStore;
 #[cfg(feature = "receiver")]
+#[cfg_attr(docsrs, doc(cfg(feature = "receiver")))]
 pub use dedup::{Claim, ClaimToken, DedupStore, MemoryDedupStore};
 pub use dlr::{DeliveryReport, DlrStatus};
 pub use error::{CallbackError, ErrorData, ParseError};
@@ -45,6 +47,7 @@ pub use mo::{
 pub use order::{InboundOrder, OrderItem};
 pub use parse::{parse, parse_dlr, parse_lenient, parse_mo};
 #[cfg(feature = "receiver")]
+#[cfg_attr(docsrs, doc(cfg(feature = "receiver")))]
 pub use receiver::{
     CallbackContext, CallbackHandler, ContextHandler, DEFAULT_BODY_LIMIT, DEFAULT_MAX_ID_LEN,
     HandlerError, MIN_CLAIM_LEASE, Receiver, ReceiverBuilder, ReceiverError,

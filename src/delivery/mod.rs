@@ -7,7 +7,7 @@
 //! time each state was first seen, whatever order the news came in; and
 //! finds messages by id or by your reference. Its state lives in a
 //! [`DeliveryStore`]: [`MemoryDeliveryStore`] for one process,
-//! [`RedisDeliveryStore`] (feature `redis`) for several.
+//! `RedisDeliveryStore` (feature `redis`) for several.
 //!
 //! ```
 //! # async fn f() -> Result<(), Box<dyn std::error::Error>> {
@@ -30,6 +30,7 @@ mod state;
 
 pub use memory::MemoryDeliveryStore;
 #[cfg(feature = "redis")]
+#[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
 pub use redis::RedisDeliveryStore;
 pub use state::{Delivery, DeliveryState};
 

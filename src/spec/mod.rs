@@ -25,6 +25,9 @@ pub struct Operation {
     pub method: &'static str,
     /// Path below the base URL, e.g. `/messages`.
     pub path: &'static str,
+    /// Method and path, e.g. `POST /messages`: what logs and metrics name it
+    /// by (an `operationId` may change between versions of the spec).
+    pub route: &'static str,
     /// `true` when it is in [`crate::raw`]; `false` when the facade
     /// implements it by hand (the multipart upload progenitor cannot generate).
     pub generated: bool,

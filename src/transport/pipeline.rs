@@ -116,7 +116,7 @@ impl Transport {
     pub(crate) async fn send(&self, prepared: Prepared) -> Result<Answer, Failure> {
         let span = tracing::info_span!(
             "modica_wab.request",
-            operation = prepared.operation.id,
+            route = prepared.operation.route,
             attempts = tracing::field::Empty,
         );
         self.attempts(prepared).instrument(span).await
@@ -163,7 +163,7 @@ impl Transport {
                 if !frame.may_start_at(elapsed()) {
                     let (result, outcome) = taken.unwrap_or((result, outcome));
                     return finish(
-                        operation.id,
+                        operation.route,
                         attempt - 1,
                         elapsed(),
                         result,
@@ -185,7 +185,7 @@ impl Transport {
                 telemetry::paced(shared.sleeper.now().saturating_sub(waiting));
                 if let Err(late) = paced {
                     tracing::info!(
-                        operation = operation.id,
+                        route = operation.route,
                         attempt,
                         wait_ms = late.wait.as_millis() as u64,
                         "not sent: pacing would hold it past the deadline"
@@ -194,7 +194,7 @@ impl Transport {
                     // may have been taken is what the caller must hear of.
                     return match taken {
                         Some((result, outcome)) => finish(
-                            operation.id,
+                            operation.route,
                             attempt - 1,
                             elapsed(),
                             result,
@@ -202,7 +202,7 @@ impl Transport {
                             outcome.code(),
                         ),
                         None => finish(
-                            operation.id,
+                            operation.route,
                             attempt,
                             elapsed(),
                             Err(Failure::PacedPastDeadline { wait: late.wait }),
@@ -219,7 +219,7 @@ impl Transport {
                 None
             };
             let attempt_span =
-                tracing::info_span!("modica_wab.attempt", operation = operation.id, attempt,);
+                tracing::info_span!("modica_wab.attempt", route = operation.route, attempt,);
             let exchange = async {
                 let sent = if upload {
                     upload_watch::send(&shared.uploads, request, shared.read_timeout).await
@@ -248,10 +248,10 @@ impl Transport {
                 .decide(&attempted, &frame, rand::random::<f64>(), || {
                     shared.budget.as_ref().is_none_or(|b| b.withdraw())
                 });
-            trace_attempt(operation.id, attempt, &outcome, &decision);
+            trace_attempt(operation.route, attempt, &outcome, &decision);
             match (decision, spare) {
                 (Decision::Retry { after }, Some(next)) => {
-                    telemetry::retried(operation.id, outcome.retry_reason());
+                    telemetry::retried(operation.route, outcome.retry_reason());
                     shared.sleeper.sleep(after).await;
                     request = next;
                     attempt += 1;
@@ -265,7 +265,7 @@ impl Transport {
                         _ => (result, outcome),
                     };
                     return finish(
-                        operation.id,
+                        operation.route,
                         attempt,
                         elapsed(),
                         result,
@@ -280,7 +280,7 @@ impl Transport {
 
 /// Records how a request ended, and hands its result on.
 fn finish(
-    operation: &'static str,
+    route: &'static str,
     attempts: u32,
     took: Duration,
     result: Result<Answer, Failure>,
@@ -288,11 +288,11 @@ fn finish(
     code: Option<i64>,
 ) -> Result<Answer, Failure> {
     tracing::Span::current().record("attempts", attempts);
-    telemetry::request_done(operation, label, code, took);
+    telemetry::request_done(route, label, code, took);
     result
 }
 
-fn trace_attempt(operation: &str, attempt: u32, outcome: &Outcome, decision: &Decision) {
+fn trace_attempt(route: &str, attempt: u32, outcome: &Outcome, decision: &Decision) {
     let (status, code) = match outcome {
         Outcome::Status { status, code, .. } => (*status, code.map(|c| c.code())),
         Outcome::Success => (200, None),
@@ -303,10 +303,10 @@ fn trace_attempt(operation: &str, attempt: u32, outcome: &Outcome, decision: &De
         // follows an attempt that did not take the request (for a POST).
         Decision::Retry { after } => tracing::info!(
             name: "modica_wab.retry",
-            operation, attempt, status, code, wait_ms = after.as_millis() as u64, outcome = ?outcome, "retrying"
+            route, attempt, status, code, wait_ms = after.as_millis() as u64, outcome = ?outcome, "retrying"
         ),
         Decision::Stop(reason) => {
-            tracing::debug!(operation, attempt, status, code, outcome = ?outcome, stop = ?reason, "done")
+            tracing::debug!(route, attempt, status, code, outcome = ?outcome, stop = ?reason, "done")
         }
     }
 }

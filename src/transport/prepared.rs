@@ -50,6 +50,7 @@ static UNLISTED: Operation = Operation {
     id: "unlisted",
     method: "",
     path: "",
+    route: "unlisted",
     generated: true,
     binary_response: false,
 };

@@ -6,7 +6,7 @@
 //! A [`ServiceWindow`] is fed the inbound messages (their own timestamps, so
 //! late and redelivered MOs count right) and answers, per (business number,
 //! customer), when the window closes. Its state lives in a [`WindowStore`]:
-//! [`MemoryWindowStore`] for one process, [`RedisWindowStore`] (feature
+//! [`MemoryWindowStore`] for one process, `RedisWindowStore` (feature
 //! `redis`) for receivers and senders in several. Given to
 //! [`ClientBuilder::service_window`](crate::ClientBuilder::service_window),
 //! it makes the client refuse a free-form send into a closed window locally
@@ -32,6 +32,7 @@ mod redis;
 
 pub use memory::MemoryWindowStore;
 #[cfg(feature = "redis")]
+#[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
 pub use redis::RedisWindowStore;
 
 use crate::callback::{InboundKind, InboundMessage};

@@ -22,6 +22,7 @@ mod redis;
 
 pub use memory::MemoryDedupStore;
 #[cfg(feature = "redis")]
+#[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
 pub use redis::RedisDedupStore;
 
 use super::key::DedupKey;

@@ -70,6 +70,7 @@ impl Pacing {
     /// # Ok::<(), modica_wab::Error>(())
     /// ```
     #[cfg(feature = "redis")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
     pub fn on_redis(mut self, redis: &crate::redis::RedisConfig) -> Self {
         self.shared = Some(redis.clone());
         self
