@@ -1,6 +1,6 @@
 //! Spec file → normalized spec → progenitor → formatted Rust source.
 //!
-//! Shared by `build.rs` and the generation tests (`extra/tests/normalize.rs`).
+//! Shared by `build.rs` and the generation tests (`integration-tests/tests/normalize.rs`).
 //! Every failure is a message naming the spec file, the place and what to
 //! change; progenitor runs under `catch_unwind` so its panics become messages.
 

@@ -1,6 +1,6 @@
 //! Spec rewrites that progenitor 0.15.1 needs, applied as generic rules.
 //!
-//! Shared by `build.rs` and `extra/tests/normalize.rs` (included with `#[path]`).
+//! Shared by `build.rs` and `integration-tests/tests/normalize.rs` (included with `#[path]`).
 //! Every rule works on the shape of the document, never on the names of our
 //! operations, so Modica's own file goes through unchanged in meaning.
 //! Each rewrite is recorded in a [`Report`]; a construct no rule can make

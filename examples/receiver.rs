@@ -4,7 +4,7 @@
 //! ```text
 //! MODICA_CALLBACK_URL='https://hooks:s3cr%40t@example.com/wab/callbacks' \
 //! BIND=0.0.0.0:8080 METRICS_BIND=0.0.0.0:9090 \
-//! cargo run -p modica-wab-extra --features prometheus --example receiver
+//! cargo run --example receiver --features prometheus
 //! ```
 //!
 //! Configure the same URL as both the MO and DLR callback URL in Modica's
@@ -13,7 +13,7 @@
 //! ```text
 //! curl -u modica:change-me http://127.0.0.1:8080/wab/callbacks \
 //!   -d '{"id":"1","status":"received","reference":"r1"}'
-//! curl http://127.0.0.1:9090/metrics    # modica_wab_callbacks_total{kind="dlr",outcome="handled"} 1
+//! curl http://127.0.0.1:9090/metrics    # modica_wab_callbacks_total{kind="dlr",outcome="handled",status="received"} 1
 //! ```
 
 use metrics_exporter_prometheus::PrometheusBuilder;

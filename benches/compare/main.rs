@@ -4,7 +4,7 @@
 //! stderr as they come; the Markdown table on stdout (with the date and the
 //! machine) gives the median ratio and its spread.
 //!
-//! `cargo bench -p modica-wab --bench compare --all-features` (add `-- --quick` for a short run, and
+//! `cargo bench -p modica-wab-benches --bench compare --features redis` (add `-- --quick` for a short run, and
 //! `-- --only overhead|throughput|receiver|parsing` for one section)
 
 mod floor;
@@ -517,7 +517,7 @@ fn machine() -> String {
 }
 
 /// Whether serde_json keeps map order here. A feature another crate turns on
-/// (`preserve_order`, e.g. through thirtyfour when extra/'s `browser` feature
+/// (`preserve_order`, e.g. through thirtyfour when integration-tests' `browser` feature
 /// is built along, with `--all-features` and no `-p`) makes every `Value` an `IndexMap` and the `Value` baselines slower,
 /// which would flatter the ratios: the figures say so when it is on.
 fn value_baseline_note() -> &'static str {

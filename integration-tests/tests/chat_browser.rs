@@ -3,7 +3,7 @@
 //! installs them). Where they are missing the test prints "skipped" and
 //! passes, except when `CI` is set.
 //!
-//! `UPDATE_SCREENSHOT=1 cargo test -p modica-wab-extra --features browser --test chat_browser`
+//! `UPDATE_SCREENSHOT=1 cargo test -p modica-wab-integration-tests --features browser --test chat_browser`
 //! also writes the screenshot the README shows (`docs/sandbox-chat.png`).
 
 /// Prints a figure past the test harness's output capture.
