@@ -421,3 +421,8 @@ impl Validator {
             .find(|o| o.method.eq_ignore_ascii_case(method) && o.matches_path(path))
     }
 }
+
+// The README's examples compile (and run) as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -1,7 +1,7 @@
 //! State shared on a real Redis (feature `redis`): the de-duplication store
 //! and the pacing limiter, across receivers and senders in one process, over
 //! TLS with auth, and through a Redis restart. The soaks with processes that
-//! crash are in `tests/replicas.rs`.
+//! crash are in `cli/tests/replicas.rs`.
 
 use modica_wab_test_support as common;
 use modica_wab_test_support::report;

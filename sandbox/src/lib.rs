@@ -417,3 +417,8 @@ impl Sandbox {
         tokio::time::timeout(timeout, wait).await.is_ok()
     }
 }
+
+// The README's examples compile (and run) as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
