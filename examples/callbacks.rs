@@ -32,9 +32,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 match &event {
                     Callback::Mo(mo) => match &mo.content.kind {
                         InboundKind::Text(text) => {
-                            println!("MO  from {}: {:?}", mo.source, text.body)
+                            println!("MO  from {}: {:?}", mo.reply_recipient(), text.body)
                         }
-                        other => println!("MO  from {}: {other:?}", mo.source),
+                        other => println!("MO  from {}: {other:?}", mo.reply_recipient()),
                     },
                     Callback::Dlr(dlr) => println!("DLR {} is {}", dlr.id, dlr.status),
                     // Shapes this crate does not know are kept, never dropped.

@@ -122,7 +122,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             Callback::Mo(mo) => {
                 if let InboundKind::Text(t) = &mo.content.kind {
                     replies += 1;
-                    println!("← MO        {} says {:?}", mo.source, t.body);
+                    println!("← MO        {} says {:?}", mo.reply_recipient(), t.body);
                 }
             }
             _ => println!("← other     {event:?}"),

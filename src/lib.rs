@@ -48,6 +48,7 @@ mod client;
 pub mod clock;
 mod contact;
 pub mod credentials;
+pub mod customer;
 pub mod delivery;
 pub mod error;
 pub mod media;

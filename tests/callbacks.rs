@@ -66,7 +66,7 @@ fn every_fixture_is_classified_by_its_folder() {
 fn text_with_both_destination_spellings() {
     let upper = mo("text");
     assert_eq!(upper.id, "mo-text");
-    assert_eq!(upper.source, "+64211234567");
+    assert_eq!(upper.source.as_deref(), Some("+64211234567"));
     assert_eq!(upper.destination.as_deref(), Some("6491234567"));
     assert_eq!(upper.content.from.as_deref(), Some("64211234567"));
     assert_eq!(upper.content.timestamp.as_deref(), Some("1764460800"));
@@ -753,4 +753,41 @@ fn no_input_panics() {
         "fuzz: {cases} inputs (seed {seed:#x}), {ok} parsed, {err} rejected with a typed error ({root} at the root, the rest naming a field)"
     );
     assert!(ok > cases / 10, "mutations should still parse often: {ok}");
+}
+
+/// Seen by a new user: an MO with no `source` failed to parse. A username
+/// user the business has not talked to lately comes with no phone number:
+/// the content names them by business-scoped user id, and the username.
+#[test]
+fn customers_known_by_username_phone_or_both() {
+    let bob = mo("username_only");
+    assert_eq!(bob.source, None);
+    let customer = bob.customer().unwrap();
+    assert_eq!(customer.phone, None);
+    assert_eq!(
+        customer.bsuid.as_ref().map(|b| b.as_str()),
+        Some("NZ.13491208655302741918")
+    );
+    assert_eq!(customer.username.as_deref(), Some("@bob"));
+    assert_eq!(bob.reply_recipient(), "NZ.13491208655302741918");
+    assert_eq!(customer.to_string(), "NZ.13491208655302741918 (@bob)");
+
+    let both = mo("phone_and_bsuid").customer().unwrap();
+    assert_eq!(both.phone.as_deref(), Some("+64211234567"));
+    assert!(both.bsuid.is_some() && both.parent_bsuid.as_ref().is_some_and(|p| p.is_parent()));
+    assert_eq!(
+        both.recipient(),
+        "+64211234567",
+        "the phone wins, as Meta's `to` does"
+    );
+
+    // Named by nobody: parsed all the same, and said so.
+    let nobody = parse_mo(br#"{"id":"m","content":{"type":"text","text":{"body":"x"}}}"#).unwrap();
+    assert_eq!(nobody.customer(), None);
+    assert_eq!(nobody.reply_recipient(), "");
+    // A reply to nobody is refused before anything is sent, naming the field.
+    let err = modica_wab::Message::reply(&nobody, modica_wab::Content::text("hi"))
+        .to_json(Some("6421000001"))
+        .unwrap_err();
+    assert_eq!(err.field, "to");
 }

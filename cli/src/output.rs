@@ -327,7 +327,10 @@ impl Render for EventLine {
             Callback::Mo(mo) => format!(
                 "mo {} from {} to {}{account}: {}",
                 safe(&mo.id),
-                safe(&mo.source),
+                safe(
+                    &mo.customer()
+                        .map_or_else(|| "?".to_owned(), |c| c.to_string())
+                ),
                 safe(mo.destination.as_deref().unwrap_or("?")),
                 summary(&mo.content.kind)
             ),

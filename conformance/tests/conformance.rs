@@ -165,7 +165,7 @@ fn json_post(target: &str, body: &str) -> RecordedRequest {
 
 #[test]
 fn violations_name_the_path_and_the_rule() {
-    let cases: [(RecordedRequest, &str, &str); 8] = [
+    let cases: [(RecordedRequest, &str, &str); 9] = [
         (
             json_post(
                 "/messages",
@@ -193,10 +193,18 @@ fn violations_name_the_path_and_the_rule() {
         (
             json_post(
                 "/messages",
-                r#"{"type":"text","source":"6421000001","text":{"body":"hi"}}"#,
+                r#"{"to":"+64211234567","type":"text","text":{"body":"hi"}}"#,
             ),
             "body",
             "required",
+        ),
+        (
+            json_post(
+                "/messages",
+                r#"{"recipient":"US.XYZ.12","type":"text","source":"6421000001","text":{"body":"hi"}}"#,
+            ),
+            "body.recipient",
+            "pattern",
         ),
         (
             RecordedRequest::new("GET", "/media?media_id=abc").header("authorization", AUTH),

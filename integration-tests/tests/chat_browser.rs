@@ -446,7 +446,11 @@ async fn the_chat_view_shows_the_conversation_and_answers_it() {
         panic!("{:?}", from_page[2].content.kind)
     };
     assert_eq!(reaction.emoji.as_deref(), Some("👍"));
-    assert!(from_page.iter().all(|m| m.source == CUSTOMER));
+    assert!(
+        from_page
+            .iter()
+            .all(|m| m.source.as_deref() == Some(CUSTOMER))
+    );
     let image = from_page[3].media().expect("a media MO");
     let mut download = client.download_inbound_media(&from_page[3]).await.unwrap();
     let mut bytes = Vec::new();

@@ -81,9 +81,20 @@ pub(crate) fn inject_mo(
         "wamid.{}",
         base64::engine::general_purpose::STANDARD_NO_PAD.encode(id.as_bytes())
     );
-    content
-        .entry("from")
-        .or_insert_with(|| json!(from.trim_start_matches('+')));
+    // A customer known by username only (Meta, 2026): their BSUID in
+    // `from_user_id`, no `from`, and the username in `profile`.
+    if modica_wab::customer::Bsuid::parse(from).is_ok() {
+        content.entry("from_user_id").or_insert_with(|| json!(from));
+        if let Some(username) = shared.records().usernames.get(from).cloned() {
+            content
+                .entry("profile")
+                .or_insert_with(|| json!({ "username": username }));
+        }
+    } else {
+        content
+            .entry("from")
+            .or_insert_with(|| json!(from.trim_start_matches('+')));
+    }
     content.entry("id").or_insert_with(|| json!(wamid));
     content.entry("timestamp").or_insert_with(|| {
         let now = std::time::SystemTime::now()

@@ -91,7 +91,7 @@ impl Script {
     /// for a recipient first, then per recipient, then scheduled, then random.
     pub(crate) fn next(&mut self, recipients: &[String]) -> Option<Fault> {
         for r in recipients {
-            let key = super::rules::number_key(r);
+            let key = super::rules::customer_key(r);
             if let Some(queue) = self.next_for.get_mut(&key)
                 && let Some(f) = queue.pop_front()
             {

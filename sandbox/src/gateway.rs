@@ -140,7 +140,7 @@ fn accept(shared: &Arc<Shared>, body: &Value, to: &str, outcome: Outcome) -> Sen
     let mut body = body.clone();
     if body.get("destination").is_some() {
         body["destination"] = json!(to);
-    } else {
+    } else if body.get("to").is_some() || body.get("recipient").is_none() {
         body["to"] = json!(to);
     }
     let message = SentMessage {
@@ -207,7 +207,12 @@ pub(crate) async fn send(shared: &Arc<Shared>, body: Value) -> Reply {
     if let Some(reply) = parameter_problem(&body) {
         return reply;
     }
-    let to = text(&body, "to");
+    let to = rules::recipient_of(&body);
+    // What WhatsApp refuses a customer known by username only: a one-time
+    // code needs their phone number.
+    if modica_wab::customer::Bsuid::parse(&to).is_ok() && rules::is_authentication_template(&body) {
+        return whatsapp_error(131062);
+    }
     let reference = body.get("reference").and_then(Value::as_str);
     let outcome = match fault_for(shared, std::slice::from_ref(&to), reference).await {
         Ok(outcome) => window_outcome(shared, &body, &to, outcome),

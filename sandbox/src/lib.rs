@@ -249,7 +249,7 @@ impl Sandbox {
             .records()
             .script
             .next_for
-            .entry(rules::number_key(recipient))
+            .entry(rules::customer_key(recipient))
             .or_default()
             .push_back(fault);
     }
@@ -364,6 +364,30 @@ impl Sandbox {
         callbacks::inject_mo(&self.shared, from, None, content)
     }
 
+    /// A customer known by username only (`@bob`, with no phone number the
+    /// business may see), as Meta names such a user to a business: the
+    /// business-scoped user id returned, the same for the same username.
+    /// Their MOs (`inject_text(&bsuid, …)`, or the chat view's `@bob`) carry
+    /// only that id and the username; sends to it reach them; an
+    /// authentication template to it gets 131062.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let sandbox = modica_wab_sandbox::Sandbox::builder().start().await.unwrap();
+    /// let bob = sandbox.username_customer("@bob");
+    /// assert!(bob.starts_with("NZ.") && bob == sandbox.username_customer("bob"));
+    /// # }
+    /// ```
+    pub fn username_customer(&self, username: &str) -> String {
+        let username = format!("@{}", username.trim_start_matches('@'));
+        let bsuid = bsuid_of(&username);
+        self.shared
+            .records()
+            .usernames
+            .insert(bsuid.clone(), username);
+        bsuid
+    }
+
     /// Injects an inbound text message. Returns the MO id.
     pub fn inject_text(&self, from: &str, body: &str) -> String {
         self.inject_mo(
@@ -422,3 +446,13 @@ impl Sandbox {
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
+
+/// The business-scoped user id the sandbox gives a username: `NZ.` and 20
+/// digits of its SHA-256, so one username is always one id.
+pub(crate) fn bsuid_of(username: &str) -> String {
+    use sha2::Digest as _;
+    let digest = sha2::Sha256::digest(username.to_ascii_lowercase().as_bytes());
+    let mut first = [0u8; 8];
+    first.copy_from_slice(&digest[..8]);
+    format!("NZ.{:020}", u64::from_be_bytes(first))
+}

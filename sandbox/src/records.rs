@@ -142,6 +142,8 @@ pub(crate) struct Records {
     pub(crate) script: Script,
     /// When each customer last wrote.
     pub(crate) conversations: Conversations,
+    /// Customers known by username only: their BSUID → their username.
+    pub(crate) usernames: std::collections::HashMap<String, String>,
 }
 
 impl Records {
@@ -158,6 +160,7 @@ impl Records {
             faults: Ring::new(capacity),
             script: Script::default(),
             conversations: Conversations::new(capacity),
+            usernames: std::collections::HashMap::new(),
         }
     }
 

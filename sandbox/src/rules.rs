@@ -21,6 +21,54 @@ pub(crate) fn number_key(number: &str) -> String {
     number.chars().filter(char::is_ascii_digit).collect()
 }
 
+/// A customer as a key: a phone number's digits, a business-scoped user id
+/// as it is (the client's keys: `modica_wab::customer::key`).
+pub(crate) use modica_wab::customer::key as customer_key;
+
+/// Who a send goes to: `to` (a phone number) or `recipient` (a
+/// business-scoped user id); `to` wins when both are given (Meta's rule).
+pub(crate) fn recipient_of(body: &Value) -> String {
+    ["to", "recipient"]
+        .iter()
+        .find_map(|k| {
+            body.get(*k)
+                .and_then(Value::as_str)
+                .filter(|s| !s.is_empty())
+        })
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// The text of a component's first parameter.
+fn first_text(component: &Value) -> Option<&str> {
+    component
+        .pointer("/parameters/0/text")
+        .and_then(Value::as_str)
+}
+
+/// An authentication template (a one-time code): the code in the body, and
+/// again as the text of the URL button at index 0 (Meta, "Sending
+/// authentication templates"). Such a template needs a phone number.
+pub(crate) fn is_authentication_template(body: &Value) -> bool {
+    let Some(components) = body
+        .pointer("/template/components")
+        .and_then(Value::as_array)
+    else {
+        return false;
+    };
+    let code = components
+        .iter()
+        .find(|c| c.get("type").and_then(Value::as_str) == Some("body"))
+        .and_then(first_text);
+    components.iter().any(|c| {
+        c.get("type").and_then(Value::as_str) == Some("button")
+            && c.get("sub_type").and_then(Value::as_str) == Some("url")
+            && matches!(c.get("index"), Some(i) if i == "0" || i == 0)
+            && code.is_some()
+            && first_text(c) == code
+    })
+}
+
 impl Conversations {
     pub(crate) fn new(capacity: usize) -> Self {
         Self {
@@ -31,7 +79,7 @@ impl Conversations {
 
     /// The customer wrote to `business` at `at`; a later message already known stands.
     pub(crate) fn record(&mut self, business: &str, customer: &str, at: u64) {
-        let key = (number_key(business), number_key(customer));
+        let key = (number_key(business), customer_key(customer));
         if !self.last_inbound.contains_key(&key) && self.last_inbound.len() >= self.capacity {
             let oldest = self
                 .last_inbound
@@ -48,7 +96,7 @@ impl Conversations {
 
     /// When the customer last wrote to `business`.
     pub(crate) fn last_inbound(&self, business: &str, customer: &str) -> Option<u64> {
-        let key = (number_key(business), number_key(customer));
+        let key = (number_key(business), customer_key(customer));
         self.last_inbound.get(&key).copied()
     }
 

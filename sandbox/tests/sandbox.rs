@@ -548,3 +548,111 @@ async fn an_operation_it_does_not_emulate_is_answered_from_the_spec() {
         serde_json::json!([{"name": "0", "status": "APPROVED"}])
     );
 }
+
+/// A customer known by username only: their MOs carry only a
+/// business-scoped user id and the username; the client reads them as a
+/// customer, replies to the id (Meta's `recipient`), and a one-time code
+/// template to them meets WhatsApp's 131062.
+#[tokio::test]
+async fn a_customer_known_by_username_only_is_read_answered_and_refused_an_otp() {
+    let (sandbox, events) = sandbox_with_receiver(0).await;
+    let client = client(&sandbox);
+    let bob = sandbox.username_customer("@bob");
+    sandbox.inject_text(&bob, "hi, it's bob");
+    assert!(sandbox.settle(Duration::from_secs(10)).await);
+    let mo = events
+        .lock()
+        .unwrap()
+        .iter()
+        .find_map(|e| match e {
+            Callback::Mo(mo) => Some(mo.clone()),
+            _ => None,
+        })
+        .expect("the MO arrived");
+    let customer = mo.customer().expect("a customer");
+    assert_eq!(customer.phone, None, "no phone number");
+    assert_eq!(
+        customer.bsuid.as_ref().map(|b| b.as_str()),
+        Some(bob.as_str())
+    );
+    assert_eq!(customer.username.as_deref(), Some("@bob"));
+    // A reply goes to the id, as `recipient`, and is delivered.
+    let accepted = client
+        .reply(&mo, Content::text("Kia ora Bob"))
+        .await
+        .unwrap();
+    let sent = sandbox.sent();
+    let reply = sent.iter().find(|m| m.id == accepted.id).unwrap();
+    assert_eq!(reply.to, bob);
+    assert_eq!(reply.body["recipient"], bob.as_str());
+    assert!(reply.body.get("to").is_none());
+    // A one-time code needs a phone number: 131062, with what to do.
+    let otp = Message::template(
+        &bob,
+        Template::new("verify", "en")
+            .body([Parameter::text("123456")])
+            .url_button(0, "123456"),
+    );
+    let err = client.send(&otp).await.unwrap_err();
+    assert_eq!(err.code(), Some(ErrorCode::BsuidNotSupported), "{err}");
+    assert!(err.to_string().contains("phone number"), "{err}");
+    // The same to a phone number is accepted.
+    let to_phone = Message::template(
+        TO,
+        Template::new("verify", "en")
+            .body([Parameter::text("123456")])
+            .url_button(0, "123456"),
+    );
+    client.send(&to_phone).await.unwrap();
+    // A BSUID of the wrong shape never leaves the client.
+    let err = client
+        .send(&Message::text(format!("NZ.{}", "1".repeat(129)), "hi"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::InvalidRequest(v) if v.reason.contains("limit is 128")),
+        "{err}"
+    );
+}
+
+/// In the chat view, `@bob` starts a conversation as a customer known by
+/// username only: the page names them, and their MO carries only the id.
+#[tokio::test]
+async fn the_chat_view_plays_a_username_customer() {
+    let (sandbox, events) = sandbox_with_receiver(0).await;
+    let chat = sandbox.chat_url().unwrap();
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let answer = http
+        .post(format!("{chat}start"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!(
+            "business={}&customer=%40bob&text=hello",
+            sandbox.business_number()
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 303, "{:?}", answer.text().await);
+    let page = answer.headers()["location"].to_str().unwrap().to_owned();
+    assert!(sandbox.settle(Duration::from_secs(10)).await);
+    let bob = sandbox.username_customer("@bob");
+    assert!(page.ends_with(&bob), "{page}");
+    let html = http
+        .get(format!("{}{page}", sandbox.base_url()))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("@bob"), "the page names them");
+    let events = events.lock().unwrap();
+    let Some(Callback::Mo(mo)) = events.first() else {
+        panic!("{events:?}")
+    };
+    assert_eq!(mo.source.as_deref(), Some(bob.as_str()));
+    assert_eq!(mo.content.from, None);
+}

@@ -25,8 +25,15 @@ use std::sync::Arc;
 pub struct InboundMessage {
     /// Modica's id of the message.
     pub id: String,
-    /// Who sent it (the customer's number).
-    pub source: String,
+    /// Who sent it, as Modica names them: the customer's number, their
+    /// business-scoped user id (a username user who has not written lately),
+    /// or nothing. [`InboundMessage::customer`] reads every field that names
+    /// them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    /// The username the customer shows (`@bob`), when Modica gives it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
     /// The business number it was sent to. Documented as `Destination`;
     /// Modica's SMS callbacks spell it `destination`: both are accepted.
     #[serde(
@@ -45,6 +52,77 @@ pub struct InboundMessage {
 }
 
 impl InboundMessage {
+    /// Who wrote: every identifier this message shows of the customer
+    /// (`source`, and in the content `from`, `from_user_id`,
+    /// `from_parent_user_id`, `profile.username`, as Meta names them), as one
+    /// [`Customer`](crate::customer::Customer); `None` when it names nobody
+    /// (or nothing that is a phone number or a BSUID). When a phone and a
+    /// BSUID show together they are the same customer.
+    ///
+    /// ```
+    /// use modica_wab::callback::parse_mo;
+    /// let mo = parse_mo(br#"{"id":"m1","source":"NZ.1349","content":{"type":"text",
+    ///     "from":"64211234567","from_user_id":"NZ.1349","profile":{"username":"@bob"},"text":{"body":"hi"}}}"#)?;
+    /// let customer = mo.customer().unwrap();
+    /// assert_eq!(customer.phone.as_deref(), Some("+64211234567"));
+    /// assert_eq!(customer.bsuid.as_ref().map(|b| b.as_str()), Some("NZ.1349"));
+    /// assert_eq!(customer.username.as_deref(), Some("@bob"));
+    /// # Ok::<(), modica_wab::callback::ParseError>(())
+    /// ```
+    pub fn customer(&self) -> Option<crate::customer::Customer> {
+        use crate::customer::{Bsuid, Customer, looks_like_bsuid};
+        // A number as gateways write it: with or without its `+`, spaces,
+        // dashes or brackets.
+        let as_phone = |text: &str| {
+            if !text
+                .chars()
+                .all(|c| c.is_ascii_digit() || " +-().".contains(c))
+            {
+                return None;
+            }
+            let digits: String = text.chars().filter(char::is_ascii_digit).collect();
+            Customer::phone(&format!("+{digits}")).ok()
+        };
+        let source = self.source.as_deref().filter(|s| !s.is_empty());
+        let phone = source
+            .filter(|s| !looks_like_bsuid(s))
+            .and_then(as_phone)
+            .or_else(|| self.content.from.as_deref().and_then(as_phone));
+        let ids = [
+            source.filter(|s| looks_like_bsuid(s)),
+            self.content.from_user_id.as_deref(),
+            self.content.from_parent_user_id.as_deref(),
+        ];
+        let mut customer = phone;
+        for id in ids
+            .into_iter()
+            .flatten()
+            .filter_map(|id| Bsuid::parse(id).ok())
+        {
+            customer = Some(match customer {
+                Some(known) => known.with_bsuid(id),
+                None => Customer::bsuid(id),
+            });
+        }
+        let username = self
+            .username
+            .clone()
+            .or_else(|| self.content.username.clone());
+        match (customer, username) {
+            (Some(customer), Some(name)) => Some(customer.with_username(name)),
+            (customer, _) => customer,
+        }
+    }
+
+    /// What to send a reply to: the customer's phone number when known,
+    /// else their BSUID (see [`crate::customer::Customer::recipient`]); empty
+    /// when the message names nobody.
+    pub fn reply_recipient(&self) -> String {
+        self.customer()
+            .map(|c| c.recipient().to_owned())
+            .unwrap_or_default()
+    }
+
     /// The media item (image, audio, video, document or sticker), if the message carries one.
     pub fn media(&self) -> Option<&InboundMedia> {
         match &self.content.kind {
@@ -66,8 +144,15 @@ impl InboundMessage {
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct InboundContent {
-    /// WhatsApp id of the sender.
+    /// WhatsApp id of the sender (their phone number's digits; absent for a
+    /// username user the business has not talked to lately).
     pub from: Option<String>,
+    /// The sender's business-scoped user id (Meta's `from_user_id`).
+    pub from_user_id: Option<String>,
+    /// The sender's parent business-scoped user id (`from_parent_user_id`).
+    pub from_parent_user_id: Option<String>,
+    /// The username the sender shows (`profile.username`), when present.
+    pub username: Option<String>,
     /// WhatsApp message id (`wamid…`).
     pub id: Option<String>,
     /// Unix seconds, as a string (as WhatsApp sends it).
@@ -102,6 +187,9 @@ impl InboundContent {
 impl PartialEq for InboundContent {
     fn eq(&self, other: &Self) -> bool {
         self.from == other.from
+            && self.from_user_id == other.from_user_id
+            && self.from_parent_user_id == other.from_parent_user_id
+            && self.username == other.username
             && self.id == other.id
             && self.timestamp == other.timestamp
             && self.context == other.context

@@ -117,9 +117,9 @@ fn mo_from_parts(
     let id = fields
         .id
         .ok_or_else(|| ParseError::invalid("id", "missing"))?;
-    let source = fields
-        .source
-        .ok_or_else(|| ParseError::invalid("source", "missing"))?;
+    // A username user the business has not talked to lately may come with
+    // no `source` at all: the content says who they are, if anything does.
+    let source = fields.source;
     let base64 = fields
         .encoding
         .as_deref()
@@ -127,6 +127,7 @@ fn mo_from_parts(
     Ok(InboundMessage {
         id,
         source,
+        username: fields.username,
         destination: fields.destination,
         encoding: fields.encoding,
         content: content_from_field(content, base64, body)?,
@@ -167,6 +168,8 @@ macro_rules! envelope {
             id: Option<String>,
             #[serde(default)]
             source: Option<String>,
+            #[serde(default)]
+            username: Option<String>,
             #[serde(rename = "Destination", default)]
             destination_documented: Option<String>,
             #[serde(default)]
@@ -183,6 +186,7 @@ macro_rules! envelope {
                 MoFields {
                     id: self.id.take(),
                     source: self.source.take(),
+                    username: self.username.take(),
                     destination: self.destination_documented.take().or(self.destination.take()),
                     encoding: self.encoding.take(),
                 }
@@ -208,6 +212,7 @@ envelope!(
 struct MoFields {
     id: Option<String>,
     source: Option<String>,
+    username: Option<String>,
     destination: Option<String>,
     encoding: Option<String>,
 }
@@ -320,6 +325,9 @@ fn content_from_wire(mut wire: ContentWire, raw: RawSource) -> Result<InboundCon
     let kind = wire.kind.take().unwrap_or_default();
     let errors = wire.errors.take().unwrap_or_default();
     let (from, id, timestamp) = (wire.from.take(), wire.id.take(), wire.timestamp.take());
+    let (from_user_id, from_parent_user_id) =
+        (wire.from_user_id.take(), wire.from_parent_user_id.take());
+    let username = wire.profile.take().and_then(|p| p.username);
     let (context, referral, identity) = (
         unbox(wire.context.take()),
         unbox(wire.referral.take()),
@@ -341,6 +349,9 @@ fn content_from_wire(mut wire: ContentWire, raw: RawSource) -> Result<InboundCon
     };
     Ok(InboundContent {
         from,
+        from_user_id,
+        from_parent_user_id,
+        username,
         id,
         timestamp,
         context,

@@ -20,6 +20,14 @@ use serde::Deserialize;
 pub(crate) struct ContentWire {
     #[serde(default)]
     pub(crate) from: Option<String>,
+    /// The sender's business-scoped user id (Meta, 2026: usernames).
+    #[serde(default)]
+    pub(crate) from_user_id: Option<String>,
+    #[serde(default)]
+    pub(crate) from_parent_user_id: Option<String>,
+    /// `{"username": "@bob", "name": …}`: who the sender shows as.
+    #[serde(default)]
+    pub(crate) profile: Option<Box<Profile>>,
     #[serde(default)]
     pub(crate) id: Option<String>,
     #[serde(default, deserialize_with = "string_or_number")]
@@ -72,6 +80,14 @@ pub(crate) struct ContentWire {
     pub(crate) conversation: Option<serde_json::Value>,
     #[serde(default)]
     pub(crate) pricing: Option<serde_json::Value>,
+}
+
+/// How the sender shows: their username, when Meta gives it (its other
+/// fields are kept in the raw content).
+#[derive(Deserialize, JsonSchema)]
+pub(crate) struct Profile {
+    #[serde(default)]
+    pub(crate) username: Option<String>,
 }
 
 #[derive(Deserialize, JsonSchema)]

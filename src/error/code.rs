@@ -165,6 +165,7 @@ error_codes! {
     131053 MediaUploadError Permanent "Could not upload or fetch the media used in the message" "check the media's link, type and size";
     131056 PairRateLimit RateLimited "Too many messages to the same recipient in a short time" "wait before messaging this recipient again (about 1 per 6 s)";
     131057 AccountInMaintenance Transient "Business account in maintenance mode" "retry later";
+    131062 BsuidNotSupported Permanent "Business-scoped user id recipients are not supported for this message (authentication templates need a phone number)" "send it to the customer's phone number";
     131064 TemplateClassificationLimit StopAndAct "Messaging limit hit after template classification violations" "review template categories before sending more";
     132000 TemplateParamCountMismatch Permanent "Template parameter count mismatch" "send as many parameters as the template has placeholders";
     132001 TemplateNotFound Permanent "Template does not exist in that language, or is not approved" "check the template's name, language and approval";
@@ -269,7 +270,7 @@ mod tests {
             );
         }
         // Modica's eight and Meta's list: every row of the reference table.
-        assert_eq!(ErrorCode::ALL.len(), 60);
+        assert_eq!(ErrorCode::ALL.len(), 61);
         for modica in [
             131026, 131048, 130429, 131047, 131056, 131031, 131042, 132001,
         ] {

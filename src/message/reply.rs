@@ -6,7 +6,8 @@ use super::single::Message;
 use crate::callback::InboundMessage;
 
 impl Message {
-    /// A reply to `inbound`: to the customer who sent it, from the business
+    /// A reply to `inbound`: to the customer who sent it (their phone number
+    /// when known, else their business-scoped user id), from the business
     /// number it was sent to (its `Destination`; the client's default source
     /// when the callback did not name one), quoting it.
     ///
@@ -26,14 +27,14 @@ impl Message {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn reply(inbound: &InboundMessage, content: Content) -> Self {
-        let message = Message::new(inbound.source.clone(), content).reply_to(quoted_id(inbound));
+        let message = Message::new(inbound.reply_recipient(), content).reply_to(quoted_id(inbound));
         from_business_number(message, inbound)
     }
 
     /// A reaction to `inbound` (an empty `emoji` removes an earlier one), sent
     /// from the business number it came to.
     pub fn react(inbound: &InboundMessage, emoji: impl Into<String>) -> Self {
-        let message = Message::reaction(inbound.source.clone(), quoted_id(inbound), emoji);
+        let message = Message::reaction(inbound.reply_recipient(), quoted_id(inbound), emoji);
         from_business_number(message, inbound)
     }
 }

@@ -13,6 +13,7 @@ use super::interactive::Interactive;
 use super::media::Media;
 use super::template::Template;
 use crate::contact::Contact;
+use crate::customer::Addressed;
 use crate::error::ValidationError;
 use crate::validate;
 use serde::Serialize;
@@ -44,7 +45,12 @@ pub(crate) struct Encoded {
 /// The `POST /messages` body.
 #[derive(Serialize)]
 struct MessageBody<'a> {
-    to: &'a str,
+    /// A phone number (Meta's `to`)…
+    #[serde(skip_serializing_if = "Option::is_none")]
+    to: Option<&'a str>,
+    /// …or a business-scoped user id (Meta's `recipient`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    recipient: Option<&'a str>,
     source: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     reference: Option<&'a str>,
@@ -61,7 +67,9 @@ struct ContextRef<'a> {
 }
 
 impl Message {
-    /// A message of any content to `to` (E.164, e.g. `+64211234567`).
+    /// A message of any content to `to`: a phone number (E.164, e.g.
+    /// `+64211234567`) or a business-scoped user id (`US.13491208655302741918`,
+    /// see [`crate::customer`]), told apart by their formats.
     pub fn new(to: impl Into<String>, content: Content) -> Self {
         Self {
             to: to.into(),
@@ -251,7 +259,7 @@ impl Message {
         if let Some(misuse) = &self.misuse {
             return Err(misuse.clone());
         }
-        validate::e164("to", &self.to)?;
+        let addressed = crate::customer::recipient("to", &self.to)?;
         let source = source_and_reference(
             self.source.as_deref().or(default_source),
             self.reference.as_deref(),
@@ -266,8 +274,13 @@ impl Message {
                 .check()
                 .map_err(|e| ValidationError::new(format!("fallback.{}", e.field), e.reason))?;
         }
+        let (to, recipient) = match addressed {
+            Addressed::Phone => (Some(self.to.as_str()), None),
+            Addressed::Bsuid => (None, Some(self.to.as_str())),
+        };
         let body = MessageBody {
-            to: &self.to,
+            to,
+            recipient,
             source,
             reference: self.reference.as_deref(),
             context: self

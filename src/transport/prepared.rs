@@ -202,7 +202,7 @@ impl Replay {
 }
 
 impl PacingKeys {
-    /// From a JSON send body: `source` and `to` or `destination`.
+    /// From a JSON send body: `source` and `to`, `recipient` or `destination`.
     fn read(request: &reqwest::Request) -> Option<Self> {
         #[derive(serde::Deserialize)]
         struct Body {
@@ -210,11 +210,14 @@ impl PacingKeys {
             #[serde(default)]
             to: Option<String>,
             #[serde(default)]
+            recipient: Option<String>,
+            #[serde(default)]
             destination: Vec<String>,
         }
         let body: Body = serde_json::from_slice(request.body()?.as_bytes()?).ok()?;
         let mut recipients = body.destination;
-        recipients.extend(body.to);
+        // Meta: `to` wins when both are given.
+        recipients.extend(body.to.or(body.recipient));
         (!recipients.is_empty()).then_some(Self {
             source: body.source,
             recipients,

@@ -36,6 +36,7 @@ pub use memory::MemoryWindowStore;
 pub use redis::RedisWindowStore;
 
 use crate::callback::{InboundKind, InboundMessage};
+use crate::customer::key as customer_key;
 use crate::store::{StoreError, StoreFuture};
 use crate::unix_time;
 use std::sync::Arc;
@@ -46,8 +47,9 @@ pub const WINDOW: Duration = Duration::from_secs(24 * 3600);
 
 /// Where the window remembers when each customer last wrote.
 ///
-/// Keys are a business number and a customer number, digits only. Each
-/// method is one atomic step of the store.
+/// Keys are a business number (digits only) and a customer key
+/// ([`crate::customer::key`]: a phone number's digits, or a business-scoped
+/// user id as it is). Each method is one atomic step of the store.
 pub trait WindowStore: Send + Sync + 'static {
     /// The customer wrote to the business at `at` (Unix seconds): keep it,
     /// unless a later message is already known.
@@ -75,6 +77,8 @@ pub enum Recorded {
     NotFromCustomer,
     /// The callback names no business number (`Destination`) to key it by.
     NoBusinessNumber,
+    /// The callback names no customer (no phone number, no BSUID).
+    NoCustomer,
 }
 
 /// The customer-service window of every (business number, customer) pair.
@@ -124,6 +128,9 @@ impl ServiceWindow {
     /// Records an inbound message: its sender wrote to its `Destination` at
     /// the message's own `timestamp` (the arrival time when it has none; a
     /// timestamp in the future, or out of the clock's range, counts as now).
+    /// Under every key the message shows of the customer: a phone number and
+    /// a BSUID that show together are one customer, and a send to either
+    /// finds the window open.
     pub async fn record(&self, message: &InboundMessage) -> Result<Recorded, StoreError> {
         if matches!(
             message.content.kind,
@@ -134,6 +141,9 @@ impl ServiceWindow {
         let Some(business) = message.destination.as_deref() else {
             return Ok(Recorded::NoBusinessNumber);
         };
+        let Some(customer) = message.customer() else {
+            return Ok(Recorded::NoCustomer);
+        };
         let now = SystemTime::now();
         let at = message
             .content
@@ -141,26 +151,33 @@ impl ServiceWindow {
             .as_deref()
             .and_then(|t| t.trim().parse::<u64>().ok())
             .map_or(now, |seconds| no_later_than(seconds, now));
-        self.record_at(business, &message.source, at).await?;
+        let business = number_key(business);
+        for key in customer.keys() {
+            self.store
+                .record(&business, &key, unix_time::secs(at))
+                .await?;
+        }
         Ok(Recorded::Opened {
             closes_at: closing(at),
         })
     }
 
-    /// Records that `customer` wrote to `business` at `at`.
+    /// Records that `customer` (a phone number or a BSUID) wrote to
+    /// `business` at `at`.
     pub async fn record_at(
         &self,
         business: &str,
         customer: &str,
         at: SystemTime,
     ) -> Result<(), StoreError> {
-        let (business, customer) = (number_key(business), number_key(customer));
+        let (business, customer) = (number_key(business), customer_key(customer));
         self.store
             .record(&business, &customer, unix_time::secs(at))
             .await
     }
 
-    /// When the window of `customer` with `business` closes (or closed);
+    /// When the window of `customer` (a phone number or a BSUID) with
+    /// `business` closes (or closed);
     /// `None` when the customer never wrote (as far as the store knows). A
     /// stored time up to a day ahead counts as now (clocks differ); one
     /// further ahead is ignored.
@@ -169,7 +186,7 @@ impl ServiceWindow {
         business: &str,
         customer: &str,
     ) -> Result<Option<SystemTime>, StoreError> {
-        let (business, customer) = (number_key(business), number_key(customer));
+        let (business, customer) = (number_key(business), customer_key(customer));
         let last = self.store.last_message(&business, &customer).await?;
         let now = SystemTime::now();
         // A time a little ahead is another machine's clock: now. One further
@@ -318,6 +335,37 @@ mod tests {
         let closes = window.closes_at("6491234567", "2").await.unwrap().unwrap();
         assert!(closes <= closing(SystemTime::now()));
         assert!(window.is_open("6491234567", "2").await.unwrap());
+    }
+
+    /// A phone number and a business-scoped user id shown together are one
+    /// customer: a send to either finds the window open.
+    #[tokio::test]
+    async fn a_customer_is_known_by_phone_by_bsuid_or_both() {
+        let window = ServiceWindow::in_memory();
+        let both = parse_mo(
+            br#"{"id":"m","source":"+64211234567","Destination":"6491234567","content":{"type":"text","from_user_id":"NZ.1349","text":{"body":"x"}}}"#,
+        )
+        .unwrap();
+        window.record(&both).await.unwrap();
+        assert!(window.is_open("6491234567", "+64211234567").await.unwrap());
+        assert!(window.is_open("6491234567", "NZ.1349").await.unwrap());
+        // A username user with no phone: known by the id alone.
+        let bsuid_only = parse_mo(
+            br#"{"id":"m2","Destination":"6491234567","content":{"type":"text","from_user_id":"US.ENT.77","text":{"body":"x"}}}"#,
+        )
+        .unwrap();
+        window.record(&bsuid_only).await.unwrap();
+        assert!(window.is_open("6491234567", "US.ENT.77").await.unwrap());
+        assert!(
+            !window.is_open("6491234567", "US.77").await.unwrap(),
+            "another id"
+        );
+        // Nobody named: nothing recorded, and said so.
+        let nobody = parse_mo(
+            br#"{"id":"m3","Destination":"6491234567","content":{"type":"text","text":{"body":"x"}}}"#,
+        )
+        .unwrap();
+        assert_eq!(window.record(&nobody).await.unwrap(), Recorded::NoCustomer);
     }
 
     #[tokio::test]

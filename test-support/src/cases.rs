@@ -15,6 +15,12 @@ pub fn cases() -> Vec<(&'static str, Message, serde_json::Value)> {
     };
     vec![
         (
+            "text to a customer known by username (a business-scoped user id)",
+            Message::text("US.13491208655302741918", "Kia ora"),
+            json!({"recipient": "US.13491208655302741918", "type": "text", "source": SOURCE,
+                "text": {"body": "Kia ora"}}),
+        ),
+        (
             "text",
             Message::text(TO, "Kia ora").preview_url(true),
             base("text", json!({"body": "Kia ora", "preview_url": true})),

@@ -36,8 +36,14 @@ const MAX_CUSTOMERS_WAITING: usize = 1_000;
 /// What an action could not do.
 pub(super) type Refused = &'static str;
 
+/// Who writes: `+` and the digits of a phone number, or a business-scoped
+/// user id as it is.
 fn customer(pair: &Pair) -> String {
-    format!("+{}", pair.customer)
+    if pair.customer.bytes().all(|b| b.is_ascii_digit()) {
+        format!("+{}", pair.customer)
+    } else {
+        pair.customer.clone()
+    }
 }
 
 fn inject(shared: &Arc<Shared>, pair: &Pair, content: Value) {
@@ -58,17 +64,41 @@ pub(super) fn reply(shared: &Arc<Shared>, pair: &Pair, form: &Form) -> Result<()
     Ok(())
 }
 
-/// A new customer writes first.
+/// A new customer writes first: by phone number, or as `@bob`, a customer
+/// known by username only (their MOs carry only a business-scoped user id).
 pub(super) fn start(shared: &Arc<Shared>, form: &Form) -> Result<Pair, Refused> {
+    let who = form.get("customer").trim();
+    let customer = match who.strip_prefix('@') {
+        Some(name) if valid_username(name) => {
+            let bsuid = super::super::bsuid_of(&format!("@{name}"));
+            shared
+                .records()
+                .usernames
+                .insert(bsuid.clone(), format!("@{name}"));
+            bsuid
+        }
+        Some(_) => return Err("a username: 3 to 35 letters, digits, `.` or `_`"),
+        None => number_key(who),
+    };
     let pair = Pair {
         business: number_key(form.get("business")),
-        customer: number_key(form.get("customer")),
+        customer,
     };
     if pair.customer.len() < 6 || pair.business.is_empty() {
-        return Err("a customer number (E.164) and a business number");
+        return Err("a customer number (E.164) or @username, and a business number");
     }
     reply(shared, &pair, form)?;
     Ok(pair)
+}
+
+/// A username as WhatsApp allows it (Meta, "Business-scoped user IDs"): 3 to
+/// 35 of a-z, 0-9, `.` and `_`, a letter among them.
+fn valid_username(name: &str) -> bool {
+    (3..=35).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'_')
+        && name.bytes().any(|b| b.is_ascii_alphabetic())
 }
 
 /// The customer taps a reply button, a list row or a template's quick reply.

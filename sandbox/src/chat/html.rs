@@ -81,9 +81,10 @@ pub(super) fn list_panel(paths: &Paths, list: &[Summary]) -> String {
     for s in list {
         let _ = write!(
             out,
-            r#"<li><a href="{href}" data-customer="{customer}">+{customer}</a> <small>with {business}, {n} message(s)</small></li>"#,
+            r#"<li><a href="{href}" data-customer="{customer}">{label}</a> <small>with {business}, {n} message(s)</small></li>"#,
             href = paths.conversation(&s.pair),
             customer = esc(&s.pair.customer),
+            label = esc(&s.label),
             business = esc(&s.pair.business),
             n = s.messages,
         );
@@ -136,8 +137,8 @@ pub(super) fn conversation_panel(
     media: &HashSet<String>,
 ) -> String {
     let mut out = format!(
-        r#"<header><h2>+{customer}</h2><p>with business number {business}</p>"#,
-        customer = esc(&c.pair.customer),
+        r#"<header><h2>{label}</h2><p>with business number {business}</p>"#,
+        label = esc(&c.label),
         business = esc(&c.pair.business),
     );
     for fault in &c.waiting {

@@ -88,10 +88,12 @@ fn refused(reason: &str) -> Response {
     )
 }
 
-/// A conversation's numbers from the path: digits only.
+/// A conversation's numbers from the path: digits only; the customer may be a
+/// business-scoped user id instead.
 fn pair(business: &str, customer: &str) -> Option<Pair> {
     let ok = |n: &str| !n.is_empty() && n.len() <= 20 && n.bytes().all(|b| b.is_ascii_digit());
-    (ok(business) && ok(customer)).then(|| Pair {
+    let bsuid = modica_wab::customer::Bsuid::parse(customer).is_ok();
+    (ok(business) && (ok(customer) || bsuid)).then(|| Pair {
         business: business.to_owned(),
         customer: customer.to_owned(),
     })

@@ -6,7 +6,7 @@ use super::super::SentMessage;
 use super::super::fault::Fault;
 use super::super::records::{Delivery, DeliveryKind};
 use super::super::records::{DlrEvent, InboundRecord, Records};
-use super::super::rules::number_key;
+use super::super::rules::{customer_key, number_key};
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::SystemTime;
@@ -22,6 +22,8 @@ pub(super) struct Pair {
 #[derive(Debug, Clone)]
 pub(super) struct Summary {
     pub(super) pair: Pair,
+    /// How the customer is named ([`label`]).
+    pub(super) label: String,
     pub(super) messages: usize,
     pub(super) last: SystemTime,
 }
@@ -58,6 +60,8 @@ pub(super) struct Entry {
 #[derive(Debug, Clone)]
 pub(super) struct Conversation {
     pub(super) pair: Pair,
+    /// How the customer is named ([`label`]).
+    pub(super) label: String,
     pub(super) entries: Vec<Entry>,
     pub(super) deliveries: Vec<Delivery>,
     /// Faults waiting for the service's next sends to this customer.
@@ -67,7 +71,7 @@ pub(super) struct Conversation {
 fn outbound_pair(m: &SentMessage) -> Pair {
     Pair {
         business: number_key(&m.source),
-        customer: number_key(&m.to),
+        customer: customer_key(&m.to),
     }
 }
 
@@ -75,7 +79,19 @@ fn inbound_pair(r: &InboundRecord) -> Pair {
     let text = |key: &str| r.body.get(key).and_then(Value::as_str).unwrap_or_default();
     Pair {
         business: number_key(text("Destination")),
-        customer: number_key(text("source")),
+        customer: customer_key(text("source")),
+    }
+}
+
+/// How the page names a customer: `+64211234567`, or `@bob` and the
+/// business-scoped user id of a customer known by username only.
+pub(super) fn label(records: &Records, customer: &str) -> String {
+    if customer.bytes().all(|b| b.is_ascii_digit()) {
+        return format!("+{customer}");
+    }
+    match records.usernames.get(customer) {
+        Some(username) => format!("{username} ({customer})"),
+        None => customer.to_owned(),
     }
 }
 
@@ -84,6 +100,7 @@ pub(super) fn list(records: &Records) -> Vec<Summary> {
     let mut by_pair: BTreeMap<Pair, Summary> = BTreeMap::new();
     let mut note = |pair: Pair, at: SystemTime| {
         let summary = by_pair.entry(pair.clone()).or_insert(Summary {
+            label: label(records, &pair.customer),
             pair,
             messages: 0,
             last: at,
@@ -204,7 +221,7 @@ pub(super) fn conversation(records: &Records, pair: &Pair) -> Conversation {
                 .is_some_and(|id| ids.contains(id)),
             DeliveryKind::Mo => {
                 let text = |key: &str| d.body.get(key).and_then(Value::as_str).unwrap_or("");
-                number_key(text("source")) == pair.customer
+                customer_key(text("source")) == pair.customer
                     && number_key(text("Destination")) == pair.business
             }
         })
@@ -218,6 +235,7 @@ pub(super) fn conversation(records: &Records, pair: &Pair) -> Conversation {
         .unwrap_or_default();
     Conversation {
         pair: pair.clone(),
+        label: label(records, &pair.customer),
         entries,
         deliveries,
         waiting,

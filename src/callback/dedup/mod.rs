@@ -29,7 +29,7 @@ use super::key::DedupKey;
 use std::fmt;
 use std::time::Duration;
 
-use crate::store::{StoreError, StoreFuture};
+use crate::store::StoreFuture;
 
 /// Who holds a claim: a random 128-bit value, fresh for each delivery.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]

@@ -14,9 +14,10 @@
 //! keeps the next tokens above the lost ones (while the servers' clocks agree
 //! to within the time the failover takes).
 
-use super::{Claim, ClaimToken, DedupStore, StoreError, StoreFuture};
+use super::{Claim, ClaimToken, DedupStore, StoreFuture};
 use crate::callback::key::DedupKey;
 use crate::redis::{RedisConfig, store_error};
+use crate::store::StoreError;
 use redis::aio::ConnectionManager;
 use std::time::Duration;
 
