@@ -36,6 +36,11 @@ pub struct Contact {
     /// Organisation.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub org: Option<Org>,
+    /// The card as a vCard (RFC 6350), as WhatsApp adds it to a contact the
+    /// customer shared through a "request contact info" button. Received
+    /// only: a contacts message sent with it is refused before sending.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vcard: Option<String>,
 }
 
 /// A contact's name.
@@ -163,6 +168,7 @@ impl Contact {
             urls: Vec::new(),
             addresses: Vec::new(),
             org: None,
+            vcard: None,
         }
     }
 
@@ -235,6 +241,12 @@ impl Contact {
     }
 
     pub(crate) fn check(&self, field: &str) -> Checked {
+        if self.vcard.is_some() {
+            return fail(
+                format!("{field}.vcard"),
+                "a vCard comes only in a contact the customer shared; send the card's fields",
+            );
+        }
         let n = &self.name;
         validate::text(
             &format!("{field}.name.formatted_name"),

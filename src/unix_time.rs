@@ -15,7 +15,8 @@ pub(crate) fn millis(at: SystemTime) -> u64 {
         .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }
 
-/// Unix microseconds of `at` (0 before the epoch).
+/// Unix microseconds of `at` (0 before the epoch): the memory claim store's fence.
+#[cfg(feature = "receiver")]
 pub(crate) fn micros(at: SystemTime) -> u64 {
     at.duration_since(UNIX_EPOCH)
         .map_or(0, |d| u64::try_from(d.as_micros()).unwrap_or(u64::MAX))

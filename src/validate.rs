@@ -42,6 +42,20 @@ pub(crate) fn max_len(field: &str, value: &str, max: usize) -> Checked {
     Ok(())
 }
 
+/// Whether `value` holds an emoji: a pictograph, a dingbat, a flag or an
+/// emoji presentation selector (the blocks Unicode's emoji data draws from).
+pub(crate) fn has_emoji(value: &str) -> bool {
+    value.chars().any(|c| {
+        matches!(u32::from(c),
+            0x1F000..=0x1FAFF // pictographs, emoticons, transport, flags, symbols
+            | 0x2600..=0x27BF // miscellaneous symbols and dingbats
+            | 0x2300..=0x23FF // technical (⌚, ⏰…)
+            | 0x2B00..=0x2BFF // arrows and shapes (⭐, ⬛…)
+            | 0xFE0F | 0x200D // emoji presentation and joiner
+        )
+    })
+}
+
 /// An absolute `http` or `https` URL with a host, parsed.
 fn absolute_http_url(value: &str) -> Option<url::Url> {
     url::Url::parse(value)

@@ -182,13 +182,91 @@ fn interactive_replies() {
             description: Some("Ponsonby store".into())
         }
     );
-    let InboundKind::Interactive(InteractiveReply::FlowReply { response_json, .. }) =
-        mo("interactive_flow_reply").content.kind
+    let InboundKind::Interactive(flow) = mo("interactive_flow_reply").content.kind else {
+        panic!()
+    };
+    let InteractiveReply::FlowReply {
+        response_json,
+        flow_token,
+        ..
+    } = &flow
     else {
         panic!()
     };
-    let flow: Value = serde_json::from_str(&response_json).unwrap();
-    assert_eq!(flow["size"], "M");
+    assert_eq!(
+        response_json, r#"{"flow_token":"t1","size":"M"}"#,
+        "kept as sent"
+    );
+    assert_eq!(flow_token.as_deref(), Some("t1"));
+    assert_eq!(flow.flow_response().unwrap()["size"], "M");
+    // A response that is not JSON is kept, typed as far as it goes.
+    let odd = parse_mo(
+        br#"{"id":"m","source":"+64211234567","content":{"type":"interactive",
+        "interactive":{"type":"nfm_reply","nfm_reply":{"response_json":"not json"}}}}"#,
+    )
+    .unwrap();
+    let InboundKind::Interactive(odd) = odd.content.kind else {
+        panic!()
+    };
+    assert!(
+        matches!(&odd, InteractiveReply::FlowReply { flow_token: None, response_json, .. } if response_json == "not json")
+    );
+    assert_eq!(odd.flow_response(), None);
+}
+
+/// A location shared in answer to a location request names the request;
+/// coordinates come as numbers or as strings holding them.
+#[test]
+fn a_location_answers_its_request() {
+    let answer = mo("location_answer");
+    assert_eq!(answer.content.replies_to(), Some("wamid.LOCATIONREQUEST"));
+    let InboundKind::Location(place) = &answer.content.kind else {
+        panic!()
+    };
+    assert_eq!((place.latitude, place.longitude), (-36.8485, 174.7633));
+    assert_eq!(
+        place.url.as_deref(),
+        Some("https://maps.example.com/sky-tower")
+    );
+    // A coordinate that is no number is a typed error naming the field.
+    let err = parse_mo(
+        br#"{"id":"m","source":"+64211234567","content":{"type":"location",
+        "location":{"latitude":"north","longitude":1}}}"#,
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("content"), "{err}");
+}
+
+/// A username customer shares their own card through a "request contact
+/// info" button: the card's number is theirs, linked to their BSUID.
+#[test]
+fn a_contact_shared_on_request_links_the_phone_to_the_bsuid() {
+    let shared = mo("contact_request");
+    assert_eq!(
+        shared.content.origin.as_deref(),
+        Some("contact_request/other")
+    );
+    let card = shared.shared_own_contact().expect("their own card");
+    assert!(
+        card.vcard
+            .as_deref()
+            .is_some_and(|v| v.starts_with("BEGIN:VCARD"))
+    );
+    let customer = shared.customer().unwrap();
+    assert_eq!(customer.phone.as_deref(), Some("+64219876543"));
+    assert_eq!(
+        customer.bsuid.as_ref().map(|b| b.as_str()),
+        Some("NZ.13491208655302741918")
+    );
+    assert_eq!(shared.reply_recipient(), "+64219876543");
+    // A card shared on its own (no contact request) is someone else's.
+    let other = mo("contacts");
+    assert_eq!(other.shared_own_contact(), None);
+    // A card with a vCard is never sent back out as is.
+    let err = modica_wab::Message::contacts("+64211234567", [card.clone()])
+        .to_json(Some("6421000001"))
+        .unwrap_err();
+    assert_eq!(err.field, "contacts[0].vcard");
 }
 
 #[test]

@@ -194,7 +194,8 @@ pub struct SandboxBehaviour {
 
 #[derive(Debug, Args)]
 pub struct Common {
-    /// The recipient (E.164, e.g. +64211234567).
+    /// The recipient: a phone number (E.164, e.g. +64211234567) or a
+    /// customer's business-scoped user id (NZ.13491208655302741918).
     #[arg(long)]
     pub to: String,
     /// Your reference, echoed in DLRs.
@@ -259,6 +260,141 @@ pub enum Send {
         /// An image link for the header.
         #[arg(long)]
         header_image: Option<String>,
+        /// A button's parameter as INDEX:KIND:VALUE, KIND one of
+        /// quick_reply (VALUE the payload), url (the URL's suffix), flow
+        /// (the flow token) or copy_code (the coupon code); repeat for each.
+        #[arg(long = "button", value_name = "INDEX:KIND:VALUE")]
+        buttons: Vec<String>,
+    },
+    /// An authentication template carrying a one-time code (to a phone
+    /// number only).
+    Otp {
+        #[command(flatten)]
+        common: Common,
+        /// Template name.
+        #[arg(long)]
+        name: String,
+        /// Language code.
+        #[arg(long, default_value = "en")]
+        language: String,
+        /// The code (at most 15 characters).
+        #[arg(long)]
+        code: String,
+    },
+    /// A carousel template: 2 to 10 cards with the same parts.
+    Carousel {
+        #[command(flatten)]
+        common: Common,
+        /// Template name.
+        #[arg(long)]
+        name: String,
+        /// Language code.
+        #[arg(long, default_value = "en")]
+        language: String,
+        /// A parameter of the message body (text); repeat in order.
+        #[arg(long = "param")]
+        params: Vec<String>,
+        /// A card as `image=LINK` or `video=LINK` (or `image-id=ID`,
+        /// `video-id=ID`), then `;text=VALUE` body parameters, and
+        /// `;quick_reply=PAYLOAD` or `;url=SUFFIX` buttons (indexes in
+        /// order); repeat for each card.
+        #[arg(long = "card", required = true)]
+        cards: Vec<String>,
+    },
+    /// A button that opens a WhatsApp Flow.
+    Flow {
+        #[command(flatten)]
+        common: Common,
+        /// The text above the button.
+        #[arg(long)]
+        body: String,
+        /// The button's label (at most 20 characters, no emoji).
+        #[arg(long)]
+        cta: String,
+        /// The flow's id.
+        #[arg(
+            long,
+            conflicts_with = "flow_name",
+            required_unless_present = "flow_name"
+        )]
+        flow_id: Option<String>,
+        /// The flow's name.
+        #[arg(long)]
+        flow_name: Option<String>,
+        /// A token of yours that comes back in the flow's reply.
+        #[arg(long)]
+        token: Option<String>,
+        /// The screen to open.
+        #[arg(long, conflicts_with = "data_exchange")]
+        screen: Option<String>,
+        /// Data for the first screen, a JSON object (with --screen).
+        #[arg(long, value_name = "JSON", requires = "screen")]
+        data: Option<String>,
+        /// Let your flow endpoint choose the first screen.
+        #[arg(long)]
+        data_exchange: bool,
+        /// Send the flow's draft.
+        #[arg(long)]
+        draft: bool,
+        /// Header text.
+        #[arg(long)]
+        header: Option<String>,
+        /// Footer text.
+        #[arg(long)]
+        footer: Option<String>,
+    },
+    /// Ask the customer to share their location.
+    LocationRequest {
+        #[command(flatten)]
+        common: Common,
+        /// The text above the "Send location" button.
+        #[arg(long)]
+        body: String,
+    },
+    /// One product of a catalog.
+    Product {
+        #[command(flatten)]
+        common: Common,
+        /// The catalog's id.
+        #[arg(long)]
+        catalog: String,
+        /// The product's retailer id (SKU).
+        #[arg(long)]
+        product: String,
+        /// Body text.
+        #[arg(long)]
+        body: Option<String>,
+        /// Footer text.
+        #[arg(long)]
+        footer: Option<String>,
+    },
+    /// Up to 30 products of a catalog, in sections.
+    ProductList {
+        #[command(flatten)]
+        common: Common,
+        /// The catalog's id.
+        #[arg(long)]
+        catalog: String,
+        /// Header text (required by WhatsApp).
+        #[arg(long)]
+        header: String,
+        /// Body text.
+        #[arg(long)]
+        body: String,
+        /// A section as TITLE=SKU,SKU,…; repeat for each (one untitled
+        /// section: just SKU,SKU).
+        #[arg(long = "section", required = true)]
+        sections: Vec<String>,
+        /// Footer text.
+        #[arg(long)]
+        footer: Option<String>,
+    },
+    /// A voice note (an OGG file with the OPUS codec).
+    Voice {
+        #[command(flatten)]
+        common: Common,
+        #[command(flatten)]
+        media: MediaRef,
     },
     /// An image.
     Image(MediaArgs),

@@ -2,7 +2,10 @@
 
 use crate::Failure;
 use crate::args::{Common, MediaArgs, MediaRef, Send};
-use modica_wab::message::{Contact, Interactive, Location, Parameter, ReplyButton, Template};
+use modica_wab::message::{
+    ButtonKind, Card, Component, Contact, Flow, FlowAction, Interactive, Location, Parameter,
+    ProductSection, ReplyButton, Template,
+};
 use modica_wab::{Media, Message};
 
 /// A `--param`: `name=value` for a named placeholder (the name being lower-case
@@ -70,6 +73,7 @@ pub fn message(send: &Send) -> Result<Message, Failure> {
             language,
             params,
             header_image,
+            buttons,
         } => {
             let mut t = Template::new(name.clone(), language.clone());
             if let Some(link) = header_image {
@@ -78,7 +82,132 @@ pub fn message(send: &Send) -> Result<Message, Failure> {
             if !params.is_empty() {
                 t = t.body(params.iter().map(|p| parameter(p)));
             }
+            for (i, b) in buttons.iter().enumerate() {
+                t = t.component(template_button(i, b)?);
+            }
             with_common(Message::template(common.to.clone(), t), common)
+        }
+        Send::Otp {
+            common,
+            name,
+            language,
+            code,
+        } => with_common(
+            Message::template(
+                common.to.clone(),
+                Template::authentication(name.clone(), language.clone(), code.clone()),
+            ),
+            common,
+        ),
+        Send::Carousel {
+            common,
+            name,
+            language,
+            params,
+            cards,
+        } => {
+            let mut t = Template::new(name.clone(), language.clone());
+            if !params.is_empty() {
+                t = t.body(params.iter().map(|p| parameter(p)));
+            }
+            let cards = cards
+                .iter()
+                .enumerate()
+                .map(|(i, c)| card(i, c))
+                .collect::<Result<Vec<_>, _>>()?;
+            with_common(
+                Message::template(common.to.clone(), t.carousel(cards)),
+                common,
+            )
+        }
+        Send::Flow {
+            common,
+            body,
+            cta,
+            flow_id,
+            flow_name,
+            token,
+            screen,
+            data,
+            data_exchange,
+            draft,
+            header,
+            footer,
+        } => {
+            let mut f = match (flow_id, flow_name) {
+                (Some(id), _) => Flow::id(id.clone(), cta.clone()),
+                (None, Some(name)) => Flow::name(name.clone(), cta.clone()),
+                // clap requires one of the two.
+                (None, None) => Flow::id(String::new(), cta.clone()),
+            };
+            if let Some(t) = token {
+                f = f.token(t.clone());
+            }
+            if let Some(s) = screen {
+                f = f.navigate(s.clone());
+            }
+            if let Some(d) = data {
+                f = f.data(json_object("--data", d)?);
+            }
+            if *data_exchange {
+                f = f.data_exchange();
+            }
+            if *draft {
+                f = f.draft();
+            }
+            let mut i = Interactive::flow(body.clone(), f);
+            if let Some(h) = header {
+                i = i.header(modica_wab::message::Header::text(h.clone()));
+            }
+            if let Some(t) = footer {
+                i = i.footer(t.clone());
+            }
+            with_common(Message::interactive(common.to.clone(), i), common)
+        }
+        Send::LocationRequest { common, body } => with_common(
+            Message::interactive(
+                common.to.clone(),
+                Interactive::location_request(body.clone()),
+            ),
+            common,
+        ),
+        Send::Product {
+            common,
+            catalog,
+            product,
+            body,
+            footer,
+        } => {
+            let mut i = Interactive::product(catalog.clone(), product.clone());
+            if let Some(b) = body {
+                i = i.body(b.clone());
+            }
+            if let Some(f) = footer {
+                i = i.footer(f.clone());
+            }
+            with_common(Message::interactive(common.to.clone(), i), common)
+        }
+        Send::ProductList {
+            common,
+            catalog,
+            header,
+            body,
+            sections,
+            footer,
+        } => {
+            let sections = sections.iter().map(|s| match s.split_once('=') {
+                Some((title, skus)) => ProductSection::new(title, skus.split(',')),
+                None => ProductSection::untitled(s.split(',')),
+            });
+            let mut i =
+                Interactive::product_list(header.clone(), body.clone(), catalog.clone(), sections);
+            if let Some(f) = footer {
+                i = i.footer(f.clone());
+            }
+            with_common(Message::interactive(common.to.clone(), i), common)
+        }
+        Send::Voice { common, media: m } => {
+            with_common(Message::voice_note(common.to.clone(), media(m)), common)
         }
         Send::Image(a) => media_message(Message::image, a),
         Send::Video(a) => media_message(Message::video, a),
@@ -149,4 +278,83 @@ pub fn message(send: &Send) -> Result<Message, Failure> {
             common,
         ),
     })
+}
+
+/// A `--button INDEX:KIND:VALUE` of a template.
+fn template_button(i: usize, spec: &str) -> Result<Component, Failure> {
+    let bad = |why: &str| Failure::Invalid(format!("button[{i}]: {spec:?} {why}"));
+    let mut parts = spec.splitn(3, ':');
+    let (Some(index), Some(kind), Some(value)) = (parts.next(), parts.next(), parts.next()) else {
+        return Err(bad("is not INDEX:KIND:VALUE"));
+    };
+    let index: u8 = index
+        .parse()
+        .map_err(|_| bad("does not start with a button index (0 to 9)"))?;
+    let (kind, parameter) = match kind {
+        "quick_reply" => (ButtonKind::QuickReply, Parameter::payload(value)),
+        "url" => (ButtonKind::Url, Parameter::text(value)),
+        "flow" => (
+            ButtonKind::Flow,
+            Parameter::flow_action(FlowAction::new().token(value)),
+        ),
+        "copy_code" => (ButtonKind::CopyCode, Parameter::coupon_code(value)),
+        _ => {
+            return Err(bad(
+                "names no button kind: quick_reply, url, flow or copy_code",
+            ));
+        }
+    };
+    Ok(Component::button(kind, index, [parameter]))
+}
+
+/// A `--card image=LINK;text=…;quick_reply=…;url=…` of a carousel.
+fn card(i: usize, spec: &str) -> Result<Card, Failure> {
+    let bad = |why: String| Failure::Invalid(format!("card[{i}]: {why}"));
+    let mut fields = spec
+        .split(';')
+        .map(|f| f.split_once('=').unwrap_or((f, "")));
+    let mut card = match fields.next() {
+        Some(("image", link)) => Card::image(Media::link(link)),
+        Some(("video", link)) => Card::video(Media::link(link)),
+        Some(("image-id", id)) => Card::image(Media::id(id)),
+        Some(("video-id", id)) => Card::video(Media::id(id)),
+        _ => {
+            return Err(bad(format!(
+                "{spec:?} does not start with image=, video=, image-id= or video-id="
+            )));
+        }
+    };
+    let (mut body, mut button) = (Vec::new(), 0u8);
+    for (key, value) in fields {
+        match key {
+            "text" => body.push(Parameter::text(value)),
+            "quick_reply" | "url" => {
+                card = if key == "url" {
+                    card.url_button(button, value)
+                } else {
+                    card.quick_reply_button(button, value)
+                };
+                button = button.saturating_add(1);
+            }
+            other => return Err(bad(format!("{other:?} is not text, quick_reply or url"))),
+        }
+    }
+    if !body.is_empty() {
+        // The body comes after the header, before the buttons.
+        card.components.insert(1, Component::body(body));
+    }
+    Ok(card)
+}
+
+/// A JSON object given on the command line.
+fn json_object(
+    flag: &str,
+    text: &str,
+) -> Result<serde_json::Map<String, serde_json::Value>, Failure> {
+    match serde_json::from_str(text) {
+        Ok(serde_json::Value::Object(map)) => Ok(map),
+        _ => Err(Failure::Invalid(format!(
+            "{flag}: {text:?} is not a JSON object"
+        ))),
+    }
 }

@@ -238,6 +238,231 @@ async fn every_send_kind_is_accepted_by_the_sandbox() {
     assert_eq!(stdout_json(&out)["id"], id.as_str());
 }
 
+/// WhatsApp's newer messages from the command line: each goes out as the
+/// library builds it, and a bad argument is refused before anything is sent.
+#[tokio::test]
+async fn newer_message_kinds_from_the_command_line() {
+    let s = sandbox().await;
+    let cases: Vec<(Vec<&str>, serde_json::Value)> = vec![
+        (
+            vec![
+                "send", "otp", "--to", TO, "--name", "verify", "--code", "482913",
+            ],
+            serde_json::json!({"type": "button", "sub_type": "url", "index": "0",
+                "parameters": [{"type": "text", "text": "482913"}]}),
+        ),
+        (
+            vec![
+                "send",
+                "carousel",
+                "--to",
+                TO,
+                "--name",
+                "sale",
+                "--param",
+                "Aroha",
+                "--card",
+                "image=https://cdn.example.com/a.jpg;text=Aloe;quick_reply=aloe;url=a",
+                "--card",
+                "image=https://cdn.example.com/f.jpg;text=Fern;quick_reply=fern;url=f",
+            ],
+            serde_json::json!({"type": "body", "parameters": [{"type": "text", "text": "Aloe"}]}),
+        ),
+        (
+            vec![
+                "send",
+                "template",
+                "--to",
+                TO,
+                "--name",
+                "book",
+                "--button",
+                "0:flow:visit-42",
+                "--button",
+                "1:copy_code:KIAORA20",
+            ],
+            serde_json::json!({"type": "action", "action": {"flow_token": "visit-42"}}),
+        ),
+        (
+            vec![
+                "send",
+                "flow",
+                "--to",
+                TO,
+                "--body",
+                "Book a visit",
+                "--cta",
+                "Book now",
+                "--flow-id",
+                "1234",
+                "--token",
+                "visit-42",
+                "--screen",
+                "START",
+                "--data",
+                r#"{"clinic":"Ponsonby"}"#,
+            ],
+            serde_json::json!({"screen": "START", "data": {"clinic": "Ponsonby"}}),
+        ),
+        (
+            vec![
+                "send",
+                "location-request",
+                "--to",
+                TO,
+                "--body",
+                "Where are you?",
+            ],
+            serde_json::json!({"name": "send_location"}),
+        ),
+        (
+            vec![
+                "send",
+                "product",
+                "--to",
+                TO,
+                "--catalog",
+                "cat-1",
+                "--product",
+                "SKU-1",
+            ],
+            serde_json::json!({"catalog_id": "cat-1", "product_retailer_id": "SKU-1"}),
+        ),
+        (
+            vec![
+                "send",
+                "product-list",
+                "--to",
+                TO,
+                "--catalog",
+                "cat-1",
+                "--header",
+                "Range",
+                "--body",
+                "Picked for you",
+                "--section",
+                "Ferns=SKU-1,SKU-2",
+                "--section",
+                "Aloes=SKU-3",
+            ],
+            serde_json::json!({"title": "Aloes", "product_items": [{"product_retailer_id": "SKU-3"}]}),
+        ),
+        (
+            vec![
+                "send",
+                "voice",
+                "--to",
+                TO,
+                "--link",
+                "https://cdn.example.com/v.ogg",
+            ],
+            serde_json::json!({"link": "https://cdn.example.com/v.ogg", "voice": true}),
+        ),
+    ];
+    for (args, part) in &cases {
+        let out = wab(&s, args).await;
+        assert!(out.status.success(), "{args:?}: {}", said(&out));
+        let body = s.sent().last().unwrap().body.to_string();
+        let part = part.to_string();
+        let inner = &part[1..part.len() - 1];
+        assert!(body.contains(inner), "{args:?}: {body} lacks {part}");
+    }
+    // Refused before sending, naming what was wrong: exit 3.
+    for (args, says) in [
+        (
+            vec![
+                "send",
+                "otp",
+                "--to",
+                "NZ.13491208655302741918",
+                "--name",
+                "v",
+                "--code",
+                "1",
+            ],
+            "131062",
+        ),
+        (
+            vec![
+                "send",
+                "otp",
+                "--to",
+                TO,
+                "--name",
+                "v",
+                "--code",
+                "1234567890123456",
+            ],
+            "limit is 15",
+        ),
+        (
+            vec![
+                "send",
+                "carousel",
+                "--to",
+                TO,
+                "--name",
+                "s",
+                "--card",
+                "image=https://x.example/a.jpg",
+            ],
+            "2 to 10 cards",
+        ),
+        (
+            vec![
+                "send", "carousel", "--to", TO, "--name", "s", "--card", "gif=x", "--card", "gif=y",
+            ],
+            "card[0]",
+        ),
+        (
+            vec![
+                "send", "template", "--to", TO, "--name", "t", "--button", "0:call:x",
+            ],
+            "no button kind",
+        ),
+        (
+            vec![
+                "send",
+                "flow",
+                "--to",
+                TO,
+                "--body",
+                "b",
+                "--cta",
+                "Go 🚀",
+                "--flow-id",
+                "1",
+            ],
+            "no emoji",
+        ),
+        (
+            vec![
+                "send",
+                "flow",
+                "--to",
+                TO,
+                "--body",
+                "b",
+                "--cta",
+                "Go",
+                "--flow-id",
+                "1",
+                "--screen",
+                "S",
+                "--data",
+                "[1]",
+            ],
+            "not a JSON object",
+        ),
+    ] {
+        let sent = s.sent().len();
+        let out = wab(&s, &args).await;
+        assert_eq!(out.status.code(), Some(3), "{args:?}: {}", said(&out));
+        assert!(said(&out).contains(says), "{args:?}: {}", said(&out));
+        assert_eq!(s.sent().len(), sent, "nothing was sent");
+    }
+}
+
 #[tokio::test]
 async fn every_command_prints_for_people_and_with_json_for_programs() {
     let s = sandbox().await;

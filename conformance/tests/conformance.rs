@@ -31,6 +31,9 @@ async fn every_request_the_client_emits_conforms_and_every_operation_and_type_is
     let mut message_types = BTreeSet::new();
     let mut requests = 0;
     let mut named_parameters = 0;
+    // Every `type`/`sub_type` value the requests used, by schema, for the
+    // coverage of the spec's enums below.
+    let mut kinds_seen: BTreeSet<(&str, String)> = BTreeSet::new();
     for case in record_every_operation().await {
         assert!(
             !case.requests.is_empty(),
@@ -53,6 +56,7 @@ async fn every_request_the_client_emits_conforms_and_every_operation_and_type_is
                 .flatten()
                 .filter(|p| p.get("parameter_name").is_some())
                 .count();
+            kinds_seen.extend(kinds_used(&body));
         }
         message_types.extend(case.message_type);
     }
@@ -81,17 +85,84 @@ async fn every_request_the_client_emits_conforms_and_every_operation_and_type_is
         missing_types.is_empty(),
         "message types without a case: {missing_types:?}"
     );
+    // Coverage: every kind of interactive message, template component,
+    // button and parameter the spec lists has a case.
+    for (schema, pointer) in KIND_ENUMS {
+        let listed = spec
+            .pointer(&format!("/components/schemas/{pointer}"))
+            .and_then(|e| e.as_array())
+            .unwrap_or_else(|| panic!("the spec lists {schema} at {pointer}"));
+        let missing: Vec<&str> = listed
+            .iter()
+            .filter_map(|v| v.as_str())
+            .filter(|v| !kinds_seen.contains(&(*schema, (*v).to_owned())))
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "{schema} kinds without a case: {missing:?}"
+        );
+    }
     assert!(
         named_parameters >= 3,
         "named template parameters need a case ({named_parameters} seen)"
     );
     report!(
-        "conformance: {}/{} operations and {}/{} message types checked against the spec ({requests} requests, {named_parameters} named template parameters)",
+        "conformance: {}/{} operations and {}/{} message types checked against the spec ({requests} requests, {named_parameters} named template parameters, {} interactive/template kinds)",
         operations.intersection(&spec_ops).count(),
         spec_ops.len(),
         message_types.intersection(&spec_types).count(),
         spec_types.len(),
+        kinds_seen.len(),
     );
+}
+
+/// The enums of kinds the coverage test walks: a name, and where the spec
+/// lists the values under `components/schemas`.
+const KIND_ENUMS: &[(&str, &str)] = &[
+    ("interactive", "Interactive/properties/type/enum"),
+    (
+        "template component",
+        "TemplateComponent/properties/type/enum",
+    ),
+    (
+        "template button",
+        "TemplateComponent/properties/sub_type/enum",
+    ),
+    (
+        "template parameter",
+        "TemplateParameter/properties/type/enum",
+    ),
+];
+
+/// The kinds a request body uses, named as in `KIND_ENUMS`: its interactive
+/// type, and its template's components, buttons and parameters (cards too).
+fn kinds_used(body: &serde_json::Value) -> Vec<(&'static str, String)> {
+    let mut out = Vec::new();
+    if let Some(kind) = body.pointer("/interactive/type").and_then(|t| t.as_str()) {
+        out.push(("interactive", kind.to_owned()));
+    }
+    let mut components: Vec<&serde_json::Value> = body
+        .pointer("/template/components")
+        .and_then(|c| c.as_array())
+        .map(|c| c.iter().collect())
+        .unwrap_or_default();
+    while let Some(c) = components.pop() {
+        if let Some(kind) = c["type"].as_str() {
+            out.push(("template component", kind.to_owned()));
+        }
+        if let Some(kind) = c["sub_type"].as_str() {
+            out.push(("template button", kind.to_owned()));
+        }
+        for p in c["parameters"].as_array().into_iter().flatten() {
+            if let Some(kind) = p["type"].as_str() {
+                out.push(("template parameter", kind.to_owned()));
+            }
+        }
+        for card in c["cards"].as_array().into_iter().flatten() {
+            components.extend(card["components"].as_array().into_iter().flatten());
+        }
+    }
+    out
 }
 
 fn files(dir: &str) -> Vec<std::path::PathBuf> {

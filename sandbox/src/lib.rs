@@ -29,6 +29,7 @@
 mod builder;
 mod callbacks;
 mod chat;
+mod customer;
 mod fault;
 mod from_spec;
 mod gateway;
@@ -73,6 +74,37 @@ pub enum SandboxError {
     /// The temporary directory for uploaded media could not be made.
     #[error("cannot make a directory for uploaded media: {0}")]
     MediaDir(std::io::Error),
+}
+
+/// A customer's answer the sandbox could not play.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum AnswerError {
+    /// No message with this id went to this customer.
+    #[error("no message {message_id:?} was sent to {customer:?}")]
+    UnknownMessage {
+        /// The message id asked for.
+        message_id: String,
+        /// The customer asked for.
+        customer: String,
+    },
+    /// The message is not what the answer answers (a flow, a location
+    /// request).
+    #[error("message {message_id:?} is a {kind} message, not {expected}")]
+    NotAnswerable {
+        /// The message id asked for.
+        message_id: String,
+        /// What it is (`text`, `interactive`…).
+        kind: String,
+        /// What the answer needs.
+        expected: &'static str,
+    },
+    /// A flow's answers are a JSON object.
+    #[error("a flow's answers are a JSON object, not {0}")]
+    AnswersNotAnObject(String),
+    /// A latitude from -90 to 90 and a longitude from -180 to 180.
+    #[error("({0}) is not a place: latitude -90 to 90, longitude -180 to 180")]
+    NotAPlace(String),
 }
 
 /// A message the sandbox accepted.
@@ -369,7 +401,9 @@ impl Sandbox {
     /// business-scoped user id returned, the same for the same username.
     /// Their MOs (`inject_text(&bsuid, …)`, or the chat view's `@bob`) carry
     /// only that id and the username; sends to it reach them; an
-    /// authentication template to it gets 131062.
+    /// authentication template to it gets 131062. Asked for their contact
+    /// ([`share_own_contact`](Self::share_own_contact)), they share a number
+    /// of their own: `+6420` and eight digits drawn from the username.
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")] async fn main() {
@@ -386,6 +420,69 @@ impl Sandbox {
             .usernames
             .insert(bsuid.clone(), username);
         bsuid
+    }
+
+    /// The customer completes the WhatsApp Flow the service sent them in
+    /// `message_id` (an interactive flow, or a template with a flow button):
+    /// an `nfm_reply` MO quoting it, whose `response_json` holds `answers`
+    /// and the flow's token, as WhatsApp sends it. Returns the MO id.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use modica_wab::message::{Flow, Interactive};
+    /// use modica_wab::{Client, Message};
+    /// let sandbox = modica_wab_sandbox::Sandbox::builder().start().await?;
+    /// let client = Client::builder().credentials(sandbox.username(), sandbox.password())
+    ///     .base_url(sandbox.base_url()).default_source(sandbox.business_number()).build()?;
+    /// let book = Interactive::flow("Book a visit", Flow::id("1234", "Book").token("visit-42"));
+    /// let sent = client.send(&Message::interactive("+64211234567", book)).await?;
+    /// sandbox.complete_flow("+64211234567", &sent.id, serde_json::json!({"day": "Tuesday"}))?;
+    /// # Ok(()) }
+    /// ```
+    pub fn complete_flow(
+        &self,
+        customer: &str,
+        message_id: &str,
+        answers: Value,
+    ) -> Result<String, AnswerError> {
+        let Value::Object(answers) = answers else {
+            return Err(AnswerError::AnswersNotAnObject(answers.to_string()));
+        };
+        let (business, reply) = customer::flow_answer(&self.shared, customer, message_id, answers)?;
+        Ok(callbacks::inject_mo(
+            &self.shared,
+            customer,
+            Some(&business),
+            reply,
+        ))
+    }
+
+    /// The customer shares a location in answer to the location request
+    /// `message_id`: a `location` MO quoting it. Returns the MO id.
+    pub fn share_location(
+        &self,
+        customer: &str,
+        message_id: &str,
+        latitude: f64,
+        longitude: f64,
+    ) -> Result<String, AnswerError> {
+        let (business, answer) =
+            customer::location_answer_to(&self.shared, customer, message_id, latitude, longitude)?;
+        Ok(callbacks::inject_mo(
+            &self.shared,
+            customer,
+            Some(&business),
+            answer,
+        ))
+    }
+
+    /// The customer taps a "request contact info" button and shares their own
+    /// card: a `contacts` MO with `origin: contact_request/other`, a vCard
+    /// and their number (for a username customer, the number
+    /// [`username_customer`](Self::username_customer) gave them). Returns the MO id.
+    pub fn share_own_contact(&self, customer: &str) -> String {
+        let content = customer::own_card(&self.shared, customer);
+        callbacks::inject_mo(&self.shared, customer, None, content)
     }
 
     /// Injects an inbound text message. Returns the MO id.

@@ -656,3 +656,208 @@ async fn the_chat_view_plays_a_username_customer() {
     assert_eq!(mo.source.as_deref(), Some(bob.as_str()));
     assert_eq!(mo.content.from, None);
 }
+
+fn mos(events: &Events) -> Vec<modica_wab::callback::InboundMessage> {
+    events
+        .lock()
+        .unwrap()
+        .iter()
+        .filter_map(|e| match e {
+            Callback::Mo(mo) => Some((**mo).clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// WhatsApp's newer messages go out, are drawn in the chat view as the
+/// customer sees them, and are answered as WhatsApp answers them: a flow's
+/// reply, a location for a location request, a contact shared on request.
+#[tokio::test]
+async fn newer_messages_are_drawn_and_answered_as_on_a_phone() {
+    let (sandbox, events) = sandbox_with_receiver(0).await;
+    let client = client(&sandbox);
+    let send = async |m: Message| client.send(&m).await.unwrap().id;
+    let otp = send(Message::template(
+        TO,
+        Template::authentication("verify", "en", "482913"),
+    ))
+    .await;
+    let sale = send(Message::template(
+        TO,
+        Template::new("sale", "en").carousel([
+            Card::image(Media::link("https://cdn.example.com/a.jpg")).quick_reply_button(0, "aloe"),
+            Card::image(Media::link("https://cdn.example.com/f.jpg")).quick_reply_button(0, "fern"),
+        ]),
+    ))
+    .await;
+    let flow = send(Message::interactive(
+        TO,
+        Interactive::flow(
+            "Book a visit",
+            Flow::id("1234", "Book now").token("visit-42"),
+        ),
+    ))
+    .await;
+    let ask = send(Message::interactive(
+        TO,
+        Interactive::location_request("Where are you?"),
+    ))
+    .await;
+    send(Message::interactive(
+        TO,
+        Interactive::product_list(
+            "Range",
+            "Picked for you",
+            "cat-1",
+            [ProductSection::new("Ferns", ["SKU-7"])],
+        ),
+    ))
+    .await;
+    send(Message::voice_note(
+        TO,
+        Media::link("https://cdn.example.com/v.ogg"),
+    ))
+    .await;
+
+    // As the customer sees them.
+    let page = reqwest::get(format!(
+        "{}c/{}/{}",
+        sandbox.chat_url().unwrap(),
+        sandbox.business_number(),
+        TO.trim_start_matches('+')
+    ))
+    .await
+    .unwrap()
+    .text()
+    .await
+    .unwrap();
+    for shown in [
+        "<b><span class=\"param\" title=\"{{1}}\">482913</span></b> is your verification code",
+        "📋 Copy code",
+        r#"<div class="carousel"><div class="card">"#,
+        r#"data-choice="aloe""#,
+        r#"data-choice="visit-42">Book now</button>"#,
+        r#"data-choice="send_location""#,
+        "SKU-7",
+        "🎤 voice note",
+    ] {
+        assert!(page.contains(shown), "the page shows {shown}");
+    }
+    assert_eq!(page.matches(r#"class="card""#).count(), 2);
+    let _ = (otp, sale);
+
+    // Answered from a test…
+    sandbox
+        .complete_flow(TO, &flow, serde_json::json!({"day": "Tuesday"}))
+        .unwrap();
+    sandbox
+        .share_location(TO, &ask, -36.8485, 174.7633)
+        .unwrap();
+    let bob = sandbox.username_customer("@bob");
+    sandbox.share_own_contact(&bob);
+    // …and from the chat view's buttons.
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let tap = format!(
+        "{}c/{}/{}/tap",
+        sandbox.chat_url().unwrap(),
+        sandbox.business_number(),
+        TO.trim_start_matches('+')
+    );
+    for form in [
+        format!("kind=flow&id=forged&context={flow}"),
+        format!("kind=location&context={ask}&latitude=-41.29&longitude=174.78"),
+    ] {
+        let answer = http
+            .post(&tap)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), 303, "{:?}", answer.text().await);
+    }
+    assert!(sandbox.settle(Duration::from_secs(10)).await);
+    let mos = mos(&events);
+    let flows: Vec<_> = mos
+        .iter()
+        .filter_map(|m| match &m.content.kind {
+            InboundKind::Interactive(
+                r @ modica_wab::callback::InteractiveReply::FlowReply { flow_token, .. },
+            ) => Some((
+                m.content.replies_to(),
+                flow_token.clone(),
+                r.flow_response().unwrap(),
+            )),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(flows.len(), 2, "{mos:?}");
+    for (quoted, token, _) in &flows {
+        assert_eq!(
+            (*quoted, token.as_deref()),
+            (Some(flow.as_str()), Some("visit-42")),
+            "the token is the flow's, not the form's"
+        );
+    }
+    assert!(
+        flows
+            .iter()
+            .any(|(_, _, answers)| answers["day"] == "Tuesday")
+    );
+    let places: Vec<_> = mos
+        .iter()
+        .filter_map(|m| match &m.content.kind {
+            InboundKind::Location(l) => Some((m.content.replies_to(), l.latitude)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        places,
+        [(Some(ask.as_str()), -36.8485), (Some(ask.as_str()), -41.29)]
+    );
+    let shared = mos
+        .iter()
+        .find(|m| m.shared_own_contact().is_some())
+        .expect("a shared contact");
+    let customer = shared.customer().unwrap();
+    assert_eq!(
+        customer.bsuid.as_ref().map(|b| b.as_str()),
+        Some(bob.as_str())
+    );
+    assert!(
+        customer
+            .phone
+            .as_deref()
+            .is_some_and(|p| p.starts_with("+6420")),
+        "{customer:?}"
+    );
+
+    // Answers to what was never sent, or to the wrong kind, are refused.
+    use modica_wab_sandbox::AnswerError;
+    assert!(matches!(
+        sandbox.complete_flow(TO, "nope", serde_json::json!({})),
+        Err(AnswerError::UnknownMessage { .. })
+    ));
+    assert!(matches!(
+        sandbox.complete_flow(TO, &ask, serde_json::json!({})),
+        Err(AnswerError::NotAnswerable {
+            expected: "a flow",
+            ..
+        })
+    ));
+    assert!(matches!(
+        sandbox.complete_flow(TO, &flow, serde_json::json!([1])),
+        Err(AnswerError::AnswersNotAnObject(_))
+    ));
+    assert!(matches!(
+        sandbox.share_location(TO, &ask, 91.0, 0.0),
+        Err(AnswerError::NotAPlace(_))
+    ));
+    assert!(matches!(
+        sandbox.share_location("+64219999999", &ask, 0.0, 0.0),
+        Err(AnswerError::UnknownMessage { .. })
+    ));
+}

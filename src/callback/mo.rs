@@ -87,7 +87,15 @@ impl InboundMessage {
         let phone = source
             .filter(|s| !looks_like_bsuid(s))
             .and_then(as_phone)
-            .or_else(|| self.content.from.as_deref().and_then(as_phone));
+            .or_else(|| self.content.from.as_deref().and_then(as_phone))
+            .or_else(|| {
+                let shared = self.shared_own_contact()?;
+                shared
+                    .phones
+                    .iter()
+                    .find_map(|p| p.wa_id.as_deref().and_then(as_phone))
+                    .or_else(|| shared.phones.iter().find_map(|p| as_phone(&p.phone)))
+            });
         let ids = [
             source.filter(|s| looks_like_bsuid(s)),
             self.content.from_user_id.as_deref(),
@@ -111,6 +119,22 @@ impl InboundMessage {
         match (customer, username) {
             (Some(customer), Some(name)) => Some(customer.with_username(name)),
             (customer, _) => customer,
+        }
+    }
+
+    /// The customer's own card, when they shared it by tapping a "request
+    /// contact info" button (a contacts message whose `origin` is
+    /// `contact_request/…`; Meta, "Business-scoped user IDs"): its phone
+    /// is theirs, so [`customer`](Self::customer) links it to their BSUID.
+    pub fn shared_own_contact(&self) -> Option<&Contact> {
+        let requested = self
+            .content
+            .origin
+            .as_deref()
+            .is_some_and(|o| o.starts_with("contact_request"));
+        match &self.content.kind {
+            InboundKind::Contacts(cards) if requested => cards.first(),
+            _ => None,
         }
     }
 
@@ -163,6 +187,10 @@ pub struct InboundContent {
     pub referral: Option<Referral>,
     /// Identity-change information about the sender.
     pub identity: Option<Identity>,
+    /// Why a contacts message came: `contact_request/other` when the
+    /// customer tapped a "request contact info" button (see
+    /// [`InboundMessage::shared_own_contact`]).
+    pub origin: Option<String>,
     /// Errors WhatsApp attached (e.g. for unsupported messages).
     pub errors: Vec<CallbackError>,
     /// The kind of message, with its type-specific part.
@@ -173,6 +201,13 @@ pub struct InboundContent {
 }
 
 impl InboundContent {
+    /// The id of the message this one answers or quotes (`context.id`): a
+    /// location shared in answer to a location request, a tap on a button,
+    /// a flow's reply.
+    pub fn replies_to(&self) -> Option<&str> {
+        self.context.as_ref()?.id.as_deref()
+    }
+
     /// The content object as received, as JSON text.
     pub fn raw_json(&self) -> String {
         self.raw.json()
@@ -195,6 +230,7 @@ impl PartialEq for InboundContent {
             && self.context == other.context
             && self.referral == other.referral
             && self.identity == other.identity
+            && self.origin == other.origin
             && self.errors == other.errors
             && self.kind == other.kind
             && self.raw.json() == other.raw.json()
@@ -289,15 +325,17 @@ pub struct InboundMedia {
     pub animated: Option<bool>,
 }
 
-/// `location` content.
+/// `location` content: a place the customer shared, on their own or in
+/// answer to a location request (then [`InboundContent::replies_to`] names
+/// the request).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, Default)]
 #[non_exhaustive]
 pub struct InboundLocation {
-    /// Latitude.
-    #[serde(default)]
+    /// Latitude (a number, or a string holding one).
+    #[serde(default, deserialize_with = "super::wire::coordinate")]
     pub latitude: f64,
-    /// Longitude.
-    #[serde(default)]
+    /// Longitude (a number, or a string holding one).
+    #[serde(default, deserialize_with = "super::wire::coordinate")]
     pub longitude: f64,
     /// Place name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -342,14 +380,19 @@ pub enum InteractiveReply {
         /// Its description.
         description: Option<String>,
     },
-    /// A WhatsApp Flow was completed (`nfm_reply`).
+    /// A WhatsApp Flow was completed (`nfm_reply`; Meta, "Receiving a Flow
+    /// response"). The answers are in `response_json`, kept as sent;
+    /// [`InteractiveReply::flow_response`] parses them.
     FlowReply {
-        /// Flow name.
+        /// `flow` (or `address_message`).
         name: Option<String>,
         /// Display text.
         body: Option<String>,
         /// The flow's response, a JSON document as a string.
         response_json: String,
+        /// The token the flow was sent with (read from `response_json`): it
+        /// tells which flow message this answers, as the reply names no flow.
+        flow_token: Option<String>,
     },
     /// An interactive type this crate does not know yet.
     Unknown {
@@ -358,6 +401,30 @@ pub enum InteractiveReply {
         /// The whole `interactive` object.
         raw: serde_json::Value,
     },
+}
+
+impl InteractiveReply {
+    /// A flow reply's answers, parsed: `None` for other replies, or when
+    /// `response_json` is not a JSON object (it is kept as sent either way).
+    ///
+    /// ```
+    /// use modica_wab::callback::{parse_mo, InboundKind, InteractiveReply};
+    /// let mo = parse_mo(br#"{"id":"m1","source":"+64211234567","content":{"type":"interactive",
+    ///     "interactive":{"type":"nfm_reply","nfm_reply":{"name":"flow","body":"Sent",
+    ///     "response_json":"{\"flow_token\":\"visit-42\",\"day\":\"Tuesday\"}"}}}}"#)?;
+    /// let InboundKind::Interactive(reply) = &mo.content.kind else { unreachable!() };
+    /// assert!(matches!(reply, InteractiveReply::FlowReply { flow_token: Some(t), .. } if t == "visit-42"));
+    /// assert_eq!(reply.flow_response().unwrap()["day"], "Tuesday");
+    /// # Ok::<(), modica_wab::callback::ParseError>(())
+    /// ```
+    pub fn flow_response(&self) -> Option<serde_json::Map<String, Value>> {
+        match self {
+            InteractiveReply::FlowReply { response_json, .. } => {
+                serde_json::from_str(response_json).ok()
+            }
+            _ => None,
+        }
+    }
 }
 
 /// `reaction` content.

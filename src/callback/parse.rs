@@ -328,6 +328,7 @@ fn content_from_wire(mut wire: ContentWire, raw: RawSource) -> Result<InboundCon
     let (from_user_id, from_parent_user_id) =
         (wire.from_user_id.take(), wire.from_parent_user_id.take());
     let username = wire.profile.take().and_then(|p| p.username);
+    let origin = wire.origin.take();
     let (context, referral, identity) = (
         unbox(wire.context.take()),
         unbox(wire.referral.take()),
@@ -357,6 +358,7 @@ fn content_from_wire(mut wire: ContentWire, raw: RawSource) -> Result<InboundCon
         context,
         referral,
         identity,
+        origin,
         errors,
         kind: message,
         raw,
@@ -466,10 +468,14 @@ fn interactive(wire: InteractiveWire, raw: &RawSource) -> Result<InteractiveRepl
         }
         "nfm_reply" => {
             let f = wire.nfm_reply.ok_or_else(|| missing("nfm_reply"))?;
+            let flow_token = serde_json::from_str::<Value>(&f.response_json)
+                .ok()
+                .and_then(|v| v.get("flow_token")?.as_str().map(String::from));
             InteractiveReply::FlowReply {
                 name: f.name,
                 body: f.body,
                 response_json: f.response_json,
+                flow_token,
             }
         }
         _ => InteractiveReply::Unknown {

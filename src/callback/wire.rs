@@ -59,6 +59,11 @@ pub(crate) struct ContentWire {
     pub(crate) location: Option<Box<InboundLocation>>,
     #[serde(default)]
     pub(crate) contacts: Option<Vec<Contact>>,
+    /// `contact_request/other`: a contacts message the customer sent by
+    /// tapping a "request contact info" button (Meta, "Business-scoped user
+    /// IDs", 2026).
+    #[serde(default)]
+    pub(crate) origin: Option<String>,
     #[serde(default)]
     pub(crate) button: Option<Box<ButtonPress>>,
     #[serde(default)]
@@ -123,7 +128,9 @@ pub(crate) struct FlowWire {
 }
 
 /// A Unix timestamp sent as a string (as WhatsApp does) or as a number.
-fn string_or_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+pub(crate) fn string_or_number<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<String>, D::Error> {
     struct Visitor;
     impl serde::de::Visitor<'_> for Visitor {
         type Value = Option<String>;
@@ -169,4 +176,34 @@ impl JsonSchema for InboundContent {
             ..Default::default()
         })
     }
+}
+
+/// A coordinate sent as a number (Meta's reference) or as a string (as
+/// whatsapp-api-js types it). Text that is no number is not guessed as 0: it
+/// fails the parse, naming the field.
+pub(crate) fn coordinate<'de, D: serde::Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    struct Visitor;
+    impl serde::de::Visitor<'_> for Visitor {
+        type Value = f64;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a number, or a string holding one")
+        }
+        fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<f64, E> {
+            v.trim()
+                .parse::<f64>()
+                .ok()
+                .filter(|n| n.is_finite())
+                .ok_or_else(|| E::custom("not a number"))
+        }
+        fn visit_u64<E>(self, v: u64) -> Result<f64, E> {
+            Ok(v as f64)
+        }
+        fn visit_i64<E>(self, v: i64) -> Result<f64, E> {
+            Ok(v as f64)
+        }
+        fn visit_f64<E>(self, v: f64) -> Result<f64, E> {
+            Ok(v)
+        }
+    }
+    d.deserialize_any(Visitor)
 }

@@ -20,6 +20,11 @@ pub struct Media {
     /// File name shown for a document.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub filename: Option<String>,
+    /// An audio message played as a voice note (Meta, "Audio messages": an
+    /// OGG file with the OPUS codec, mono; the play button shows for files up
+    /// to 512 KB, and WhatsApp reports `played` the first time it is played).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub voice: Option<bool>,
 }
 
 impl Media {
@@ -30,6 +35,7 @@ impl Media {
             link: None,
             caption: None,
             filename: None,
+            voice: None,
         }
     }
 
@@ -40,6 +46,7 @@ impl Media {
             link: Some(url.into()),
             caption: None,
             filename: None,
+            voice: None,
         }
     }
 
@@ -52,6 +59,12 @@ impl Media {
     /// Sets the file name (documents).
     pub fn filename(mut self, filename: impl Into<String>) -> Self {
         self.filename = Some(filename.into());
+        self
+    }
+
+    /// Marks an audio file as a voice note (see [`Media::voice`](Self#structfield.voice)).
+    pub fn voice_note(mut self) -> Self {
+        self.voice = Some(true);
         self
     }
 
@@ -78,6 +91,12 @@ impl Media {
                 );
             }
             validate::text(&format!("{field}.filename"), name, 255)?;
+        }
+        if self.voice.is_some() && kind != MediaKind::Audio {
+            return fail(
+                format!("{field}.voice"),
+                "only audio is played as a voice note",
+            );
         }
         Ok(())
     }

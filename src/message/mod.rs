@@ -27,10 +27,16 @@ pub use crate::contact::{Address, Contact, Email, Name, Org, Phone, Url};
 pub use broadcast::{Broadcast, MAX_RECIPIENTS};
 pub use choices::Choices;
 pub use content::{Content, Location, Reaction, Text};
-pub use interactive::{Header, Interactive, ReplyButton, Row, Section};
+pub use interactive::{
+    Flow, Header, Interactive, MAX_FLOW_CTA, MAX_PRODUCT_LIST_ITEMS, ProductItem, ProductSection,
+    ReplyButton, Row, Section,
+};
 pub use media::Media;
 pub use single::Message;
-pub use template::{ButtonKind, Component, ComponentKind, Language, Parameter, Template};
+pub use template::{
+    ButtonKind, CAROUSEL_CARDS, Card, Component, ComponentKind, FlowAction, Language,
+    MAX_CARD_BUTTONS, MAX_OTP_LEN, Parameter, Template,
+};
 
 pub(crate) use crate::validate::{media_key, source, text};
 pub(crate) use single::Encoded;

@@ -107,6 +107,12 @@ impl Message {
         Self::new(to, Content::Audio(media))
     }
 
+    /// A voice note: audio (an OGG file with the OPUS codec) played as if
+    /// recorded in the chat. See [`Media::voice`](crate::Media#structfield.voice).
+    pub fn voice_note(to: impl Into<String>, media: Media) -> Self {
+        Self::new(to, Content::Audio(media.voice_note()))
+    }
+
     /// A document message.
     pub fn document(to: impl Into<String>, media: Media) -> Self {
         Self::new(to, Content::Document(media))
@@ -273,6 +279,24 @@ impl Message {
             template
                 .check()
                 .map_err(|e| ValidationError::new(format!("fallback.{}", e.field), e.reason))?;
+        }
+        if addressed == Addressed::Bsuid {
+            let authentication =
+                |c: &Content| matches!(c, Content::Template(t) if t.is_authentication());
+            if authentication(&self.content)
+                || self
+                    .fallback
+                    .as_deref()
+                    .is_some_and(Template::is_authentication)
+            {
+                return Err(ValidationError::new(
+                    "recipient",
+                    format!(
+                        "{:?} is a business-scoped user id; an authentication template goes only to a phone number (WhatsApp answers 131062)",
+                        self.to
+                    ),
+                ));
+            }
         }
         let (to, recipient) = match addressed {
             Addressed::Phone => (Some(self.to.as_str()), None),

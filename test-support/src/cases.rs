@@ -262,6 +262,200 @@ pub fn cases() -> Vec<(&'static str, Message, serde_json::Value)> {
             ),
         ),
         (
+            "authentication template (one-time code, copy-code or one-tap button)",
+            Message::template(TO, Template::authentication("verify_code", "en", "482913")),
+            base(
+                "template",
+                json!({"name": "verify_code", "language": {"code": "en"}, "components": [
+                    {"type": "body", "parameters": [{"type": "text", "text": "482913"}]},
+                    {"type": "button", "sub_type": "url", "index": "0", "parameters": [{"type": "text", "text": "482913"}]}
+                ]}),
+            ),
+        ),
+        (
+            "carousel template",
+            Message::template(
+                TO,
+                Template::new("winter_sale", "en")
+                    .body([Parameter::text("Aroha")])
+                    .carousel([
+                        Card::image(Media::id("1558081531584829"))
+                            .body([Parameter::text("Aloe")])
+                            .quick_reply_button(0, "more-aloes")
+                            .url_button(1, "aloe"),
+                        Card::image(Media::id("1558081531584830"))
+                            .body([Parameter::text("Fern")])
+                            .quick_reply_button(0, "more-ferns")
+                            .url_button(1, "fern"),
+                    ]),
+            ),
+            base(
+                "template",
+                json!({"name": "winter_sale", "language": {"code": "en"}, "components": [
+                    {"type": "body", "parameters": [{"type": "text", "text": "Aroha"}]},
+                    {"type": "carousel", "cards": [
+                        {"card_index": 0, "components": [
+                            {"type": "header", "parameters": [{"type": "image", "image": {"id": "1558081531584829"}}]},
+                            {"type": "body", "parameters": [{"type": "text", "text": "Aloe"}]},
+                            {"type": "button", "sub_type": "quick_reply", "index": "0", "parameters": [{"type": "payload", "payload": "more-aloes"}]},
+                            {"type": "button", "sub_type": "url", "index": "1", "parameters": [{"type": "text", "text": "aloe"}]}
+                        ]},
+                        {"card_index": 1, "components": [
+                            {"type": "header", "parameters": [{"type": "image", "image": {"id": "1558081531584830"}}]},
+                            {"type": "body", "parameters": [{"type": "text", "text": "Fern"}]},
+                            {"type": "button", "sub_type": "quick_reply", "index": "0", "parameters": [{"type": "payload", "payload": "more-ferns"}]},
+                            {"type": "button", "sub_type": "url", "index": "1", "parameters": [{"type": "text", "text": "fern"}]}
+                        ]}
+                    ]}
+                ]}),
+            ),
+        ),
+        (
+            "template with a flow button and a coupon code",
+            Message::template(
+                TO,
+                Template::new("book_a_visit", "en")
+                    .flow_button(
+                        0,
+                        FlowAction::new()
+                            .token("visit-42")
+                            .data(json!({"clinic": "Ponsonby"}).as_object().unwrap().clone()),
+                    )
+                    .copy_code_button(1, "KIAORA20"),
+            ),
+            base(
+                "template",
+                json!({"name": "book_a_visit", "language": {"code": "en"}, "components": [
+                    {"type": "button", "sub_type": "flow", "index": "0", "parameters": [
+                        {"type": "action", "action": {"flow_token": "visit-42", "flow_action_data": {"clinic": "Ponsonby"}}}
+                    ]},
+                    {"type": "button", "sub_type": "copy_code", "index": "1", "parameters": [
+                        {"type": "coupon_code", "coupon_code": "KIAORA20"}
+                    ]}
+                ]}),
+            ),
+        ),
+        (
+            "voice note",
+            Message::voice_note(TO, Media::id("445567")),
+            base("audio", json!({"id": "445567", "voice": true})),
+        ),
+        (
+            "interactive flow",
+            Message::interactive(
+                TO,
+                Interactive::flow(
+                    "Book your next visit",
+                    Flow::id("1234567890", "Book now")
+                        .token("visit-42")
+                        .navigate("APPOINTMENT")
+                        .data(json!({"clinic": "Ponsonby"}).as_object().unwrap().clone()),
+                )
+                .header(Header::text("Ponsonby clinic"))
+                .footer("Takes a minute"),
+            ),
+            base(
+                "interactive",
+                json!({
+                    "type": "flow",
+                    "header": {"type": "text", "text": "Ponsonby clinic"},
+                    "body": {"text": "Book your next visit"},
+                    "footer": {"text": "Takes a minute"},
+                    "action": {"name": "flow", "parameters": {
+                        "flow_message_version": "3",
+                        "flow_token": "visit-42",
+                        "flow_id": "1234567890",
+                        "flow_cta": "Book now",
+                        "flow_action": "navigate",
+                        "flow_action_payload": {"screen": "APPOINTMENT", "data": {"clinic": "Ponsonby"}}
+                    }}
+                }),
+            ),
+        ),
+        (
+            "interactive flow by name, draft, data exchange",
+            Message::interactive(
+                TO,
+                Interactive::flow(
+                    "Check your order",
+                    Flow::name("order_status_v2", "Check")
+                        .draft()
+                        .data_exchange(),
+                ),
+            ),
+            base(
+                "interactive",
+                json!({
+                    "type": "flow",
+                    "body": {"text": "Check your order"},
+                    "action": {"name": "flow", "parameters": {
+                        "flow_message_version": "3",
+                        "flow_name": "order_status_v2",
+                        "flow_cta": "Check",
+                        "mode": "draft",
+                        "flow_action": "data_exchange"
+                    }}
+                }),
+            ),
+        ),
+        (
+            "interactive location_request_message",
+            Message::interactive(
+                TO,
+                Interactive::location_request("Where should we pick you up?"),
+            ),
+            base(
+                "interactive",
+                json!({
+                    "type": "location_request_message",
+                    "body": {"text": "Where should we pick you up?"},
+                    "action": {"name": "send_location"}
+                }),
+            ),
+        ),
+        (
+            "interactive product",
+            Message::interactive(
+                TO,
+                Interactive::product("catalog-1", "SKU-1").footer("While stocks last"),
+            ),
+            base(
+                "interactive",
+                json!({
+                    "type": "product",
+                    "footer": {"text": "While stocks last"},
+                    "action": {"catalog_id": "catalog-1", "product_retailer_id": "SKU-1"}
+                }),
+            ),
+        ),
+        (
+            "interactive product_list",
+            Message::interactive(
+                TO,
+                Interactive::product_list(
+                    "Winter range",
+                    "Picked for you",
+                    "catalog-1",
+                    [
+                        ProductSection::new("Ferns", ["SKU-1", "SKU-2"]),
+                        ProductSection::new("Aloes", ["SKU-3"]),
+                    ],
+                ),
+            ),
+            base(
+                "interactive",
+                json!({
+                    "type": "product_list",
+                    "header": {"type": "text", "text": "Winter range"},
+                    "body": {"text": "Picked for you"},
+                    "action": {"catalog_id": "catalog-1", "sections": [
+                        {"title": "Ferns", "product_items": [{"product_retailer_id": "SKU-1"}, {"product_retailer_id": "SKU-2"}]},
+                        {"title": "Aloes", "product_items": [{"product_retailer_id": "SKU-3"}]}
+                    ]}
+                }),
+            ),
+        ),
+        (
             "reaction",
             Message::reaction(TO, "wamid.HBgL", "👍"),
             base(

@@ -3,7 +3,9 @@
 //! for the service's next send), exactly as the sandbox's own API for tests
 //! does it.
 
+use super::super::AnswerError;
 use super::super::callbacks;
+use super::super::customer;
 use super::super::fault::Fault;
 use super::super::rules::number_key;
 use super::super::{Shared, gateway};
@@ -112,6 +114,41 @@ pub(super) fn tap(shared: &Arc<Shared>, pair: &Pair, form: &Form) -> Result<(), 
             "interactive": { "type": "list_reply", "list_reply": { "id": id, "title": title } } }),
         "template" => json!({ "type": "button", "context": context,
             "button": { "text": title, "payload": id } }),
+        // Answers that quote what they answer, looked up in what was sent
+        // (the form's own fields are not trusted for the flow's token).
+        "flow" => {
+            let (_, reply) = customer::flow_answer(
+                shared,
+                &customer(pair),
+                form.get("context"),
+                serde_json::Map::new(),
+            )
+            .map_err(|_| "a form for a message that is no flow")?;
+            reply
+        }
+        "location" => {
+            let coordinate = |name: &str| form.get(name).trim().parse::<f64>().ok();
+            let (Some(latitude), Some(longitude)) =
+                (coordinate("latitude"), coordinate("longitude"))
+            else {
+                return Err("a latitude and a longitude, as numbers");
+            };
+            let (_, answer) = customer::location_answer_to(
+                shared,
+                &customer(pair),
+                form.get("context"),
+                latitude,
+                longitude,
+            )
+            .map_err(|e| match e {
+                AnswerError::NotAPlace(_) => {
+                    "a latitude from -90 to 90 and a longitude from -180 to 180"
+                }
+                _ => "a location for a message that asked for none",
+            })?;
+            answer
+        }
+        "contact" => customer::own_card(shared, &customer(pair)),
         _ => return Err("a tap on something unknown"),
     };
     inject(shared, pair, content);

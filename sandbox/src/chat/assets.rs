@@ -96,4 +96,12 @@ form.faults button { font-size: 12px; }
 .queued { color: #c00; font-size: 13px; }
 .chosen small { color: #667781; }
 .hint { color: #667781; }
+.carousel { display: flex; gap: 8px; overflow-x: auto; padding: 4px 0; }
+.carousel .card { flex: 0 0 200px; border: 1px solid #e9edef; border-radius: 8px; padding: 4px; }
+.carousel .card img, .carousel .card video { max-width: 100%; }
+.otp b { letter-spacing: 1px; }
+.copy-code, .url-button, .list-button { text-align: center; color: #027eb5; border-top: 1px solid #e9edef; padding: 6px; }
+.product { border: 1px solid #e9edef; border-radius: 6px; padding: 4px 6px; }
+.voice { display: block; color: #667781; font-size: 13px; }
+form.location input { width: 7em; margin-right: 4px; }
 "#;

@@ -1,6 +1,8 @@
-//! A message's content as HTML: text, media, location, contacts, reactions,
-//! templates with their parameters and buttons, and interactive messages with
-//! what the customer can tap. Every value goes through `esc`; only http(s)
+//! A message's content as HTML: text, media (voice notes marked), location,
+//! contacts, reactions, templates with their parameters and buttons
+//! (authentication codes, carousel cards, flow and copy-code buttons), and
+//! interactive messages with what the customer can tap (buttons, rows,
+//! flows, a location request, products). Every value goes through `esc`; only http(s)
 //! addresses become links or media sources (`safe_url`).
 
 use super::markup::{Paths, esc, safe_url, text};
@@ -40,7 +42,11 @@ pub(super) fn content(
         }
         "location" => {
             let l = body.get("location").unwrap_or(&Value::Null);
-            let coordinate = |k: &str| l.get(k).and_then(Value::as_f64).unwrap_or_default();
+            // Numbers, or strings holding them (as some gateways write them).
+            let coordinate = |k: &str| match l.get(k) {
+                Some(Value::String(s)) => s.trim().parse::<f64>().unwrap_or_default(),
+                other => other.and_then(Value::as_f64).unwrap_or_default(),
+            };
             format!(
                 r#"<p class="location">📍 <b>{name}</b> {address} <span class="coords">{lat}, {lon}</span></p>"#,
                 name = esc(text(l, "/name")),
@@ -51,6 +57,11 @@ pub(super) fn content(
         }
         "contacts" => {
             let mut out = String::new();
+            if text(body, "/origin").starts_with("contact_request") {
+                out.push_str(
+                    r#"<p class="meta shared-contact">shared their contact, as asked</p>"#,
+                );
+            }
             for card in body
                 .get("contacts")
                 .and_then(Value::as_array)
@@ -120,6 +131,7 @@ fn media_block(paths: &Paths, kind: &str, m: &Value, media: &HashSet<String>) ->
     };
     let caption = text(m, "/caption");
     let filename = text(m, "/filename");
+    let voice = kind == "audio" && m.get("voice") == Some(&Value::Bool(true));
     let shown = match (kind, &src) {
         ("image" | "sticker", Some(src)) => format!(r#"<img src="{src}" alt="{kind}">"#),
         ("video", Some(src)) => format!(r#"<video src="{src}" controls></video>"#),
@@ -140,6 +152,9 @@ fn media_block(paths: &Paths, kind: &str, m: &Value, media: &HashSet<String>) ->
         _ => String::new(),
     };
     let mut out = format!(r#"<div class="media {kind}">{shown}"#);
+    if voice {
+        out.push_str(r#"<span class="voice">🎤 voice note</span>"#);
+    }
     if kind != "document" && !filename.is_empty() {
         let _ = write!(out, r#"<span class="filename">{}</span>"#, esc(filename));
     }
@@ -161,6 +176,16 @@ fn tap(paths: &Paths, c: &Conversation, e: &Entry, kind: &str, id: &str, title: 
     )
 }
 
+/// A location request's answer: the customer shares a place (Auckland's Sky
+/// Tower unless they type another).
+fn location_form(paths: &Paths, c: &Conversation, e: &Entry) -> String {
+    format!(
+        r#"<form class="tap location" method="post" action="{c}/tap"><input type="hidden" name="kind" value="location"><input type="hidden" name="context" value="{context}"><input name="latitude" value="-36.8485" size="9" aria-label="latitude"><input name="longitude" value="174.7633" size="9" aria-label="longitude"><button class="choice" data-choice="send_location">📍 Send location</button></form>"#,
+        c = paths.conversation(&c.pair),
+        context = esc(&e.id),
+    )
+}
+
 fn template(paths: &Paths, c: &Conversation, e: &Entry, media: &HashSet<String>) -> String {
     let t = e.body.get("template").unwrap_or(&Value::Null);
     let mut out = format!(
@@ -168,64 +193,130 @@ fn template(paths: &Paths, c: &Conversation, e: &Entry, media: &HashSet<String>)
         esc(text(t, "/name")),
         esc(text(t, "/language/code"))
     );
-    for component in t
-        .get("components")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
-        let parameters = component
-            .get("parameters")
-            .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default();
-        match text(component, "/type") {
-            "header" => {
-                for p in &parameters {
-                    let kind = text(p, "/type");
-                    match kind {
-                        "image" | "video" | "document" => out.push_str(&media_block(
-                            paths,
-                            kind,
-                            p.get(kind).unwrap_or(&Value::Null),
-                            media,
-                        )),
-                        _ => {
-                            let _ = write!(out, r#"<p class="header">{}</p>"#, parameter(p, 1));
-                        }
-                    }
-                }
-            }
-            "body" => {
-                out.push_str(r#"<p class="body">"#);
-                for (i, p) in parameters.iter().enumerate() {
-                    out.push_str(&parameter(p, i + 1));
-                    out.push(' ');
-                }
-                out.push_str("</p>");
-            }
-            "button" => {
-                for p in &parameters {
-                    match text(component, "/sub_type") {
-                        "quick_reply" => {
-                            let payload = text(p, "/payload");
-                            out.push_str(&tap(paths, c, e, "template", payload, payload));
-                        }
-                        _ => {
-                            let _ = write!(
-                                out,
-                                r#"<p class="url-button">🔗 …/{}</p>"#,
-                                esc(text(p, "/text"))
-                            );
-                        }
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
+    let parts = Parts {
+        paths,
+        c,
+        e,
+        media,
+        authentication: crate::rules::is_authentication_template(&e.body),
+    };
+    let components = t.get("components").and_then(Value::as_array);
+    parts.components(&mut out, components.map_or(&[][..], Vec::as_slice));
     out.push_str("</div>");
     out
+}
+
+/// What a template's parts are drawn with.
+struct Parts<'a> {
+    paths: &'a Paths,
+    c: &'a Conversation,
+    e: &'a Entry,
+    media: &'a HashSet<String>,
+    /// An authentication template: its body is WhatsApp's fixed sentence
+    /// around the code, its button copies the code.
+    authentication: bool,
+}
+
+impl Parts<'_> {
+    fn components(&self, out: &mut String, components: &[Value]) {
+        for component in components {
+            let parameters = component
+                .get("parameters")
+                .and_then(Value::as_array)
+                .map_or(&[][..], Vec::as_slice);
+            match text(component, "/type") {
+                "header" => self.header(out, parameters),
+                "body" if self.authentication => {
+                    let code = parameters
+                        .first()
+                        .map(|p| parameter(p, 1))
+                        .unwrap_or_default();
+                    let _ = write!(
+                        out,
+                        r#"<p class="body otp">🔐 <b>{code}</b> is your verification code. For your security, do not share this code.</p>"#
+                    );
+                }
+                "body" => {
+                    out.push_str(r#"<p class="body">"#);
+                    for (i, p) in parameters.iter().enumerate() {
+                        out.push_str(&parameter(p, i + 1));
+                        out.push(' ');
+                    }
+                    out.push_str("</p>");
+                }
+                "button" => self.button(out, text(component, "/sub_type"), parameters),
+                "carousel" => {
+                    out.push_str(r#"<div class="carousel">"#);
+                    for card in component
+                        .get("cards")
+                        .and_then(Value::as_array)
+                        .into_iter()
+                        .flatten()
+                    {
+                        out.push_str(r#"<div class="card">"#);
+                        let parts = card.get("components").and_then(Value::as_array);
+                        self.components(out, parts.map_or(&[][..], Vec::as_slice));
+                        out.push_str("</div>");
+                    }
+                    out.push_str("</div>");
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn header(&self, out: &mut String, parameters: &[Value]) {
+        for p in parameters {
+            let kind = text(p, "/type");
+            match kind {
+                "image" | "video" | "document" => out.push_str(&media_block(
+                    self.paths,
+                    kind,
+                    p.get(kind).unwrap_or(&Value::Null),
+                    self.media,
+                )),
+                _ => {
+                    let _ = write!(out, r#"<p class="header">{}</p>"#, parameter(p, 1));
+                }
+            }
+        }
+    }
+
+    fn button(&self, out: &mut String, sub_type: &str, parameters: &[Value]) {
+        let (paths, c, e) = (self.paths, self.c, self.e);
+        for p in parameters {
+            match sub_type {
+                "quick_reply" => {
+                    let payload = text(p, "/payload");
+                    out.push_str(&tap(paths, c, e, "template", payload, payload));
+                }
+                "flow" => {
+                    let token = match text(p, "/action/flow_token") {
+                        "" => "unused",
+                        token => token,
+                    };
+                    out.push_str(&tap(paths, c, e, "flow", token, "Open form"));
+                }
+                "copy_code" => {
+                    let _ = write!(
+                        out,
+                        r#"<p class="copy-code">📋 Copy code <b>{}</b></p>"#,
+                        esc(text(p, "/coupon_code"))
+                    );
+                }
+                "url" if self.authentication => {
+                    out.push_str(r#"<p class="copy-code">📋 Copy code</p>"#);
+                }
+                _ => {
+                    let _ = write!(
+                        out,
+                        r#"<p class="url-button">🔗 …/{}</p>"#,
+                        esc(text(p, "/text"))
+                    );
+                }
+            }
+        }
+    }
 }
 
 /// A template parameter filled in: its value, labelled with its placeholder.
@@ -286,7 +377,10 @@ fn interactive(paths: &Paths, c: &Conversation, e: &Entry, media: &HashSet<Strin
             media,
         )),
     }
-    let _ = write!(out, r#"<p class="text">{}</p>"#, esc(text(i, "/body/text")));
+    let body_text = text(i, "/body/text");
+    if !body_text.is_empty() {
+        let _ = write!(out, r#"<p class="text">{}</p>"#, esc(body_text));
+    }
     let footer = text(i, "/footer/text");
     if !footer.is_empty() {
         let _ = write!(out, r#"<p class="footer">{}</p>"#, esc(footer));
@@ -339,6 +433,53 @@ fn interactive(paths: &Paths, c: &Conversation, e: &Entry, media: &HashSet<Strin
                         text(row, "/id"),
                         text(row, "/title"),
                     ));
+                }
+            }
+        }
+        "flow" => {
+            let token = match text(i, "/action/parameters/flow_token") {
+                "" => "unused",
+                token => token,
+            };
+            let cta = text(i, "/action/parameters/flow_cta");
+            out.push_str(&tap(paths, c, e, "flow", token, cta));
+        }
+        "location_request_message" => out.push_str(&location_form(paths, c, e)),
+        "product" => {
+            let _ = write!(
+                out,
+                r#"<p class="product">🛍 <b>{}</b> <small>catalog {}</small></p>"#,
+                esc(text(i, "/action/product_retailer_id")),
+                esc(text(i, "/action/catalog_id")),
+            );
+        }
+        "product_list" => {
+            let _ = write!(
+                out,
+                r#"<p class="list-button">🛍 View items <small>catalog {}</small></p>"#,
+                esc(text(i, "/action/catalog_id"))
+            );
+            for section in i
+                .pointer("/action/sections")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                let title = text(section, "/title");
+                if !title.is_empty() {
+                    let _ = write!(out, r#"<p class="section">{}</p>"#, esc(title));
+                }
+                for item in section
+                    .get("product_items")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                {
+                    let _ = write!(
+                        out,
+                        r#"<p class="product">{}</p>"#,
+                        esc(text(item, "/product_retailer_id"))
+                    );
                 }
             }
         }
