@@ -150,8 +150,24 @@ pub enum Command {
         /// sees them, at the address printed on start).
         #[arg(long)]
         no_chat: bool,
+        /// The business's templates (YAML or JSON): template messages are
+        /// then answered as WhatsApp would (132001 unknown, 132000
+        /// parameters that do not match, 132012 of the wrong kind, 132015
+        /// paused, 132016 disabled) and shown filled in.
+        #[arg(long, value_name = "FILE")]
+        templates: Option<std::path::PathBuf>,
         #[command(flatten)]
         behaviour: SandboxBehaviour,
+    },
+    /// Check a message without sending it: the checks `send` makes before
+    /// anything leaves, and with --templates the answer WhatsApp would give
+    /// a template message (exit 5 with its code when it would refuse it).
+    Check {
+        /// The business's templates (YAML or JSON), as for `wab sandbox`.
+        #[arg(long, value_name = "FILE")]
+        templates: Option<std::path::PathBuf>,
+        #[command(subcommand)]
+        message: Send,
     },
 }
 

@@ -245,6 +245,31 @@ impl Render for SandboxInfo {
     }
 }
 
+/// `wab check`: the message passed every check, and the body `send` would post.
+#[derive(Serialize)]
+pub struct Checked {
+    pub ok: bool,
+    pub message_type: &'static str,
+    /// How many templates the registry held, when one was given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub templates: Option<usize>,
+    pub body: serde_json::Value,
+}
+
+impl Render for Checked {
+    fn human(&self) -> String {
+        let against = match self.templates {
+            Some(n) => format!(" and the {n} template(s) of the registry"),
+            None => String::new(),
+        };
+        format!(
+            "ok: this {} message passes the local checks{against}; nothing was sent\n{}",
+            self.message_type,
+            safe(&self.body.to_string())
+        )
+    }
+}
+
 /// One event `wab listen` received.
 #[derive(Serialize)]
 pub struct EventLine {

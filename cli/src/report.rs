@@ -13,6 +13,12 @@ pub enum Failure {
     /// An argument that cannot make a valid request (exit 3, like local validation).
     Invalid(String),
     File(String),
+    /// WhatsApp would refuse the message (`wab check` with a template
+    /// registry): its code and what was wrong. Exit 5, as the send would.
+    Refused {
+        code: i64,
+        detail: String,
+    },
     /// Ctrl-C: whether a request was in flight (it may have been accepted).
     Interrupted {
         in_flight: bool,
@@ -174,6 +180,18 @@ pub fn report(failure: &Failure, sends: bool, json: bool) -> u8 {
             message: message.clone(),
             ..plain(9)
         },
+        Failure::Refused { code, detail } => {
+            let whatsapp = modica_wab::ErrorCode::from_code(*code);
+            Described {
+                kind: "api",
+                message: format!("WhatsApp would refuse it: {detail}"),
+                class: whatsapp.known_class().map(class_name),
+                code: Some(*code),
+                meaning: Some(whatsapp.meaning()),
+                action: Some(whatsapp.action()),
+                ..plain(5)
+            }
+        }
         Failure::Interrupted { in_flight } => {
             // A lookup takes nothing: interrupted is all there is to say.
             let in_flight = &(*in_flight && sends);

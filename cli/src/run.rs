@@ -5,13 +5,14 @@ use crate::args::{Cli, Command, MediaCommand, SandboxBehaviour, SourceCommand};
 use crate::compose::message;
 use crate::interrupts::Interrupts;
 use crate::listen::{ListenOptions, listen};
-use crate::output::{Downloaded, Out, SandboxInfo};
+use crate::output::{Checked, Downloaded, Out, SandboxInfo};
 use futures_util::StreamExt;
 use indicatif::{ProgressBar, ProgressStyle};
 use modica_wab::media::MediaUpload;
 use modica_wab::redis::RedisConfig;
 use modica_wab::*;
 use modica_wab_sandbox::Sandbox;
+use modica_wab_sandbox::templates::Templates;
 use tokio::io::AsyncWriteExt;
 
 fn client(cli: &Cli) -> Result<Client, Error> {
@@ -106,6 +107,7 @@ pub async fn run(cli: Cli, interrupts: Option<Interrupts>) -> Result<(), Failure
             out.show(&client(&cli)?.broadcast(&b).await?);
         }
         Command::Message { id } => out.show(&client(&cli)?.message(id).await?),
+        Command::Check { templates, message } => check(out, &cli, templates.as_deref(), message)?,
         Command::Status => out.show(&client(&cli)?.status().await?),
         Command::Source(SourceCommand::List) => out.show(&client(&cli)?.sources().await?),
         Command::Source(SourceCommand::Register { number, pin }) => {
@@ -183,16 +185,54 @@ pub async fn run(cli: Cli, interrupts: Option<Interrupts>) -> Result<(), Failure
             dlr_url,
             strict,
             no_chat,
+            templates,
             behaviour,
         } => {
-            let builder = Sandbox::builder()
+            let mut builder = Sandbox::builder()
                 .bind(bind)
                 .strict(*strict)
                 .chat_view(!*no_chat);
+            if let Some(file) = templates {
+                builder = builder.templates(registry(file)?);
+            }
             let builder = configure(builder, behaviour)?;
             sandbox(out, &cli, builder, mo_url, dlr_url, interrupts).await?
         }
     }
+    Ok(())
+}
+
+/// A template registry file, read (its mistakes are a configuration failure
+/// naming the template and the field).
+fn registry(file: &std::path::Path) -> Result<Templates, Failure> {
+    Templates::from_file(file).map_err(|e| Failure::Api(Error::Config(e.to_string())))
+}
+
+/// `wab check`: what `send` would post, checked, and what a template
+/// registry would answer; nothing is sent.
+fn check(
+    out: Out,
+    cli: &Cli,
+    templates: Option<&std::path::Path>,
+    send: &crate::args::Send,
+) -> Result<(), Failure> {
+    let registry = templates.map(registry).transpose()?;
+    let message = message(send)?;
+    // A source is needed to build the body; the check does not depend on it.
+    let source = cli.source.as_deref().unwrap_or("6421000001");
+    let body = message.to_json(Some(source)).map_err(Error::from)?;
+    if let Some(registry) = &registry {
+        registry.check(&body).map_err(|r| Failure::Refused {
+            code: r.code,
+            detail: r.detail.clone(),
+        })?;
+    }
+    out.show(&Checked {
+        ok: true,
+        message_type: message.content().type_name(),
+        templates: registry.as_ref().map(Templates::len),
+        body,
+    });
     Ok(())
 }
 

@@ -463,6 +463,106 @@ async fn newer_message_kinds_from_the_command_line() {
     }
 }
 
+/// `wab check` says what WhatsApp would answer a message, without sending
+/// it; `wab sandbox --templates` refuses a registry with a mistake, naming it.
+#[tokio::test]
+async fn wab_check_judges_a_message_against_the_template_registry() {
+    let s = sandbox().await;
+    let registry = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../sandbox/tests/fixtures/registry.yaml"
+    );
+    let fits = [
+        "check",
+        "--templates",
+        registry,
+        "template",
+        "--to",
+        TO,
+        "--name",
+        "order_update",
+        "--param",
+        "Aroha",
+        "--param",
+        "on its way",
+    ];
+    let out = wab(&s, &fits).await;
+    assert_eq!(
+        out.status.code(),
+        Some(5),
+        "the header is missing: {}",
+        said(&out)
+    );
+    let failure = stdout_json(&out);
+    assert_eq!(failure["error"]["code"], 132000, "{failure}");
+    assert!(
+        failure["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("the header has 1 placeholder")
+    );
+    let out = wab(
+        &s,
+        &[
+            "check",
+            "--templates",
+            registry,
+            "otp",
+            "--to",
+            TO,
+            "--name",
+            "verify_code",
+            "--code",
+            "482913",
+        ],
+    )
+    .await;
+    assert!(out.status.success(), "{}", said(&out));
+    let ok = stdout_json(&out);
+    assert_eq!(
+        (ok["ok"].as_bool(), ok["templates"].as_u64()),
+        (Some(true), Some(10)),
+        "{ok}"
+    );
+    assert_eq!(ok["body"]["template"]["name"], "verify_code");
+    let out = wab_human(
+        &s,
+        &[
+            "check",
+            "--templates",
+            registry,
+            "template",
+            "--to",
+            TO,
+            "--name",
+            "old_promo",
+        ],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(5));
+    assert!(said(&out).contains("code: 132016"), "{}", said(&out));
+    // Without a registry: the local checks only.
+    let out = wab(&s, &["check", "template", "--to", TO, "--name", "anything"]).await;
+    assert!(out.status.success(), "{}", said(&out));
+    assert!(s.sent().is_empty(), "nothing was sent");
+
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.yaml");
+    std::fs::write(
+        &bad,
+        "templates:\n  - { name: t, language: en, category: utility, body: \"{{x}} {{x}}\" }\n",
+    )
+    .unwrap();
+    let out = wab(&s, &["sandbox", "--templates", bad.to_str().unwrap()]).await;
+    assert_eq!(out.status.code(), Some(4), "{}", said(&out));
+    assert!(
+        said(&out).contains("template t (en): `body`"),
+        "{}",
+        said(&out)
+    );
+    assert!(said(&out).contains("named twice"), "{}", said(&out));
+}
+
 #[tokio::test]
 async fn every_command_prints_for_people_and_with_json_for_programs() {
     let s = sandbox().await;

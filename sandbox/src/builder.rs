@@ -42,6 +42,7 @@ impl SandboxBuilder {
                 record_limit: DEFAULT_RECORD_LIMIT,
                 ui: true,
                 require_contact: false,
+                templates: None,
             },
             spec: None,
             throughput: None,
@@ -182,6 +183,16 @@ impl SandboxBuilder {
     /// (default [`DEFAULT_RECORD_LIMIT`]). Uploaded media beyond it are deleted.
     pub fn record_limit(mut self, records: usize) -> Self {
         self.config.record_limit = records;
+        self
+    }
+
+    /// Answers template messages as WhatsApp does for a business holding
+    /// `templates` (132001, 132000, 132012, 132015, 132016, 132005; see
+    /// [`Templates`](crate::templates::Templates)), and shows them in the
+    /// chat view with their text filled in. Without it, any template is
+    /// accepted.
+    pub fn templates(mut self, templates: crate::templates::Templates) -> Self {
+        self.config.templates = Some(Arc::new(templates));
         self
     }
 

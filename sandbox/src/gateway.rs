@@ -56,6 +56,28 @@ fn whatsapp_error(code: i64) -> Reply {
     )
 }
 
+/// What WhatsApp answers a template its registry refuses (when the sandbox
+/// has one).
+fn template_refusal(shared: &Shared, body: &Value) -> Option<Reply> {
+    let refusal = shared.config.templates.as_ref()?.check(body).err()?;
+    Some(error(
+        StatusCode::BAD_REQUEST,
+        &refusal.to_string(),
+        "Whatsapp Cloud API error",
+    ))
+}
+
+/// Whether a message is an authentication template: as the registry
+/// declares it, or (without one) by its shape.
+fn is_authentication(shared: &Shared, body: &Value) -> bool {
+    shared
+        .config
+        .templates
+        .as_ref()
+        .and_then(|t| t.is_authentication(body))
+        .unwrap_or_else(|| rules::is_authentication_template(body))
+}
+
 /// Plays the scripted fault for a send, if any. `Ok(outcome)`: accept with that DLR ending.
 async fn fault_for(
     shared: &Shared,
@@ -204,13 +226,13 @@ fn window_outcome(shared: &Shared, body: &Value, to: &str, outcome: Outcome) -> 
 }
 
 pub(crate) async fn send(shared: &Arc<Shared>, body: Value) -> Reply {
-    if let Some(reply) = parameter_problem(&body) {
+    if let Some(reply) = parameter_problem(&body).or_else(|| template_refusal(shared, &body)) {
         return reply;
     }
     let to = rules::recipient_of(&body);
     // What WhatsApp refuses a customer known by username only: a one-time
     // code needs their phone number.
-    if modica_wab::customer::Bsuid::parse(&to).is_ok() && rules::is_authentication_template(&body) {
+    if modica_wab::customer::Bsuid::parse(&to).is_ok() && is_authentication(shared, &body) {
         return whatsapp_error(131062);
     }
     let reference = body.get("reference").and_then(Value::as_str);
@@ -225,7 +247,7 @@ pub(crate) async fn send(shared: &Arc<Shared>, body: Value) -> Reply {
 }
 
 pub(crate) async fn broadcast(shared: &Arc<Shared>, body: Value) -> Reply {
-    if let Some(reply) = parameter_problem(&body) {
+    if let Some(reply) = parameter_problem(&body).or_else(|| template_refusal(shared, &body)) {
         return reply;
     }
     let recipients: Vec<String> = body

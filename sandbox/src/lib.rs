@@ -37,6 +37,7 @@ mod idle;
 mod records;
 mod rules;
 mod server;
+pub mod templates;
 
 pub use builder::SandboxBuilder;
 pub use fault::Fault;
@@ -151,6 +152,9 @@ pub(crate) struct Config {
     /// Free-form messages need a customer who wrote within 24 hours, not
     /// only one whose last message is older.
     pub(crate) require_contact: bool,
+    /// The templates WhatsApp would hold for the business; `None`: any
+    /// template is accepted.
+    pub(crate) templates: Option<Arc<templates::Templates>>,
 }
 
 impl std::fmt::Debug for Config {

@@ -7,6 +7,7 @@
 
 use super::markup::{Paths, esc, safe_url, text};
 use super::view::{Conversation, Entry};
+use crate::templates::{Block, ButtonView, Segment};
 use serde_json::Value;
 use std::collections::HashSet;
 use std::fmt::Write as _;
@@ -193,6 +194,12 @@ fn template(paths: &Paths, c: &Conversation, e: &Entry, media: &HashSet<String>)
         esc(text(t, "/name")),
         esc(text(t, "/language/code"))
     );
+    if let Some(blocks) = &e.template {
+        // Declared in the sandbox's registry: its text, filled in.
+        Filled { paths, c, e, media }.blocks(&mut out, blocks);
+        out.push_str("</div>");
+        return out;
+    }
     let parts = Parts {
         paths,
         c,
@@ -203,6 +210,111 @@ fn template(paths: &Paths, c: &Conversation, e: &Entry, media: &HashSet<String>)
     let components = t.get("components").and_then(Value::as_array);
     parts.components(&mut out, components.map_or(&[][..], Vec::as_slice));
     out.push_str("</div>");
+    out
+}
+
+/// A template of the registry drawn as the customer reads it.
+struct Filled<'a> {
+    paths: &'a Paths,
+    c: &'a Conversation,
+    e: &'a Entry,
+    media: &'a HashSet<String>,
+}
+
+impl Filled<'_> {
+    fn blocks(&self, out: &mut String, blocks: &[Block]) {
+        for block in blocks {
+            match block {
+                Block::Media { kind, media } => {
+                    out.push_str(&media_block(self.paths, kind, media, self.media));
+                }
+                Block::HeaderText(segments) => {
+                    let _ = write!(out, r#"<p class="header">{}</p>"#, filled(segments));
+                }
+                Block::Body(segments) => {
+                    let _ = write!(out, r#"<p class="body">{}</p>"#, filled(segments));
+                }
+                Block::Footer(text) => {
+                    let _ = write!(out, r#"<p class="footer">{}</p>"#, esc(text));
+                }
+                Block::Button(button) => self.button(out, button),
+                Block::Cards(cards) => {
+                    out.push_str(r#"<div class="carousel">"#);
+                    for card in cards {
+                        out.push_str(r#"<div class="card">"#);
+                        self.blocks(out, card);
+                        out.push_str("</div>");
+                    }
+                    out.push_str("</div>");
+                }
+            }
+        }
+    }
+
+    fn button(&self, out: &mut String, button: &ButtonView) {
+        let (paths, c, e) = (self.paths, self.c, self.e);
+        match button {
+            ButtonView::QuickReply { label, payload } => {
+                out.push_str(&tap(paths, c, e, "template", payload, label));
+            }
+            ButtonView::Url { label, url } => match safe_url(url) {
+                Some(href) => {
+                    let _ = write!(
+                        out,
+                        r#"<a class="cta" href="{href}" rel="noreferrer noopener" target="_blank">🔗 {}</a>"#,
+                        esc(label)
+                    );
+                }
+                None => {
+                    let _ = write!(out, r#"<p class="url-button">🔗 {}</p>"#, esc(label));
+                }
+            },
+            ButtonView::Phone { label } => {
+                let _ = write!(out, r#"<p class="url-button">📞 {}</p>"#, esc(label));
+            }
+            ButtonView::CopyCode { code } => {
+                let _ = write!(
+                    out,
+                    r#"<p class="copy-code">📋 Copy code <b>{}</b></p>"#,
+                    esc(code)
+                );
+            }
+            ButtonView::Otp { label } => {
+                let _ = write!(out, r#"<p class="copy-code">📋 {}</p>"#, esc(label));
+            }
+            ButtonView::Flow { label, token } => {
+                out.push_str(&tap(paths, c, e, "flow", token, label))
+            }
+            ButtonView::RequestContactInfo => {
+                out.push_str(&tap(
+                    paths,
+                    c,
+                    e,
+                    "contact",
+                    "request_contact_info",
+                    "Share contact info",
+                ));
+            }
+        }
+    }
+}
+
+/// Filled text: each parameter marked with the placeholder it fills.
+fn filled(segments: &[Segment]) -> String {
+    let mut out = String::new();
+    for s in segments {
+        match &s.slot {
+            Some(slot) => {
+                let _ = write!(
+                    out,
+                    r#"<span class="param" title="{}">{}</span>"#,
+                    esc(&format!("{{{{{slot}}}}}")),
+                    esc(&s.text)
+                );
+            }
+            None => out.push_str(&esc(&s.text)),
+        }
+    }
     out
 }
 

@@ -194,8 +194,16 @@ pub(crate) async fn handle(shared: &Arc<Shared>, request: Request) -> Response {
 /// The conversation of `pair`, and which of its media the sandbox holds.
 fn open(shared: &Shared, pair: &Pair) -> (view::Conversation, HashSet<String>) {
     let records = shared.records();
-    let conversation = view::conversation(&records, pair);
+    let mut conversation = view::conversation(&records, pair);
     let media = records.media.iter().map(|m| m.id.clone()).collect();
+    drop(records);
+    if let Some(templates) = &shared.config.templates {
+        for e in &mut conversation.entries {
+            if e.side == view::Side::Business {
+                e.template = templates.render(&e.body);
+            }
+        }
+    }
     (conversation, media)
 }
 

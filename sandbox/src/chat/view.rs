@@ -54,6 +54,8 @@ pub(super) struct Entry {
     pub(super) state: Option<DlrEvent>,
     /// Reactions to this message: who, which emoji.
     pub(super) reactions: Vec<(Side, String)>,
+    /// A template of the sandbox's registry, as the customer reads it.
+    pub(super) template: Option<Vec<crate::templates::Block>>,
 }
 
 /// A conversation: its messages, and the callbacks POSTed for it.
@@ -147,6 +149,7 @@ pub(super) fn conversation(records: &Records, pair: &Pair) -> Conversation {
             at: m.accepted_at,
             state: states.get(m.id.as_str()).map(|e| (*e).clone()),
             reactions: Vec::new(),
+            template: None,
         });
     }
     for r in records.inbound.iter().filter(|r| inbound_pair(r) == *pair) {
@@ -164,6 +167,7 @@ pub(super) fn conversation(records: &Records, pair: &Pair) -> Conversation {
             at: r.at,
             state: None,
             reactions: Vec::new(),
+            template: None,
         });
     }
     entries.sort_by_key(|e| e.at);
