@@ -8,7 +8,10 @@ fn no_empty<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<String>
     Ok(text.filter(|t| !t.is_empty()))
 }
 
-/// A message the gateway accepted for delivery.
+/// A message the gateway accepted for delivery, and which of it went out:
+/// the message itself, or its fallback template
+/// ([`Message::or_template`](crate::Message::or_template)), which is billed
+/// as a template.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Accepted {
@@ -20,6 +23,47 @@ pub struct Accepted {
     /// echoes `""`).
     #[serde(default, deserialize_with = "no_empty")]
     pub reference: Option<String>,
+    /// What went out: the message, or its fallback template.
+    #[serde(default, skip_deserializing)]
+    pub sent_as: SentAs,
+    /// Why the fallback went out, when it did.
+    #[serde(default, skip_deserializing, skip_serializing_if = "Option::is_none")]
+    pub fallback_reason: Option<FallbackReason>,
+}
+
+/// Which of a message went out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum SentAs {
+    /// The message as built.
+    #[default]
+    Message,
+    /// Its fallback template.
+    Fallback,
+}
+
+/// Why a message went out as its fallback template.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum FallbackReason {
+    /// The client's [service window](crate::ClientBuilder::service_window)
+    /// was closed: the message itself was never sent.
+    WindowClosed,
+    /// WhatsApp refused the message with 131047 (more than 24 hours since
+    /// the customer last wrote), and the client's
+    /// [`FallbackPolicy`](crate::FallbackPolicy) sends the template then.
+    /// The message was refused, not accepted: one of the two went out.
+    RefusedOutsideWindow,
+}
+
+impl Accepted {
+    pub(crate) fn into_fallback(mut self, reason: FallbackReason) -> Self {
+        self.sent_as = SentAs::Fallback;
+        self.fallback_reason = Some(reason);
+        self
+    }
 }
 
 /// One recipient of a broadcast, accepted.

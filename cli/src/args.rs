@@ -220,6 +220,22 @@ pub struct Common {
     /// Reply to this message id (shows as a quote).
     #[arg(long)]
     pub reply_to: Option<String>,
+    /// A template to send instead if WhatsApp refuses the message with
+    /// 131047 (the customer has not written for 24 hours); the result says
+    /// which went out.
+    #[arg(long, value_name = "NAME")]
+    pub or_template: Option<String>,
+    /// The fallback template's language.
+    #[arg(
+        long,
+        value_name = "CODE",
+        default_value = "en",
+        requires = "or_template"
+    )]
+    pub or_template_language: String,
+    /// A body parameter of the fallback template; repeat in order.
+    #[arg(long, value_name = "VALUE", requires = "or_template")]
+    pub or_template_param: Vec<String>,
 }
 
 #[derive(Debug, Args)]

@@ -31,6 +31,13 @@ fn with_common(mut m: Message, common: &Common) -> Message {
     if let Some(id) = &common.reply_to {
         m = m.reply_to(id.clone());
     }
+    if let Some(name) = &common.or_template {
+        let mut t = Template::new(name.clone(), common.or_template_language.clone());
+        if !common.or_template_param.is_empty() {
+            t = t.body(common.or_template_param.iter().map(|p| parameter(p)));
+        }
+        m = m.or_template(t);
+    }
     m
 }
 

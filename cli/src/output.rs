@@ -3,7 +3,8 @@
 
 use modica_wab::callback::{Callback, CallbackContext, InboundKind, InteractiveReply};
 use modica_wab::response::{
-    Accepted, BroadcastAccepted, MessageRecord, ServiceStatus, Source, UploadedMedia,
+    Accepted, BroadcastAccepted, FallbackReason, MessageRecord, SentAs, ServiceStatus, Source,
+    UploadedMedia,
 };
 use serde::Serialize;
 use std::fmt::Write as _;
@@ -108,8 +109,15 @@ fn reference(r: Option<&str>) -> String {
 
 impl Render for Accepted {
     fn human(&self) -> String {
+        let fallback = match (self.sent_as, self.fallback_reason) {
+            (SentAs::Fallback, Some(FallbackReason::RefusedOutsideWindow)) => {
+                " (its fallback template went out: WhatsApp refused the message, 131047)"
+            }
+            (SentAs::Fallback, _) => " (its fallback template went out: the window was closed)",
+            _ => "",
+        };
         format!(
-            "{} {}{}",
+            "{} {}{}{fallback}",
             safe(&self.status),
             safe(&self.id),
             reference(self.reference.as_deref())

@@ -21,7 +21,11 @@ fn client(cli: &Cli) -> Result<Client, Error> {
             "credentials are not set: pass --username and --password, or set MODICA_USERNAME and MODICA_PASSWORD".into(),
         ));
     };
-    let mut builder = Client::builder().credentials(user, pass);
+    // The command line knows no service window: a fallback template
+    // (--or-template) goes out when WhatsApp refuses the message with 131047.
+    let mut builder = Client::builder()
+        .credentials(user, pass)
+        .fallback_policy(FallbackPolicy::AlsoWhenRefused);
     if let Some(url) = &cli.base_url {
         builder = builder.base_url(url);
     }

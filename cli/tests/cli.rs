@@ -463,6 +463,53 @@ async fn newer_message_kinds_from_the_command_line() {
     }
 }
 
+/// `--or-template`: refused with 131047, the template goes instead, and
+/// the result says so.
+#[tokio::test]
+async fn a_fallback_template_goes_out_after_131047_and_the_result_says_so() {
+    let s = sandbox().await;
+    s.fail_next_send_to(TO, Fault::WhatsAppError(131047));
+    let args = [
+        "send",
+        "text",
+        "--to",
+        TO,
+        "--reference",
+        "f-1",
+        "--or-template",
+        "parcel_update",
+        "--or-template-param",
+        "at the depot",
+        "Your parcel is at the depot",
+    ];
+    let out = wab(&s, &args).await;
+    assert!(out.status.success(), "{}", said(&out));
+    let accepted = stdout_json(&out);
+    assert_eq!(
+        (
+            accepted["sent_as"].as_str(),
+            accepted["fallback_reason"].as_str()
+        ),
+        (Some("fallback"), Some("refused_outside_window")),
+        "{accepted}"
+    );
+    assert_eq!(s.accepted_count("f-1"), 1);
+    assert_eq!(s.sent().last().unwrap().kind, "template");
+    s.fail_next_send_to(TO, Fault::WhatsAppError(131047));
+    let out = wab_human(&s, &args).await;
+    assert!(
+        said(&out).contains("its fallback template went out: WhatsApp refused the message, 131047"),
+        "{}",
+        said(&out)
+    );
+    let out = wab(&s, &args).await;
+    assert_eq!(
+        stdout_json(&out)["sent_as"],
+        "message",
+        "no refusal: the message itself"
+    );
+}
+
 /// `wab check` says what WhatsApp would answer a message, without sending
 /// it; `wab sandbox --templates` refuses a registry with a mistake, naming it.
 #[tokio::test]

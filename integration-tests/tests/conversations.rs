@@ -9,9 +9,10 @@ use modica_wab::callback::{
 };
 use modica_wab::delivery::{DeliveryState, DeliveryTracker};
 use modica_wab::message::{Choices, Parameter, Template};
+use modica_wab::response::{FallbackReason, SentAs};
 use modica_wab::window::ServiceWindow;
 use modica_wab::*;
-use modica_wab_sandbox::{DeliveryKind, Sandbox};
+use modica_wab_sandbox::{DeliveryKind, Fault, Sandbox};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
@@ -283,11 +284,21 @@ async fn with_a_window_the_client_refuses_locally_or_sends_the_fallback() {
         )
         .await
         .unwrap();
+    assert_eq!(
+        (accepted.sent_as, accepted.fallback_reason),
+        (SentAs::Fallback, Some(FallbackReason::WindowClosed)),
+        "the answer says the template went out"
+    );
     // Open: sent as is (the fallback unused).
-    h.client
+    let as_is = h
+        .client
         .send(&Message::text(fresh, "News!").or_template(Template::new("news_digest", "en")))
         .await
         .unwrap();
+    assert_eq!(
+        (as_is.sent_as, as_is.fallback_reason),
+        (SentAs::Message, None)
+    );
     let sent = h.sandbox.sent();
     assert_eq!(sent[0].kind, "template");
     assert_eq!(sent[0].reference.as_deref(), Some("digest-1"));
@@ -468,4 +479,80 @@ async fn the_sandbox_refuses_what_the_facade_refuses_when_it_comes_another_way()
     let text = answer.text().await.unwrap();
     assert!(text.contains("parameter_name"), "{text}");
     assert!(sandbox.sent().is_empty());
+}
+
+/// WhatsApp's own 131047: answered at once, the fallback follows only when
+/// the caller's policy says so, and exactly one of the two is accepted;
+/// arriving later in a DLR, it marks the delivery as needing a template.
+#[tokio::test]
+async fn a_131047_refusal_follows_the_fallback_policy_and_a_late_one_marks_the_delivery() {
+    let h = harness(Sandbox::builder(), false).await;
+    let with_policy = Client::builder()
+        .credentials(h.sandbox.username(), h.sandbox.password())
+        .base_url(h.sandbox.base_url())
+        .default_source(h.sandbox.business_number())
+        .fallback_policy(FallbackPolicy::AlsoWhenRefused)
+        .build()
+        .unwrap();
+    let to = "+64211110006";
+    let message = |reference: &str| {
+        Message::text(to, "Your parcel is at the depot.")
+            .reference(reference)
+            .or_template(Template::new("parcel_update", "en"))
+    };
+    // The default policy: the refusal is the answer, nothing else is sent.
+    h.sandbox
+        .fail_next_send_to(to, Fault::WhatsAppError(131047));
+    let err = h.client.send(&message("p-1")).await.unwrap_err();
+    assert_eq!(err.code(), Some(ErrorCode::ReEngagementRequired));
+    assert_eq!(h.sandbox.accepted_count("p-1"), 0);
+    // The policy: the template goes instead, once, and the answer says so.
+    h.sandbox
+        .fail_next_send_to(to, Fault::WhatsAppError(131047));
+    let accepted = with_policy.send(&message("p-2")).await.unwrap();
+    assert_eq!(
+        (accepted.sent_as, accepted.fallback_reason),
+        (SentAs::Fallback, Some(FallbackReason::RefusedOutsideWindow))
+    );
+    assert_eq!(
+        h.sandbox.accepted_count("p-2"),
+        1,
+        "one of the two went out"
+    );
+    let sent = h.sandbox.sent();
+    let p2: Vec<&str> = sent
+        .iter()
+        .filter(|m| m.reference.as_deref() == Some("p-2"))
+        .map(|m| m.kind.as_str())
+        .collect();
+    assert_eq!(p2, ["template"]);
+    // Any other failure is not a reason to send the template: a dropped
+    // connection may have carried the message.
+    h.sandbox.fail_next_send_to(to, Fault::DropConnection);
+    let err = with_policy.send(&message("p-3")).await.unwrap_err();
+    assert_ne!(err.code(), Some(ErrorCode::ReEngagementRequired), "{err}");
+    assert!(
+        h.sandbox
+            .sent()
+            .iter()
+            .all(|m| m.reference.as_deref() != Some("p-3") || m.kind != "template"),
+        "no fallback after an ambiguous failure"
+    );
+    // Sent without trouble: the message itself.
+    let plain = with_policy.send(&message("p-4")).await.unwrap();
+    assert_eq!(plain.sent_as, SentAs::Message);
+
+    // 131047 later, in the DLR: the tracker says a template is needed.
+    h.sandbox.fail_next_send_to(to, Fault::DlrRejected(131047));
+    let late = h.client.send(&message("p-5")).await.unwrap();
+    h.tracker.record_send(&late).await.unwrap();
+    h.settle().await;
+    let delivery = h.tracker.get(&late.id).await.unwrap().unwrap();
+    assert_eq!(delivery.state, DeliveryState::Rejected);
+    assert!(delivery.needs_template(), "{delivery:?}");
+    assert_eq!(delivery.reference.as_deref(), Some("p-5"));
+    let by_reference = h.tracker.by_reference("p-5").await.unwrap();
+    assert!(by_reference.iter().all(|d| d.needs_template()));
+    let fine = h.tracker.get(&plain.id).await.unwrap();
+    assert!(fine.is_none_or(|d| !d.needs_template()));
 }

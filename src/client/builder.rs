@@ -1,7 +1,7 @@
 //! [`ClientBuilder`]: the settings of a client, each with its default, and
 //! their checks when the client is built.
 
-use super::{Client, Inner};
+use super::{Client, FallbackPolicy, Inner};
 use crate::clock::{Sleeper, TokioSleeper};
 use crate::error::Error;
 use crate::message;
@@ -29,6 +29,7 @@ pub struct ClientBuilder {
     pub(super) pacing: Option<Pacing>,
     pub(super) sleeper: Option<Arc<dyn Sleeper>>,
     pub(super) window: Option<ServiceWindow>,
+    pub(super) fallback: FallbackPolicy,
 }
 
 impl Default for ClientBuilder {
@@ -47,6 +48,7 @@ impl Default for ClientBuilder {
             pacing: None,
             sleeper: None,
             window: None,
+            fallback: FallbackPolicy::default(),
         }
     }
 }
@@ -93,6 +95,13 @@ impl ClientBuilder {
     /// is the judge then: at worst it rejects it with 131047).
     pub fn service_window(mut self, window: ServiceWindow) -> Self {
         self.window = Some(window);
+        self
+    }
+
+    /// When a message's fallback template goes out (see
+    /// [`FallbackPolicy`]); default: only when the service window is closed.
+    pub fn fallback_policy(mut self, policy: FallbackPolicy) -> Self {
+        self.fallback = policy;
         self
     }
 
@@ -242,6 +251,7 @@ impl ClientBuilder {
                 username,
                 default_source: self.default_source,
                 window: self.window,
+                fallback: self.fallback,
             }),
         })
     }

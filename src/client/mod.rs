@@ -5,7 +5,10 @@
 
 mod answer;
 mod builder;
+mod fallback;
 mod window_check;
+
+pub use fallback::FallbackPolicy;
 
 pub use builder::ClientBuilder;
 
@@ -14,7 +17,8 @@ use crate::media::{MediaDownload, MediaUpload, MultipartBody};
 use crate::message::{self, Broadcast, Encoded, Message};
 use crate::raw;
 use crate::response::{
-    Accepted, BroadcastAccepted, MessageRecord, ServiceStatus, Source, UploadedMedia,
+    Accepted, BroadcastAccepted, FallbackReason, MessageRecord, ServiceStatus, Source,
+    UploadedMedia,
 };
 use crate::spec::Route;
 use crate::transport::{Answer, AnswerBody, PacingKeys, Payload, Prepared, Transport};
@@ -46,6 +50,7 @@ struct Inner {
     username: String,
     default_source: Option<String>,
     window: Option<crate::window::ServiceWindow>,
+    fallback: FallbackPolicy,
 }
 
 impl fmt::Debug for Client {
@@ -110,6 +115,7 @@ impl Client {
                 username: username.to_owned(),
                 default_source: default_source.map(str::to_owned),
                 window: self.inner.window.clone(),
+                fallback: self.inner.fallback,
             }),
         })
     }
@@ -170,7 +176,9 @@ impl Client {
     ///
     /// With a [service window](ClientBuilder::service_window), a free-form
     /// message to a customer whose window is closed goes as its fallback
-    /// template, or is refused with [`Error::WindowClosed`].
+    /// template, or is refused with [`Error::WindowClosed`]. With
+    /// [`FallbackPolicy::AlsoWhenRefused`], a message WhatsApp refuses with
+    /// 131047 goes as its fallback too. [`Accepted::sent_as`] says which went out.
     pub async fn send(&self, message: &Message) -> Result<Accepted, Error> {
         let encoded = message.encode(self.default_source())?;
         if let Some(window) = &self.inner.window
@@ -186,11 +194,38 @@ impl Client {
                     closed_at: closed.closed_at,
                 });
             };
-            let encoded = fallback.encode(self.default_source())?;
             crate::telemetry::window("fallback");
-            return answer::first(self.send_encoded(Route::SendMessage, encoded).await?);
+            return self
+                .send_fallback(&fallback, FallbackReason::WindowClosed)
+                .await;
         }
-        answer::first(self.send_encoded(Route::SendMessage, encoded).await?)
+        let sent = self
+            .send_encoded(Route::SendMessage, encoded)
+            .await
+            .and_then(answer::first::<Accepted>);
+        match (sent, message.fallback()) {
+            (Err(e), Some(fallback)) if self.inner.fallback.follows(&e) => {
+                crate::telemetry::window("fallback_after_refusal");
+                tracing::info!(
+                    error = %e.to_string().escape_debug(),
+                    "WhatsApp refused the message (131047); sending its fallback template"
+                );
+                self.send_fallback(&fallback, FallbackReason::RefusedOutsideWindow)
+                    .await
+            }
+            (sent, _) => sent,
+        }
+    }
+
+    /// Sends a message's fallback template in its place.
+    async fn send_fallback(
+        &self,
+        fallback: &Message,
+        reason: FallbackReason,
+    ) -> Result<Accepted, Error> {
+        let encoded = fallback.encode(self.default_source())?;
+        let answer = self.send_encoded(Route::SendMessage, encoded).await?;
+        Ok(answer::first::<Accepted>(answer)?.into_fallback(reason))
     }
 
     /// Replies to an inbound message: to its sender, from the business number

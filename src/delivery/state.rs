@@ -86,6 +86,17 @@ pub struct Delivery {
 }
 
 impl Delivery {
+    /// Whether WhatsApp refused it because the customer's service window was
+    /// closed (131047 in its final report): the customer is reached only by
+    /// a template now, matched to this message by its `reference`.
+    pub fn needs_template(&self) -> bool {
+        self.state.is_failure()
+            && self
+                .errors
+                .iter()
+                .any(|e| e.code == Some(crate::ErrorCode::ReEngagementRequired))
+    }
+
     /// When `state` was first seen.
     pub fn time_of(&self, state: DeliveryState) -> Option<SystemTime> {
         self.seen
