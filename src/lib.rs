@@ -69,7 +69,7 @@ mod unix_time;
 mod validate;
 pub mod window;
 
-pub use client::{Client, ClientBuilder, FallbackPolicy};
+pub use client::{Client, ClientBuilder, FallbackPolicy, MediaId};
 pub use error::{Error, ErrorClass, ErrorCode};
 pub use media::MediaUpload;
 pub use message::{Broadcast, Content, Media, Message};

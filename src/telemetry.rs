@@ -75,6 +75,15 @@ pub(crate) fn window(outcome: &'static str) {
     let _ = outcome;
 }
 
+/// A file's media id: remembered (`hit`), uploaded (`miss`), or uploaded
+/// again after the gateway forgot it (`reupload`).
+pub(crate) fn media_cache(outcome: &'static str) {
+    #[cfg(feature = "metrics")]
+    metrics::counter!("modica_wab_media_cache_total", "outcome" => outcome).increment(1);
+    #[cfg(not(feature = "metrics"))]
+    let _ = outcome;
+}
+
 /// A running handler's claim could not be renewed (or completed).
 #[cfg(feature = "receiver")]
 pub(crate) fn claim_renewal_failed(reason: &'static str) {

@@ -732,3 +732,60 @@ async fn a_redis_stall_past_the_lease_is_visible_to_the_stale_handler() {
     assert_eq!(again.status(), 200);
     assert!(again.text().await.unwrap().contains("duplicate"));
 }
+
+#[tokio::test]
+async fn media_ids_on_redis_are_shared_by_replicas_and_expire() {
+    use modica_wab::media::{MediaCache, MediaFile, MediaIdStore, RedisMediaIdStore};
+    let Some(redis) = RedisServer::start() else {
+        return;
+    };
+    let config = RedisConfig::new(&redis.url()).unwrap();
+    let sandbox = Sandbox::builder().start().await.unwrap();
+    let ttl = Duration::from_secs(3600);
+    // Two replicas, each with its own connection to the shared store.
+    let replicas: Vec<Client> = (0..2)
+        .map(|_| {
+            Client::builder()
+                .credentials(sandbox.username(), sandbox.password())
+                .base_url(sandbox.base_url())
+                .default_source(sandbox.business_number())
+                .media_cache(MediaCache::new(
+                    RedisMediaIdStore::new(&config).unwrap(),
+                    ttl,
+                ))
+                .build()
+                .unwrap()
+        })
+        .collect();
+    let file = MediaFile::bytes("menu.pdf", "application/pdf", &b"%PDF-1.7 menu"[..]);
+    for (i, replica) in replicas.iter().enumerate() {
+        replica
+            .send_media(&file, |media| {
+                Message::document(format!("+642100000{i}"), media)
+            })
+            .await
+            .unwrap();
+    }
+    assert_eq!(
+        sandbox.uploads(),
+        1,
+        "the second replica found the first's id"
+    );
+    let key = format!(
+        "modica-wab:media:{}:{}",
+        sandbox.business_number(),
+        file.sha256_hex()
+    );
+    let pttl: i64 = redis.cli(&["PTTL", &key]).trim().parse().unwrap();
+    assert!(
+        (1..=3_600_000).contains(&pttl),
+        "expires within the ttl: {pttl}"
+    );
+    // Forgetting a stale id spares the newer one another replica stored.
+    let store = RedisMediaIdStore::new(&config).unwrap();
+    store.put("k", "new", ttl).await.unwrap();
+    store.forget("k", "stale").await.unwrap();
+    assert_eq!(store.get("k").await.unwrap().as_deref(), Some("new"));
+    store.forget("k", "new").await.unwrap();
+    assert_eq!(store.get("k").await.unwrap(), None);
+}

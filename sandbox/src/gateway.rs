@@ -67,6 +67,24 @@ fn template_refusal(shared: &Shared, body: &Value) -> Option<Reply> {
     ))
 }
 
+/// What WhatsApp answers a message using a media id it no longer holds
+/// (ids expire after 30 days; here, one [`Sandbox::forget_media`](crate::Sandbox::forget_media)
+/// forgot or the record limit pushed out): 131053, naming the id.
+fn unknown_media(shared: &Shared, body: &Value) -> Option<Reply> {
+    let records = shared.records();
+    let id = rules::media_ids(body)
+        .into_iter()
+        .find(|id| rules::is_sandbox_media_id(id) && records.media(id).is_none())?
+        .to_owned();
+    drop(records);
+    let meaning = modica_wab::ErrorCode::MediaUploadError.meaning();
+    Some(error(
+        StatusCode::BAD_REQUEST,
+        &format!("(#131053) {meaning}: media id {id} is not known (expired or never uploaded)"),
+        "Whatsapp Cloud API error",
+    ))
+}
+
 /// Whether a message is an authentication template: as the registry
 /// declares it, or (without one) by its shape.
 fn is_authentication(shared: &Shared, body: &Value) -> bool {
@@ -226,7 +244,10 @@ fn window_outcome(shared: &Shared, body: &Value, to: &str, outcome: Outcome) -> 
 }
 
 pub(crate) async fn send(shared: &Arc<Shared>, body: Value) -> Reply {
-    if let Some(reply) = parameter_problem(&body).or_else(|| template_refusal(shared, &body)) {
+    if let Some(reply) = parameter_problem(&body)
+        .or_else(|| template_refusal(shared, &body))
+        .or_else(|| unknown_media(shared, &body))
+    {
         return reply;
     }
     let to = rules::recipient_of(&body);
@@ -247,7 +268,10 @@ pub(crate) async fn send(shared: &Arc<Shared>, body: Value) -> Reply {
 }
 
 pub(crate) async fn broadcast(shared: &Arc<Shared>, body: Value) -> Reply {
-    if let Some(reply) = parameter_problem(&body).or_else(|| template_refusal(shared, &body)) {
+    if let Some(reply) = parameter_problem(&body)
+        .or_else(|| template_refusal(shared, &body))
+        .or_else(|| unknown_media(shared, &body))
+    {
         return reply;
     }
     let recipients: Vec<String> = body

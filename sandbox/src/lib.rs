@@ -489,6 +489,29 @@ impl Sandbox {
         callbacks::inject_mo(&self.shared, customer, None, content)
     }
 
+    /// Forgets the uploaded media `id`, as WhatsApp does after 30 days: a
+    /// send using it then gets 131053. Returns whether it was held.
+    pub fn forget_media(&self, id: &str) -> bool {
+        let gone = self.shared.records().media.remove_where(|m| m.id == id);
+        for m in &gone {
+            let _ = std::fs::remove_file(&m.path);
+        }
+        !gone.is_empty()
+    }
+
+    /// How many media files were uploaded to the sandbox (successful
+    /// `POST /media` requests).
+    pub fn uploads(&self) -> usize {
+        self.shared
+            .records()
+            .requests
+            .iter()
+            .filter(|(method, target, status)| {
+                method == "POST" && target.starts_with("/media") && *status == 200
+            })
+            .count()
+    }
+
     /// Injects an inbound text message. Returns the MO id.
     pub fn inject_text(&self, from: &str, body: &str) -> String {
         self.inject_mo(

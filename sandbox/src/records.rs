@@ -87,6 +87,19 @@ impl<T> Ring<T> {
     pub(crate) fn len(&self) -> usize {
         self.items.len()
     }
+
+    /// Removes the items `drop` picks; returns them.
+    pub(crate) fn remove_where(&mut self, drop: impl Fn(&T) -> bool) -> Vec<T> {
+        let mut gone = Vec::new();
+        for item in std::mem::take(&mut self.items) {
+            if drop(&item) {
+                gone.push(item);
+            } else {
+                self.items.push_back(item);
+            }
+        }
+        gone
+    }
 }
 
 impl<T: Clone> Ring<T> {

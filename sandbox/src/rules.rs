@@ -117,6 +117,43 @@ impl Conversations {
     }
 }
 
+/// Whether `id` has the shape of a media id this sandbox gives (32
+/// lower-case hex digits): one it does not hold was forgotten (expired).
+/// Ids of other shapes are someone else's (a test's made-up `"1"`) and pass.
+pub(crate) fn is_sandbox_media_id(id: &str) -> bool {
+    id.len() == 32
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+/// The media ids a message uses: every `image`, `video`, `audio`,
+/// `document` or `sticker` object with an `id`, wherever it is (the
+/// message, a header, a template parameter, a carousel card).
+pub(crate) fn media_ids(body: &Value) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut todo = vec![body];
+    while let Some(v) = todo.pop() {
+        match v {
+            Value::Object(map) => {
+                for (k, child) in map {
+                    if matches!(
+                        k.as_str(),
+                        "image" | "video" | "audio" | "document" | "sticker"
+                    ) && let Some(id) = child.get("id").and_then(Value::as_str)
+                    {
+                        out.push(id);
+                    }
+                    todo.push(child);
+                }
+            }
+            Value::Array(items) => todo.extend(items),
+            _ => {}
+        }
+    }
+    out
+}
+
 /// Whether a message body is a template (the only kind allowed outside the window).
 pub(crate) fn is_template(body: &Value) -> bool {
     body.get("type").and_then(Value::as_str) == Some("template")
@@ -188,6 +225,23 @@ mod tests {
         assert_eq!(c.last_inbound("9", "2"), None);
         assert_eq!(c.last_inbound("9", "1"), Some(10));
         assert_eq!(c.last_inbound("9", "3"), Some(20));
+    }
+
+    #[test]
+    fn media_ids_are_found_wherever_they_are() {
+        let body = json!({"type": "template", "template": {"components": [
+            {"type": "header", "parameters": [{"type": "image", "image": {"id": "a"}}]},
+            {"type": "carousel", "cards": [{"components": [
+                {"type": "header", "parameters": [{"type": "video", "video": {"id": "b"}}]}]}]}]}});
+        let mut ids = media_ids(&body);
+        ids.sort_unstable();
+        assert_eq!(ids, ["a", "b"]);
+        assert_eq!(
+            media_ids(&json!({"type": "image", "image": {"link": "https://x"}})),
+            Vec::<&str>::new()
+        );
+        assert!(is_sandbox_media_id("0123456789abcdef0123456789abcdef"));
+        assert!(!is_sandbox_media_id("112233"));
     }
 
     #[test]

@@ -30,6 +30,7 @@ pub struct ClientBuilder {
     pub(super) sleeper: Option<Arc<dyn Sleeper>>,
     pub(super) window: Option<ServiceWindow>,
     pub(super) fallback: FallbackPolicy,
+    pub(super) media_cache: Option<crate::media::MediaCache>,
 }
 
 impl Default for ClientBuilder {
@@ -49,6 +50,7 @@ impl Default for ClientBuilder {
             sleeper: None,
             window: None,
             fallback: FallbackPolicy::default(),
+            media_cache: None,
         }
     }
 }
@@ -95,6 +97,14 @@ impl ClientBuilder {
     /// is the judge then: at worst it rejects it with 131047).
     pub fn service_window(mut self, window: ServiceWindow) -> Self {
         self.window = Some(window);
+        self
+    }
+
+    /// Remembers the media id of each file sent with
+    /// [`Client::send_media`] per business number and SHA-256, so a file sent
+    /// to many customers is uploaded once (see [`MediaCache`](crate::media::MediaCache)).
+    pub fn media_cache(mut self, cache: crate::media::MediaCache) -> Self {
+        self.media_cache = Some(cache);
         self
     }
 
@@ -252,6 +262,7 @@ impl ClientBuilder {
                 default_source: self.default_source,
                 window: self.window,
                 fallback: self.fallback,
+                media_cache: self.media_cache,
             }),
         })
     }

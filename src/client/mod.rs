@@ -5,9 +5,11 @@
 
 mod answer;
 mod builder;
+mod cached_media;
 mod fallback;
 mod window_check;
 
+pub use cached_media::MediaId;
 pub use fallback::FallbackPolicy;
 
 pub use builder::ClientBuilder;
@@ -51,6 +53,7 @@ struct Inner {
     default_source: Option<String>,
     window: Option<crate::window::ServiceWindow>,
     fallback: FallbackPolicy,
+    media_cache: Option<crate::media::MediaCache>,
 }
 
 impl fmt::Debug for Client {
@@ -116,6 +119,7 @@ impl Client {
                 default_source: default_source.map(str::to_owned),
                 window: self.inner.window.clone(),
                 fallback: self.inner.fallback,
+                media_cache: self.inner.media_cache.clone(),
             }),
         })
     }

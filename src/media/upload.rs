@@ -279,7 +279,7 @@ impl MediaUpload {
     }
 }
 
-fn guess_content_type(filename: &str) -> &'static str {
+pub(crate) fn guess_content_type(filename: &str) -> &'static str {
     let ext = filename
         .rsplit_once('.')
         .map(|(_, e)| e.to_ascii_lowercase())

@@ -240,6 +240,11 @@ impl Message {
         });
     }
 
+    /// The source number set on it, if any (else the client's default).
+    pub fn source_number(&self) -> Option<&str> {
+        self.source.as_deref()
+    }
+
     /// The recipient.
     pub fn to(&self) -> &str {
         &self.to
