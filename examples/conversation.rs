@@ -99,14 +99,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         Template::new("parcel_update", "en").body([Parameter::text("left the depot")]),
     );
     let accepted = client.send(&update).await?;
-    let sent = sandbox.sent();
-    let kind = sent
-        .iter()
-        .find(|m| m.id == accepted.id)
-        .map(|m| m.kind.clone());
     println!(
-        "to a customer who never wrote: sent as {}",
-        kind.unwrap_or_default()
+        "to a customer who never wrote: sent as {:?} ({:?})",
+        accepted.sent_as, accepted.fallback_reason
     );
     Ok(())
 }

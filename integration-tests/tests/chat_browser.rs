@@ -213,14 +213,21 @@ async fn attribute(web: &WebDriver, css: &str, name: &str) -> Option<String> {
     ret.json().as_str().map(str::to_owned)
 }
 
-/// Clicks the first element `css` selects, as a person would.
+/// Clicks the first element `css` selects, as a person would, and waits
+/// for the page its form posts to (every button here submits a form, and
+/// the answer is a redirect to a new page): an element found before that
+/// page has loaded belongs to the old one, and input given to it is lost.
 async fn click(web: &WebDriver, css: &str) {
     let started = Instant::now();
+    // A mark on this document: the next one does not carry it.
+    let _ = web
+        .execute("window.__beforeClick = true;", Vec::new())
+        .await;
     loop {
         if let Ok(element) = web.find(By::Css(css)).await
             && element.click().await.is_ok()
         {
-            return;
+            break;
         }
         assert!(
             started.elapsed() < Duration::from_secs(15),
@@ -228,6 +235,14 @@ async fn click(web: &WebDriver, css: &str) {
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    until("the page the click led to has loaded", || async {
+        let script =
+            "return window.__beforeClick === undefined && document.readyState === 'complete';";
+        web.execute(script, Vec::new())
+            .await
+            .is_ok_and(|ret| ret.json().as_bool() == Some(true))
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
