@@ -19,14 +19,17 @@
 
 use axum::Router;
 use axum::body::Body;
+use futures_util::task::AtomicWaker;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use std::future::Future;
-use std::sync::Arc;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::{Arc, Weak};
+use std::task::Poll;
 use std::time::Duration;
 use tokio::net::TcpListener;
-use tokio::sync::{Notify, Semaphore};
+use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
-use tokio_util::sync::CancellationToken;
 use tower::ServiceExt as _;
 
 /// The limits of one server.
@@ -85,15 +88,122 @@ impl Limits {
     }
 }
 
-/// Put in every request's extensions: lets a handler close its own connection
-/// without answering (the sandbox's dropped-connection fault).
+tokio::task_local! {
+    /// The connection whose requests are being served in this task.
+    static CONNECTION: ConnectionKill;
+}
+
+/// A handle on the connection a request came on: lets a handler close it
+/// without answering (the sandbox's dropped-connection fault). Reached with
+/// [`ConnectionKill::current`] from a handler served by [`serve`] (a task
+/// local of the connection's task, so a request pays nothing for it).
 #[derive(Clone, Debug)]
-pub struct ConnectionKill(Arc<Notify>);
+pub struct ConnectionKill(Arc<Signal>);
 
 impl ConnectionKill {
+    /// The connection being served by the calling task: `Some` inside a
+    /// handler that [`serve`] runs (not in a task the handler spawned).
+    ///
+    /// ```
+    /// # async fn handler() -> &'static str {
+    /// if let Some(connection) = modica_wab::server::ConnectionKill::current() {
+    ///     connection.kill(); // the client sees the connection close, no answer
+    /// }
+    /// # "" }
+    /// ```
+    pub fn current() -> Option<Self> {
+        CONNECTION.try_with(Clone::clone).ok()
+    }
+
     /// Closes the connection the request came on, without a response.
     pub fn kill(&self) {
-        self.0.notify_one();
+        self.0.raise(KILLED);
+    }
+}
+
+/// What one connection has been told: nothing yet, finish and close
+/// (shutdown), or close now (killed). Polled with the connection, without a
+/// lock: one atomic load and one waker registration per wake-up, where a
+/// `Notify` and a `CancellationToken` took a mutex each.
+#[derive(Debug, Default)]
+struct Signal {
+    state: AtomicU8,
+    waker: AtomicWaker,
+}
+
+// 0 (the default): running.
+const GRACEFUL: u8 = 1;
+const KILLED: u8 = 2;
+
+impl Signal {
+    /// Raises the state (never lowers it: a killed connection stays killed).
+    fn raise(&self, to: u8) {
+        self.state.fetch_max(to, Ordering::AcqRel);
+        self.waker.wake();
+    }
+}
+
+/// Serves one connection until it ends, is killed, or (after a shutdown
+/// signal) has finished what is in flight.
+async fn run_connection<C, E>(connection: C, signal: Arc<Signal>)
+where
+    C: Future<Output = Result<(), E>> + GracefulShutdown,
+{
+    tokio::pin!(connection);
+    let mut shutting_down = false;
+    std::future::poll_fn(|cx| {
+        signal.waker.register(cx.waker());
+        match signal.state.load(Ordering::Acquire) {
+            KILLED => return Poll::Ready(()), // dropping the connection closes the socket
+            GRACEFUL if !shutting_down => {
+                // Idle connections close now; one in flight gets its answer
+                // (with `connection: close`) first.
+                shutting_down = true;
+                connection.as_mut().start_graceful_shutdown();
+            }
+            _ => {}
+        }
+        connection.as_mut().poll(cx).map(|_| ())
+    })
+    .await;
+}
+
+/// hyper's connection types, told to finish what is in flight and close.
+trait GracefulShutdown {
+    fn start_graceful_shutdown(self: Pin<&mut Self>);
+}
+
+impl<I, S> GracefulShutdown for hyper::server::conn::http1::Connection<I, S>
+where
+    S: hyper::service::HttpService<hyper::body::Incoming>,
+    S::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    I: hyper::rt::Read + hyper::rt::Write + Unpin,
+    S::ResBody: 'static,
+    <S::ResBody as hyper::body::Body>::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    fn start_graceful_shutdown(self: Pin<&mut Self>) {
+        self.graceful_shutdown();
+    }
+}
+
+/// The connections open now, to be told when the server shuts down.
+#[derive(Default)]
+struct Open(Vec<Weak<Signal>>);
+
+impl Open {
+    fn add(&mut self, signal: &Arc<Signal>) {
+        // Forget closed connections once they are half the list, so the list
+        // stays within twice the connections open.
+        if self.0.len() >= 64 && self.0.len() == self.0.capacity() {
+            self.0.retain(|s| s.strong_count() > 0);
+        }
+        self.0.push(Arc::downgrade(signal));
+    }
+
+    fn shut_down(&self) {
+        for signal in self.0.iter().filter_map(Weak::upgrade) {
+            signal.raise(GRACEFUL);
+        }
     }
 }
 
@@ -115,7 +225,7 @@ pub async fn serve<D>(
     http.timer(TokioTimer::new())
         .header_read_timeout(limits.header_timeout);
     let permits = Arc::new(Semaphore::new(limits.max_connections.max(1)));
-    let stop = CancellationToken::new();
+    let mut open = Open::default();
     let mut connections = JoinSet::new();
     tokio::pin!(shutdown);
     loop {
@@ -140,37 +250,22 @@ pub async fn serve<D>(
                 }
             },
         };
-        let kill = ConnectionKill(Arc::new(Notify::new()));
-        let killed = kill.0.clone();
+        let signal = Arc::new(Signal::default());
+        open.add(&signal);
         let router = router.clone();
-        let service = hyper::service::service_fn(
-            move |mut request: hyper::Request<hyper::body::Incoming>| {
-                request.extensions_mut().insert(kill.clone());
-                router.clone().oneshot(request.map(Body::new))
-            },
-        );
+        let service = hyper::service::service_fn(move |request: hyper::Request<_>| {
+            router.clone().oneshot(request.map(Body::new))
+        });
         let stream = WriteDeadline::new(stream, limits.write_timeout);
         let connection = http.serve_connection(TokioIo::new(stream), service);
-        let stop = stop.clone();
-        connections.spawn(async move {
+        let kill = ConnectionKill(signal.clone());
+        connections.spawn(CONNECTION.scope(kill, async move {
             let _permit = permit;
-            tokio::pin!(connection);
-            tokio::select! {
-                _ = connection.as_mut() => return,
-                // Dropping the connection closes the socket.
-                _ = killed.notified() => return,
-                _ = stop.cancelled() => connection.as_mut().graceful_shutdown(),
-            }
-            // Idle connections close now; one in flight gets its answer
-            // (with `connection: close`) first.
-            tokio::select! {
-                _ = connection => {}
-                _ = killed.notified() => {}
-            }
-        });
+            run_connection(connection, signal).await;
+        }));
     }
     drop(listener);
-    stop.cancel();
+    open.shut_down();
     let started = tokio::time::Instant::now();
     drain(limits.shutdown_grace).await;
     let left = limits.shutdown_grace.saturating_sub(started.elapsed());
@@ -271,5 +366,46 @@ impl<T: tokio::io::AsyncWrite + Unpin> tokio::io::AsyncWrite for WriteDeadline<T
         cx: &mut std::task::Context<'_>,
     ) -> std::task::Poll<std::io::Result<()>> {
         std::pin::Pin::new(&mut self.io).poll_shutdown(cx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_signal_only_rises_and_wakes_its_connection() {
+        let signal = Arc::new(Signal::default());
+        let woken = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        struct Count(Arc<std::sync::atomic::AtomicUsize>);
+        impl std::task::Wake for Count {
+            fn wake(self: Arc<Self>) {
+                self.0.fetch_add(1, Ordering::SeqCst);
+            }
+        }
+        let waker = std::task::Waker::from(Arc::new(Count(woken.clone())));
+        signal.waker.register(&waker);
+        signal.raise(KILLED);
+        signal.raise(GRACEFUL);
+        assert_eq!(signal.state.load(Ordering::SeqCst), KILLED, "a kill stays");
+        assert_eq!(woken.load(Ordering::SeqCst), 1);
+    }
+
+    #[test]
+    fn the_open_list_forgets_closed_connections_and_tells_the_rest() {
+        let mut open = Open::default();
+        let kept: Vec<_> = (0..10).map(|_| Arc::new(Signal::default())).collect();
+        for signal in &kept {
+            open.add(signal);
+        }
+        for _ in 0..1000 {
+            open.add(&Arc::new(Signal::default())); // closed at once
+        }
+        assert!(open.0.len() < 200, "{} remembered", open.0.len());
+        open.shut_down();
+        assert!(
+            kept.iter()
+                .all(|s| s.state.load(Ordering::SeqCst) == GRACEFUL)
+        );
     }
 }

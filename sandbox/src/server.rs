@@ -37,7 +37,7 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
     if request.uri().path().starts_with(super::chat::PREFIX) {
         return super::chat::handle(&shared, request).await;
     }
-    let kill = request.extensions().get::<ConnectionKill>().cloned();
+    let kill = ConnectionKill::current();
     let method = request.method().as_str().to_owned();
     // Kept short: anyone, with or without credentials, chooses the target.
     let target: String = request

@@ -85,18 +85,27 @@ impl DedupStore for MemoryDedupStore {
         token: ClaimToken,
         lease: Duration,
     ) -> StoreFuture<'a, Claim> {
-        let claim = self.with(|s| match s.entries.get(key) {
-            Some(Entry::Done) => Claim::Done,
-            Some(Entry::InFlight { until, .. }) if *until > Instant::now() => Claim::InFlight,
-            _ => {
-                let until = deadline(lease);
-                s.entries.insert(*key, Entry::InFlight { token, until });
-                // As on Redis: above the last one, and above the clock in µs,
-                // so a restarted process's tokens stay above its earlier ones.
-                let clock = crate::unix_time::micros(std::time::SystemTime::now());
-                s.fence = s.fence.saturating_add(1).max(clock);
-                Claim::New { fence: s.fence }
+        // One lookup per claim: the entry API, not a get then an insert.
+        let claim = self.with(|s| {
+            let entry = s.entries.entry(*key);
+            if let std::collections::hash_map::Entry::Occupied(held) = &entry {
+                match held.get() {
+                    Entry::Done => return Claim::Done,
+                    Entry::InFlight { until, .. } if *until > Instant::now() => {
+                        return Claim::InFlight;
+                    }
+                    Entry::InFlight { .. } => {} // its lease ran out: claimed anew
+                }
             }
+            entry.insert_entry(Entry::InFlight {
+                token,
+                until: deadline(lease),
+            });
+            // As on Redis: above the last one, and above the clock in µs,
+            // so a restarted process's tokens stay above its earlier ones.
+            let clock = crate::unix_time::micros(std::time::SystemTime::now());
+            s.fence = s.fence.saturating_add(1).max(clock);
+            Claim::New { fence: s.fence }
         });
         ready(claim)
     }
@@ -118,9 +127,9 @@ impl DedupStore for MemoryDedupStore {
     }
 
     fn complete<'a>(&'a self, key: &'a DedupKey, token: ClaimToken) -> StoreFuture<'a, bool> {
-        let ours = self.with(|s| match s.entries.get(key) {
-            Some(Entry::InFlight { token: t, .. }) if *t == token => {
-                s.entries.insert(*key, Entry::Done);
+        let ours = self.with(|s| match s.entries.get_mut(key) {
+            Some(entry) if matches!(*entry, Entry::InFlight { token: t, .. } if t == token) => {
+                *entry = Entry::Done;
                 s.done_order.push_back(*key);
                 while s.done_order.len() > self.capacity {
                     if let Some(old) = s.done_order.pop_front() {

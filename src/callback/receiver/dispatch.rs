@@ -13,8 +13,10 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use futures_util::FutureExt as _;
 use std::panic::AssertUnwindSafe;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
+use tokio::time::{Instant, Sleep};
 
 /// Whether reading the body stopped at the limit (rather than a broken connection).
 fn over_limit(e: &axum::Error) -> bool {
@@ -90,14 +92,21 @@ pub(super) async fn receive(
     if declared.is_some_and(|n| n > shared.body_limit as u64) {
         return reply(StatusCode::PAYLOAD_TOO_LARGE, "body over the limit");
     }
+    // One timer per request: the body's deadline, then (reset) the
+    // handler's. It is registered only when a wait is pending.
+    let deadline = tokio::time::sleep(shared.body_timeout);
+    tokio::pin!(deadline);
     let read = axum::body::to_bytes(request.into_body(), shared.body_limit);
-    let bytes = match tokio::time::timeout(shared.body_timeout, read).await {
-        Ok(Ok(bytes)) => bytes,
-        Ok(Err(e)) if over_limit(&e) => {
-            return reply(StatusCode::PAYLOAD_TOO_LARGE, "body over the limit");
-        }
-        Ok(Err(_)) => return reply(StatusCode::BAD_REQUEST, "the body could not be read"),
-        Err(_) => return reply(StatusCode::REQUEST_TIMEOUT, "the body came too slowly"),
+    let bytes = tokio::select! {
+        biased;
+        read = read => match read {
+            Ok(bytes) => bytes,
+            Err(e) if over_limit(&e) => {
+                return reply(StatusCode::PAYLOAD_TOO_LARGE, "body over the limit");
+            }
+            Err(_) => return reply(StatusCode::BAD_REQUEST, "the body could not be read"),
+        },
+        () = &mut deadline => return reply(StatusCode::REQUEST_TIMEOUT, "the body came too slowly"),
     };
     let context = CallbackContext::new(endpoint, std::time::SystemTime::now());
     let event = match parse_lenient(&bytes) {
@@ -118,7 +127,14 @@ pub(super) async fn receive(
         // The error names a path and a type, never the value (customers' content).
         tracing::warn!(path = ?error.path(), error = %error.to_string().escape_debug(), "callback of unexpected shape passed to the handler as Malformed");
     }
-    dispatch(&shared, &life, event, context).await
+    dispatch(&shared, &life, event, context, deadline).await
+}
+
+/// `timeout` from now; a timeout too long for the clock is as good as never.
+fn after(timeout: Duration) -> Instant {
+    let now = Instant::now();
+    now.checked_add(timeout)
+        .unwrap_or_else(|| now + Duration::from_secs(100 * 365 * 24 * 3600))
 }
 
 /// How a handler ended.
@@ -154,6 +170,7 @@ async fn dispatch(
     life: &Lifetime,
     event: Callback,
     context: CallbackContext,
+    mut deadline: Pin<&mut Sleep>,
 ) -> Response {
     let (kind, status) = labels(&event);
     let key = event.dedup_key().scoped(context.scope());
@@ -207,14 +224,21 @@ async fn dispatch(
         settle(claim, &shared, matches!(outcome, Outcome::Handled)).await;
         let _ = answer.send(outcome);
     });
-    let (outcome, response) = match tokio::time::timeout(shared.handler_timeout, answered).await {
-        Ok(Ok(Outcome::Handled)) => ("handled", reply(StatusCode::OK, "handled")),
-        Ok(Ok(Outcome::Failed | Outcome::Panicked)) => (
+    deadline.as_mut().reset(after(shared.handler_timeout));
+    let waited = tokio::select! {
+        // The answer first: one already there never registers the timer.
+        biased;
+        answer = answered => Some(answer),
+        () = deadline => None,
+    };
+    let (outcome, response) = match waited {
+        Some(Ok(Outcome::Handled)) => ("handled", reply(StatusCode::OK, "handled")),
+        Some(Ok(Outcome::Failed | Outcome::Panicked)) => (
             "failed",
             reply(StatusCode::INTERNAL_SERVER_ERROR, "handler failed"),
         ),
-        Ok(Err(_cancelled)) => ("shutdown", later("shutting down; deliver again later")),
-        Err(_elapsed) => {
+        Some(Err(_cancelled)) => ("shutdown", later("shutting down; deliver again later")),
+        None => {
             tracing::warn!(
                 kind,
                 timeout_ms = u64::try_from(shared.handler_timeout.as_millis()).unwrap_or(u64::MAX),
