@@ -711,6 +711,43 @@ async fn slow_clients_are_cut_off_and_the_connection_count_is_capped() {
     assert_eq!(ok.status(), 200);
 }
 
+/// The head deadline counts again from the end of each response: a kept-alive
+/// connection that answers once and then sends half a head (or nothing) is
+/// closed, as the first head of a connection would be.
+#[tokio::test]
+async fn a_kept_alive_connection_is_closed_when_its_next_head_is_late() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let receiver = Receiver::builder()
+        .url("http://u:p@localhost/cb")
+        .header_timeout(Duration::from_millis(300))
+        .handler(|_e: Callback| async { Ok::<(), HandlerError>(()) })
+        .build()
+        .unwrap();
+    let stop = Arc::new(tokio::sync::Notify::new());
+    let (addr, _task) = serve_until(receiver, stop.clone()).await;
+    for next in [&b"P"[..], b""] {
+        let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let body = mo(&format!("kept-{}", next.len()));
+        s.write_all(format!("POST /cb HTTP/1.1\r\nhost: x\r\nauthorization: Basic dTpw\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}", body.len()).as_bytes())
+            .await
+            .unwrap();
+        let mut answer = vec![0u8; 4096];
+        let n = s.read(&mut answer).await.unwrap();
+        assert!(
+            answer[..n].starts_with(b"HTTP/1.1 200"),
+            "{:?}",
+            String::from_utf8_lossy(&answer[..n])
+        );
+        s.write_all(next).await.unwrap();
+        // Closed by the deadline (300 ms) plus a generous allowance.
+        let read = tokio::time::timeout(Duration::from_secs(10), s.read(&mut answer)).await;
+        assert!(
+            matches!(read, Ok(Ok(0)) | Ok(Err(_))),
+            "the connection stayed open after {next:?}: {read:?}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn no_more_connections_are_served_than_the_cap() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
