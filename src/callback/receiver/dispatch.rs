@@ -127,7 +127,7 @@ pub(super) async fn receive(
         // The error names a path and a type, never the value (customers' content).
         tracing::warn!(path = ?error.path(), error = %error.to_string().escape_debug(), "callback of unexpected shape passed to the handler as Malformed");
     }
-    dispatch(&shared, &life, event, context, deadline).await
+    dispatch(&shared, life, event, context, deadline).await
 }
 
 /// `timeout` from now; a timeout too long for the clock is as good as never.
@@ -167,7 +167,7 @@ fn labels(event: &Callback) -> (&'static str, &'static str) {
 
 async fn dispatch(
     shared: &Arc<Shared>,
-    life: &Lifetime,
+    life: Arc<Lifetime>,
     event: Callback,
     context: CallbackContext,
     mut deadline: Pin<&mut Sleep>,
@@ -205,13 +205,13 @@ async fn dispatch(
     ));
     let context = context.with_claim(watch.clone());
     let claim = ClaimGuard::new(watch);
-    let (answer, answered) = tokio::sync::oneshot::channel();
     let task_shared = shared.clone();
     // The handler runs in a task of its own: a caller that hangs up, or a
-    // timeout, stops only the waiting; the outcome is recorded either way.
-    let cancelled = life.cancel.clone();
-    life.tasks.spawn(async move {
-        let shared = task_shared;
+    // timeout, stops only the waiting (dropping the JoinHandle detaches
+    // the task); the outcome is recorded either way.
+    let task_life = life.clone();
+    let answered = life.tasks.spawn(async move {
+        let (shared, life) = (task_shared, task_life);
         let _running = Running::start(&shared.running);
         let outcome = tokio::select! {
             // The handler first: a handler done at its first poll never
@@ -219,25 +219,26 @@ async fn dispatch(
             biased;
             outcome = run_handler(&shared, event, context, &claim) => outcome,
             // Shutdown grace is over: drop the handler; `claim` releases on drop.
-            _ = cancelled.cancelled() => return,
+            () = life.cancel.cancelled() => return None,
         };
         settle(claim, &shared, matches!(outcome, Outcome::Handled)).await;
-        let _ = answer.send(outcome);
+        Some(outcome)
     });
     deadline.as_mut().reset(after(shared.handler_timeout));
     let waited = tokio::select! {
         // The answer first: one already there never registers the timer.
         biased;
-        answer = answered => Some(answer),
+        answer = answered => Some(answer.ok().flatten()),
         () = deadline => None,
     };
     let (outcome, response) = match waited {
-        Some(Ok(Outcome::Handled)) => ("handled", reply(StatusCode::OK, "handled")),
-        Some(Ok(Outcome::Failed | Outcome::Panicked)) => (
+        Some(Some(Outcome::Handled)) => ("handled", reply(StatusCode::OK, "handled")),
+        Some(Some(Outcome::Failed | Outcome::Panicked)) => (
             "failed",
             reply(StatusCode::INTERNAL_SERVER_ERROR, "handler failed"),
         ),
-        Some(Err(_cancelled)) => ("shutdown", later("shutting down; deliver again later")),
+        // Cancelled at the end of the shutdown grace (or the task died).
+        Some(None) => ("shutdown", later("shutting down; deliver again later")),
         None => {
             tracing::warn!(
                 kind,
