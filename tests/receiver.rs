@@ -1151,3 +1151,29 @@ async fn an_mo_with_a_timestamp_past_the_clocks_range_is_handled_not_poison() {
     }
     assert!(window.is_open("6491234567", "+64211234567").await.unwrap());
 }
+
+/// Outside review: `Duration::MAX` (a natural "no limit") overflowed the
+/// head deadline and panicked every connection's task; a connection cap
+/// above the semaphore's maximum panicked the loop.
+#[tokio::test]
+async fn limits_too_large_for_the_clock_mean_no_limit_not_a_panic() {
+    let receiver = Receiver::builder()
+        .url("http://u:p@localhost/cb")
+        .header_timeout(Duration::MAX)
+        .body_timeout(Duration::MAX)
+        .handler_timeout(Duration::MAX)
+        .max_connections(usize::MAX)
+        .handler(|_e: Callback| async { Ok::<(), HandlerError>(()) })
+        .build()
+        .unwrap();
+    let stop = Arc::new(tokio::sync::Notify::new());
+    let (addr, _task) = serve_until(receiver, stop.clone()).await;
+    let answer = post(
+        &reqwest::Client::new(),
+        format!("http://{addr}/cb"),
+        Some(("u", "p")),
+        mo("unbounded"),
+    )
+    .await;
+    assert_eq!(answer.status(), 200);
+}

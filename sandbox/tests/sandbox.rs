@@ -861,3 +861,27 @@ async fn newer_messages_are_drawn_and_answered_as_on_a_phone() {
         Err(AnswerError::UnknownMessage { .. })
     ));
 }
+
+/// Outside review: a customer key that merely starts like a BSUID (`US.`)
+/// reached the conversation list's links unescaped. The list now shows only
+/// conversations the view can open, and escapes its links anyway.
+#[tokio::test]
+async fn a_hostile_customer_never_reaches_the_chat_views_markup() {
+    let sandbox = Sandbox::builder().start().await.unwrap();
+    let hostile = r#"US."><img src=x onerror=alert(1)>"#;
+    sandbox.inject_text(hostile, "hi");
+    sandbox.inject_text("+64211234567", "hello");
+    let chat = sandbox.chat_url().unwrap();
+    let list = reqwest::get(format!(
+        "{}list",
+        chat.trim_end_matches('/').to_owned() + "/"
+    ))
+    .await
+    .unwrap()
+    .text()
+    .await
+    .unwrap();
+    assert!(list.contains("64211234567"), "{list}");
+    assert!(!list.contains("<img"), "{list}");
+    assert!(!list.contains("onerror"), "{list}");
+}

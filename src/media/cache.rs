@@ -116,7 +116,7 @@ pub struct MediaCache {
     store: Arc<dyn MediaIdStore>,
     ttl: Duration,
     /// One lock per key with an upload under way.
-    flights: Arc<Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>>,
+    flights: Flights,
 }
 
 impl std::fmt::Debug for MediaCache {
@@ -177,7 +177,17 @@ impl MediaCache {
             .entry(key.to_owned())
             .or_default()
             .clone();
-        let guard = lock.lock_owned().await;
+        // A caller cancelled while it waits must remove the key too, when
+        // it was the last one interested: the wait is dropped before that
+        // check (`Waiting`'s drop), so its own handle is not counted.
+        let mut waiting = Waiting {
+            wait: Box::pin(lock.lock_owned()),
+            done: false,
+            flights: self.flights.clone(),
+            key: key.to_owned(),
+        };
+        let guard = (&mut waiting.wait).await;
+        waiting.done = true;
         Flight {
             guard: Some(guard),
             flights: self.flights.clone(),
@@ -186,30 +196,75 @@ impl MediaCache {
     }
 }
 
+type Flights = Arc<Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>>;
+
+/// Removes `key`'s lock when only the map holds it: nobody holds or waits
+/// for the upload.
+fn remove_if_unused(flights: &Flights, key: &str) {
+    let mut flights = flights.lock().unwrap_or_else(PoisonError::into_inner);
+    if flights
+        .get(key)
+        .is_some_and(|lock| Arc::strong_count(lock) == 1)
+    {
+        flights.remove(key);
+    }
+}
+
+/// A caller waiting for another's upload of the same key.
+struct Waiting {
+    wait: std::pin::Pin<
+        Box<dyn std::future::Future<Output = tokio::sync::OwnedMutexGuard<()>> + Send>,
+    >,
+    done: bool,
+    flights: Flights,
+    key: String,
+}
+
+impl Drop for Waiting {
+    fn drop(&mut self) {
+        if !self.done {
+            // Cancelled while waiting: let go of the lock's handle first.
+            self.wait = Box::pin(std::future::pending());
+            remove_if_unused(&self.flights, &self.key);
+        }
+    }
+}
+
 /// An upload under way for one key; the last holder removes the key's lock.
 pub(crate) struct Flight {
     guard: Option<tokio::sync::OwnedMutexGuard<()>>,
-    flights: Arc<Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>>,
+    flights: Flights,
     key: String,
 }
 
 impl Drop for Flight {
     fn drop(&mut self) {
         drop(self.guard.take());
-        let mut flights = self.flights.lock().unwrap_or_else(PoisonError::into_inner);
-        // Only the map holds it now: nobody is waiting.
-        if flights
-            .get(&self.key)
-            .is_some_and(|lock| Arc::strong_count(lock) == 1)
-        {
-            flights.remove(&self.key);
-        }
+        remove_if_unused(&self.flights, &self.key);
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use futures_util::FutureExt as _;
+
+    /// Outside review: a waiter cancelled after the holder let go (but
+    /// before it took the lock) left the key's lock in the map for good.
+    #[tokio::test]
+    async fn no_key_outlives_its_holders_and_waiters_however_they_end() {
+        let cache = MediaCache::in_memory(Duration::from_secs(60));
+        let holder = cache.flight("k").await;
+        let mut waiter = Box::pin(cache.flight("k"));
+        assert!(waiter.as_mut().now_or_never().is_none(), "waits its turn");
+        drop(holder); // the waiter still counts: the key stays
+        assert_eq!(cache.flights.lock().unwrap().len(), 1);
+        drop(waiter); // cancelled before it took the lock
+        assert!(cache.flights.lock().unwrap().is_empty());
+        // And the plain case: one holder, gone.
+        drop(cache.flight("k").await);
+        assert!(cache.flights.lock().unwrap().is_empty());
+    }
 
     #[tokio::test(start_paused = true)]
     async fn an_id_lives_for_its_ttl_in_virtual_time() {

@@ -18,8 +18,11 @@ tokio::task_local! {
 
 /// A handle on the connection a request came on: lets a handler close it
 /// without answering (the sandbox's dropped-connection fault). Reached with
-/// [`ConnectionKill::current`] from a handler served by [`serve`](super::serve) (a task
-/// local of the connection's task, so a request pays nothing for it).
+/// [`ConnectionKill::current`] from a handler served by
+/// [`serve`](super::serve): a task local of the connection's task, so a
+/// request pays nothing for it. (Until 2026-12 it was put in every request's
+/// extensions, where it is no longer; a layer that moves the handler to
+/// another task, such as `tower::buffer`, hides it.)
 #[derive(Clone, Debug)]
 pub struct ConnectionKill(pub(super) Arc<Signal>);
 
@@ -80,7 +83,7 @@ pub(super) async fn run<C, E>(
 {
     tokio::pin!(connection);
     // One timer for the connection's life, moved forward as responses end.
-    let late = tokio::time::sleep_until(clock.opened() + header_timeout);
+    let late = tokio::time::sleep_until(after(clock.opened(), header_timeout));
     tokio::pin!(late);
     let mut armed_for = clock.waiting_since();
     let mut shutting_down = false;
@@ -105,12 +108,20 @@ pub(super) async fn run<C, E>(
         };
         if armed_for != Some(since) {
             armed_for = Some(since);
-            late.as_mut().reset(since + header_timeout);
+            late.as_mut().reset(after(since, header_timeout));
         }
         // The head is late: close (as hyper's own header timeout does).
         late.as_mut().poll(cx)
     })
     .await;
+}
+
+/// `timeout` after `start`; one too long for the clock (`Duration::MAX` for
+/// "no limit", say) is as good as never, not a panic.
+fn after(start: tokio::time::Instant, timeout: Duration) -> tokio::time::Instant {
+    start
+        .checked_add(timeout)
+        .unwrap_or_else(|| start + Duration::from_secs(100 * 365 * 24 * 3600))
 }
 
 /// hyper's connection types, told to finish what is in flight and close.

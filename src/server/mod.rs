@@ -52,7 +52,11 @@ use write_deadline::WriteDeadline;
 #[non_exhaustive]
 pub struct Limits {
     /// Time to receive a request's head, from the connection's start or the
-    /// end of its previous response (so also the keep-alive idle time).
+    /// end of its previous response (so also the keep-alive idle time). The
+    /// response ends when hyper has taken its last byte; a handler that
+    /// answers before reading the whole request body leaves the rest of
+    /// that body to this deadline too (the receiver always reads first).
+    /// `Duration::MAX` means no limit.
     pub header_timeout: Duration,
     /// Longest a write may wait for the client to read (hyper has none: a
     /// client that never reads would hold its connection for good).
@@ -120,7 +124,9 @@ pub async fn serve<D>(
     // No timer for hyper: its header read timeout allocates and registers
     // a timer per request; the head deadline here is one per connection.
     let http = hyper::server::conn::http1::Builder::new();
-    let permits = Arc::new(Semaphore::new(limits.max_connections.max(1)));
+    let permits = Arc::new(Semaphore::new(
+        limits.max_connections.clamp(1, Semaphore::MAX_PERMITS),
+    ));
     let mut open = Open::default();
     let mut connections = JoinSet::new();
     tokio::pin!(shutdown);

@@ -42,8 +42,15 @@ pub(super) struct Paths {
 }
 
 impl Paths {
+    /// Escaped as well: a pair's parts are digits or a BSUID when it was
+    /// opened, but the link must stay inert whatever a record holds.
     pub(super) fn conversation(&self, pair: &Pair) -> String {
-        format!("{}c/{}/{}", self.base, pair.business, pair.customer)
+        format!(
+            "{}c/{}/{}",
+            self.base,
+            esc(&pair.business),
+            esc(&pair.customer)
+        )
     }
 }
 

@@ -101,6 +101,11 @@ pub(super) fn label(records: &Records, customer: &str) -> String {
 pub(super) fn list(records: &Records) -> Vec<Summary> {
     let mut by_pair: BTreeMap<Pair, Summary> = BTreeMap::new();
     let mut note = |pair: Pair, at: SystemTime| {
+        // Only conversations the chat view can open (a customer's digits or
+        // a valid BSUID): a lax spec lets any string through as `recipient`.
+        if super::pair(&pair.business, &pair.customer).is_none() {
+            return;
+        }
         let summary = by_pair.entry(pair.clone()).or_insert(Summary {
             label: label(records, &pair.customer),
             pair,
