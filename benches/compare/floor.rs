@@ -10,7 +10,9 @@ use serde::Deserialize;
 #[allow(dead_code)]
 struct Envelope<'a> {
     id: String,
-    source: String,
+    // Absent for a username-only customer (a BSUID in the content only).
+    #[serde(default)]
+    source: Option<String>,
     #[serde(rename = "Destination", alias = "destination", default)]
     destination: Option<String>,
     #[serde(default)]
@@ -146,11 +148,20 @@ struct Media {
     animated: Option<bool>,
 }
 
+/// Meta sends coordinates as numbers; some gateways as strings.
+#[derive(Deserialize)]
+#[serde(untagged)]
+#[allow(dead_code)]
+enum Coordinate {
+    Number(f64),
+    Text(String),
+}
+
 #[derive(Deserialize)]
 #[allow(dead_code)]
 struct Location {
-    latitude: f64,
-    longitude: f64,
+    latitude: Coordinate,
+    longitude: Coordinate,
     name: Option<String>,
     address: Option<String>,
     url: Option<String>,

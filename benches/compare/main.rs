@@ -269,7 +269,7 @@ async fn throughput(total: usize, concurrency: usize, rounds: usize) -> Row {
 
 fn fixtures(kind: &str) -> Vec<Vec<u8>> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/callbacks")
+        .join("../tests/fixtures/callbacks")
         .join(kind);
     let mut files: Vec<_> = std::fs::read_dir(dir)
         .unwrap()
