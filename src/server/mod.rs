@@ -123,7 +123,10 @@ pub async fn serve<D>(
 {
     // No timer for hyper: its header read timeout allocates and registers
     // a timer per request; the head deadline here is one per connection.
-    let http = hyper::server::conn::http1::Builder::new();
+    // (`None` said outright: hyper would otherwise warn, on every
+    // connection, that its 30 s default has no timer.)
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.header_read_timeout(None);
     let permits = Arc::new(Semaphore::new(
         limits.max_connections.clamp(1, Semaphore::MAX_PERMITS),
     ));
