@@ -713,6 +713,15 @@ async fn newer_messages_are_drawn_and_answered_as_on_a_phone() {
         ),
     ))
     .await;
+    send(Message::interactive(
+        TO,
+        Interactive::list(
+            "Which store?",
+            "Stores",
+            [Section::new("North", [Row::new("akl", "Auckland")])],
+        ),
+    ))
+    .await;
     send(Message::voice_note(
         TO,
         Media::link("https://cdn.example.com/v.ogg"),
@@ -738,7 +747,9 @@ async fn newer_messages_are_drawn_and_answered_as_on_a_phone() {
         r#"data-choice="aloe""#,
         r#"data-choice="visit-42">Book now</button>"#,
         r#"data-choice="send_location""#,
-        "SKU-7",
+        r#"<p class="section">Ferns</p><p class="product">SKU-7</p>"#,
+        r#"<p class="section">North</p>"#,
+        r#"data-choice="akl""#,
         "🎤 voice note",
     ] {
         assert!(page.contains(shown), "the page shows {shown}");

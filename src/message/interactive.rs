@@ -688,16 +688,7 @@ fn check_list(button: &str, sections: &[Section]) -> Checked {
     let mut ids = Vec::new();
     for (i, s) in sections.iter().enumerate() {
         let field = format!("interactive.action.sections[{i}]");
-        match &s.title {
-            Some(t) => validate::text(&format!("{field}.title"), t, 24)?,
-            None if sections.len() > 1 => {
-                return fail(
-                    format!("{field}.title"),
-                    "needed when there are several sections",
-                );
-            }
-            None => {}
-        }
+        check_section_title(&field, s.title.as_deref(), sections.len() > 1)?;
         if s.rows.is_empty() {
             return fail(format!("{field}.rows"), "a section needs at least one row");
         }
@@ -712,6 +703,19 @@ fn check_list(button: &str, sections: &[Section]) -> Checked {
         }
     }
     Ok(())
+}
+
+/// A section's title: up to 24 characters, and needed once there are
+/// several sections (of rows or of products alike).
+fn check_section_title(field: &str, title: Option<&str>, several: bool) -> Checked {
+    match title {
+        Some(t) => validate::text(&format!("{field}.title"), t, 24),
+        None if several => fail(
+            format!("{field}.title"),
+            "needed when there are several sections",
+        ),
+        None => Ok(()),
+    }
 }
 
 fn check_product_sections(sections: &[ProductSection]) -> Checked {
@@ -730,16 +734,7 @@ fn check_product_sections(sections: &[ProductSection]) -> Checked {
     }
     for (i, s) in sections.iter().enumerate() {
         let field = format!("interactive.action.sections[{i}]");
-        match &s.title {
-            Some(t) => validate::text(&format!("{field}.title"), t, 24)?,
-            None if sections.len() > 1 => {
-                return fail(
-                    format!("{field}.title"),
-                    "needed when there are several sections",
-                );
-            }
-            None => {}
-        }
+        check_section_title(&field, s.title.as_deref(), sections.len() > 1)?;
         if s.product_items.is_empty() {
             return fail(
                 format!("{field}.product_items"),

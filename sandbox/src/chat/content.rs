@@ -450,6 +450,30 @@ fn parameter(p: &Value, position: usize) -> String {
     )
 }
 
+/// The sections of a list or product list: each title (escaped), then each
+/// of its `items` as `item` writes it.
+fn sections(out: &mut String, i: &Value, items: &str, mut item: impl FnMut(&mut String, &Value)) {
+    for section in i
+        .pointer("/action/sections")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let title = text(section, "/title");
+        if !title.is_empty() {
+            let _ = write!(out, r#"<p class="section">{}</p>"#, esc(title));
+        }
+        for each in section
+            .get(items)
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            item(out, each);
+        }
+    }
+}
+
 fn interactive(paths: &Paths, c: &Conversation, e: &Entry, media: &HashSet<String>) -> String {
     let i = e.body.get("interactive").unwrap_or(&Value::Null);
     // The customer's side: what they chose.
@@ -521,32 +545,16 @@ fn interactive(paths: &Paths, c: &Conversation, e: &Entry, media: &HashSet<Strin
                 r#"<p class="list-button">☰ {}</p>"#,
                 esc(text(i, "/action/button"))
             );
-            for section in i
-                .pointer("/action/sections")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-            {
-                let title = text(section, "/title");
-                if !title.is_empty() {
-                    let _ = write!(out, r#"<p class="section">{}</p>"#, esc(title));
-                }
-                for row in section
-                    .get("rows")
-                    .and_then(Value::as_array)
-                    .into_iter()
-                    .flatten()
-                {
-                    out.push_str(&tap(
-                        paths,
-                        c,
-                        e,
-                        "row",
-                        text(row, "/id"),
-                        text(row, "/title"),
-                    ));
-                }
-            }
+            sections(&mut out, i, "rows", |out, row| {
+                out.push_str(&tap(
+                    paths,
+                    c,
+                    e,
+                    "row",
+                    text(row, "/id"),
+                    text(row, "/title"),
+                ));
+            });
         }
         "flow" => {
             let token = match text(i, "/action/parameters/flow_token") {
@@ -571,29 +579,13 @@ fn interactive(paths: &Paths, c: &Conversation, e: &Entry, media: &HashSet<Strin
                 r#"<p class="list-button">🛍 View items <small>catalog {}</small></p>"#,
                 esc(text(i, "/action/catalog_id"))
             );
-            for section in i
-                .pointer("/action/sections")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-            {
-                let title = text(section, "/title");
-                if !title.is_empty() {
-                    let _ = write!(out, r#"<p class="section">{}</p>"#, esc(title));
-                }
-                for item in section
-                    .get("product_items")
-                    .and_then(Value::as_array)
-                    .into_iter()
-                    .flatten()
-                {
-                    let _ = write!(
-                        out,
-                        r#"<p class="product">{}</p>"#,
-                        esc(text(item, "/product_retailer_id"))
-                    );
-                }
-            }
+            sections(&mut out, i, "product_items", |out, item| {
+                let _ = write!(
+                    out,
+                    r#"<p class="product">{}</p>"#,
+                    esc(text(item, "/product_retailer_id"))
+                );
+            });
         }
         "cta_url" => {
             let label = esc(text(i, "/action/parameters/display_text"));
