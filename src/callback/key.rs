@@ -17,8 +17,20 @@ use std::fmt;
 /// assert_eq!(dlr.dedup_key().to_string().len(), 64);
 /// # Ok::<(), modica_wab::callback::ParseError>(())
 /// ```
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct DedupKey([u8; 32]);
+
+/// A key is a SHA-256 digest, so its first eight bytes are as well spread as
+/// all 32: hashing them alone (with the map's own keyed hasher, so its
+/// resistance to chosen collisions is kept) makes a lookup and a rehash
+/// cheaper. Equal keys still hash equal.
+impl std::hash::Hash for DedupKey {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        let mut first = [0u8; 8];
+        first.copy_from_slice(&self.0[..8]);
+        state.write_u64(u64::from_le_bytes(first));
+    }
+}
 
 impl DedupKey {
     /// The key of an inbound message with this id.

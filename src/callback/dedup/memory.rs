@@ -2,7 +2,7 @@
 
 use super::{Claim, ClaimToken, DedupStore, StoreFuture};
 use crate::callback::key::DedupKey;
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -21,19 +21,26 @@ pub struct MemoryDedupStore {
     state: Mutex<State>,
 }
 
+/// Handled keys and claims in flight apart: the handled ones are many and
+/// need nothing but the key (32 bytes each); the claims are few (about as
+/// many as handlers running) and stay in cache.
 #[derive(Debug, Default)]
 struct State {
-    entries: HashMap<DedupKey, Entry>,
+    /// Handled keys (each also in `done_order`).
+    done: HashSet<DedupKey>,
+    /// Claims in flight, by key.
+    in_flight: HashMap<DedupKey, Held>,
     /// The last fencing token granted (one counter for every key; see `claim`).
     fence: u64,
     /// Done keys, oldest first, for eviction.
     done_order: VecDeque<DedupKey>,
 }
 
+/// A claim in flight: whose, and until when.
 #[derive(Debug, Clone, Copy)]
-enum Entry {
-    InFlight { token: ClaimToken, until: Instant },
-    Done,
+struct Held {
+    token: ClaimToken,
+    until: Instant,
 }
 
 impl MemoryDedupStore {
@@ -63,7 +70,7 @@ impl MemoryDedupStore {
 
     /// How many claims are in flight (expired ones included until touched).
     pub fn in_flight(&self) -> usize {
-        self.with(|s| s.entries.len() - s.done_order.len())
+        self.with(|s| s.in_flight.len())
     }
 }
 
@@ -85,19 +92,19 @@ impl DedupStore for MemoryDedupStore {
         token: ClaimToken,
         lease: Duration,
     ) -> StoreFuture<'a, Claim> {
-        // One lookup per claim: the entry API, not a get then an insert.
         let claim = self.with(|s| {
-            let entry = s.entries.entry(*key);
-            if let std::collections::hash_map::Entry::Occupied(held) = &entry {
-                match held.get() {
-                    Entry::Done => return Claim::Done,
-                    Entry::InFlight { until, .. } if *until > Instant::now() => {
-                        return Claim::InFlight;
-                    }
-                    Entry::InFlight { .. } => {} // its lease ran out: claimed anew
-                }
+            if s.done.contains(key) {
+                return Claim::Done;
             }
-            entry.insert_entry(Entry::InFlight {
+            // One lookup in the claims: the entry API, not a get then an insert.
+            let entry = s.in_flight.entry(*key);
+            if let std::collections::hash_map::Entry::Occupied(held) = &entry
+                && held.get().until > Instant::now()
+            {
+                return Claim::InFlight;
+            }
+            // New, or its lease ran out: claimed anew.
+            entry.insert_entry(Held {
                 token,
                 until: deadline(lease),
             });
@@ -116,9 +123,9 @@ impl DedupStore for MemoryDedupStore {
         token: ClaimToken,
         lease: Duration,
     ) -> StoreFuture<'a, bool> {
-        let ours = self.with(|s| match s.entries.get_mut(key) {
-            Some(Entry::InFlight { token: t, until }) if *t == token => {
-                *until = deadline(lease);
+        let ours = self.with(|s| match s.in_flight.get_mut(key) {
+            Some(held) if held.token == token => {
+                held.until = deadline(lease);
                 true
             }
             _ => false,
@@ -127,13 +134,15 @@ impl DedupStore for MemoryDedupStore {
     }
 
     fn complete<'a>(&'a self, key: &'a DedupKey, token: ClaimToken) -> StoreFuture<'a, bool> {
-        let ours = self.with(|s| match s.entries.get_mut(key) {
-            Some(entry) if matches!(*entry, Entry::InFlight { token: t, .. } if t == token) => {
-                *entry = Entry::Done;
-                s.done_order.push_back(*key);
+        let ours = self.with(|s| match s.in_flight.get(key) {
+            Some(held) if held.token == token => {
+                s.in_flight.remove(key);
+                if s.done.insert(*key) {
+                    s.done_order.push_back(*key);
+                }
                 while s.done_order.len() > self.capacity {
                     if let Some(old) = s.done_order.pop_front() {
-                        s.entries.remove(&old);
+                        s.done.remove(&old);
                     }
                 }
                 true
@@ -145,8 +154,8 @@ impl DedupStore for MemoryDedupStore {
 
     fn release<'a>(&'a self, key: &'a DedupKey, token: ClaimToken) -> StoreFuture<'a, ()> {
         self.with(|s| {
-            if matches!(s.entries.get(key), Some(Entry::InFlight { token: t, .. }) if *t == token) {
-                s.entries.remove(key);
+            if s.in_flight.get(key).is_some_and(|held| held.token == token) {
+                s.in_flight.remove(key);
             }
         });
         ready(())
