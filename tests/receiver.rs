@@ -1177,3 +1177,146 @@ async fn limits_too_large_for_the_clock_mean_no_limit_not_a_panic() {
     .await;
     assert_eq!(answer.status(), 200);
 }
+
+/// Handlers run on tasks kept between callbacks (runners). More handlers at
+/// once than runners are kept idle: each event is handled once, and the
+/// receiver goes on handling after the burst, with fewer runners kept.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_of_slow_handlers_is_each_handled_once_and_the_receiver_goes_on() {
+    const BURST: usize = 300; // above the 256 runners kept idle
+    let seen: Seen = Arc::default();
+    let started = Arc::new(AtomicUsize::new(0));
+    let gate = Arc::new(tokio::sync::Semaphore::new(0));
+    let (counts, begun, open) = (seen.clone(), started.clone(), gate.clone());
+    let receiver = Receiver::builder()
+        .url("http://u:p@localhost/cb")
+        .handler_timeout(Duration::from_secs(600))
+        .handler(move |event: Callback| {
+            let (counts, begun, open) = (counts.clone(), begun.clone(), open.clone());
+            async move {
+                begun.fetch_add(1, Ordering::SeqCst);
+                // Every handler of the burst waits until all have begun.
+                let _pass = open.acquire().await.unwrap();
+                *counts.lock().unwrap().entry(key_of(&event)).or_default() += 1;
+                Ok::<(), HandlerError>(())
+            }
+        })
+        .build()
+        .unwrap();
+    let addr = serve(receiver).await;
+    let http = reqwest::Client::new();
+    let url = format!("http://{addr}/cb");
+    let posts: Vec<_> = (0..BURST)
+        .map(|i| {
+            let (http, url) = (http.clone(), url.clone());
+            tokio::spawn(async move {
+                post(&http, url, Some(("u", "p")), mo(&format!("burst-{i}")))
+                    .await
+                    .status()
+            })
+        })
+        .collect();
+    while started.load(Ordering::SeqCst) < BURST {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    gate.add_permits(usize::MAX >> 4);
+    for answer in posts {
+        assert_eq!(answer.await.unwrap(), 200);
+    }
+    for i in 0..50 {
+        let answer = post(
+            &http,
+            url.clone(),
+            Some(("u", "p")),
+            mo(&format!("after-{i}")),
+        )
+        .await;
+        assert_eq!(answer.status(), 200);
+    }
+    let seen = seen.lock().unwrap();
+    assert_eq!(seen.len(), BURST + 50);
+    assert!(seen.values().all(|&n| n == 1), "each handled once");
+}
+
+/// Runners waiting for work do not hold up a shutdown: with nothing in
+/// flight, `serve` returns at once, not at the end of its grace.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idle_runners_do_not_hold_up_a_shutdown() {
+    let receiver = Receiver::builder()
+        .url("http://u:p@localhost/cb")
+        .shutdown_timeout(Duration::from_secs(60))
+        .handler(|_e: Callback| async { Ok::<(), HandlerError>(()) })
+        .build()
+        .unwrap();
+    let stop = Arc::new(tokio::sync::Notify::new());
+    let (addr, task) = serve_until(receiver, stop.clone()).await;
+    let http = reqwest::Client::new();
+    // Several at once, so that several runners are left waiting.
+    let answers = futures_util::future::join_all((0..16).map(|i| {
+        post(
+            &http,
+            format!("http://{addr}/cb"),
+            Some(("u", "p")),
+            mo(&format!("idle-{i}")),
+        )
+    }))
+    .await;
+    assert!(answers.iter().all(|a| a.status() == 200));
+    drop(answers);
+    drop(http); // no kept-alive connection waits for the shutdown either
+    stop.notify_one();
+    // The grace is 60 s; waiting for idle runners would take 48 of them.
+    tokio::time::timeout(Duration::from_secs(20), task)
+        .await
+        .expect("serve returned long before the end of its grace")
+        .unwrap();
+}
+
+/// A router kept across runtimes (one per test, say): the runners it kept
+/// on the first ended with it, and the second still gets its callbacks
+/// handled.
+#[test]
+fn a_router_outlives_the_runtime_it_first_served_on() {
+    let seen: Seen = Arc::default();
+    let counts = seen.clone();
+    let receiver = Receiver::builder()
+        .url("http://u:p@localhost/cb")
+        .handler(move |event: Callback| {
+            let counts = counts.clone();
+            async move {
+                *counts.lock().unwrap().entry(key_of(&event)).or_default() += 1;
+                Ok::<(), HandlerError>(())
+            }
+        })
+        .build()
+        .unwrap();
+    let router = receiver.router();
+    for round in 0..2 {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let router = router.clone();
+        runtime.block_on(async move {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let addr = listener.local_addr().unwrap();
+            tokio::spawn(async move { axum::serve(listener, router).await });
+            let http = reqwest::Client::new();
+            let answers = futures_util::future::join_all((0..8).map(|i| {
+                post(
+                    &http,
+                    format!("http://{addr}/cb"),
+                    Some(("u", "p")),
+                    mo(&format!("round-{round}-{i}")),
+                )
+            }))
+            .await;
+            assert!(answers.iter().all(|a| a.status() == 200), "round {round}");
+        });
+        drop(runtime); // its runners end with it
+    }
+    let seen = seen.lock().unwrap();
+    assert_eq!(seen.len(), 16);
+    assert!(seen.values().all(|&n| n == 1));
+}

@@ -1,18 +1,21 @@
-//! One callback request: credentials, body, parse, claim, the handler in a
-//! task of its own, and the answer that tells Modica whether to deliver again.
+//! One callback request: credentials, body, parse, claim, the handler on a
+//! runner (another task, kept between callbacks: see `runners`), and the
+//! answer that tells Modica whether to deliver again.
 
-use super::claim::{ClaimGuard, ClaimWatch, Renewal};
+use super::claim::{ClaimGuard, ClaimWatch};
 use super::context::CallbackContext;
 use super::endpoint::{Access, authorized};
+use super::handling::{Outcome, Work};
+use super::runners::Runners;
 use super::state::{Lifetime, Shared, warn_store};
 use crate::callback::dedup::{Claim, ClaimToken};
 use crate::callback::{Callback, parse_lenient};
 use crate::telemetry;
+use axum::body::{Body, Bytes};
 use axum::extract::Request;
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
-use futures_util::FutureExt as _;
-use std::panic::AssertUnwindSafe;
+use axum::response::Response;
+use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
@@ -31,34 +34,26 @@ fn over_limit(e: &axum::Error) -> bool {
 }
 
 fn reply(status: StatusCode, message: &str) -> Response {
-    // The everyday answers are written once.
-    if let Some(body) = match (status, message) {
-        (StatusCode::OK, "handled") => Some(r#"{"message":"handled","status":200}"#),
-        (StatusCode::OK, "duplicate, already handled") => {
-            Some(r#"{"message":"duplicate, already handled","status":200}"#)
+    // The everyday answers are written once, and the response is built
+    // directly (a `(status, headers, body)` tuple fills a header map twice).
+    let body = match (status, message) {
+        (StatusCode::OK, "handled") => {
+            Body::from(Bytes::from_static(br#"{"message":"handled","status":200}"#))
         }
-        _ => None,
-    } {
-        return (
-            status,
-            [(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("application/json"),
-            )],
-            body,
-        )
-            .into_response();
-    }
-    let body = serde_json::json!({ "status": status.as_u16(), "message": message });
-    (
-        status,
-        [(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json"),
-        )],
-        body.to_string(),
-    )
-        .into_response()
+        (StatusCode::OK, "duplicate, already handled") => Body::from(Bytes::from_static(
+            br#"{"message":"duplicate, already handled","status":200}"#,
+        )),
+        _ => Body::from(
+            serde_json::json!({ "status": status.as_u16(), "message": message }).to_string(),
+        ),
+    };
+    let mut response = Response::new(body);
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    response
 }
 
 /// 503 with `Retry-After`: Modica should deliver again a little later.
@@ -70,19 +65,23 @@ fn later(message: &str) -> Response {
     response
 }
 
-pub(super) async fn receive(
+/// One request: its credentials and declared length are checked at once;
+/// only the body goes on into the future that reads, parses and dispatches
+/// it (kept small: a future over 1 KiB is a slower allocation, per request).
+pub(super) fn receive(
     shared: Arc<Shared>,
     life: Arc<Lifetime>,
-    access: Arc<Access>,
+    access: &Access,
     request: Request,
-) -> Response {
-    let Some(endpoint) = authorized(&access, request.headers()) else {
+) -> impl Future<Output = Response> + Send + use<> {
+    use futures_util::future::Either;
+    let Some(endpoint) = authorized(access, request.headers()) else {
         let mut response = reply(StatusCode::UNAUTHORIZED, "missing or wrong credentials");
         response.headers_mut().insert(
             header::WWW_AUTHENTICATE,
             HeaderValue::from_static("Basic realm=\"modica-wab\""),
         );
-        return response;
+        return Either::Left(std::future::ready(response));
     };
     let declared = request
         .headers()
@@ -90,13 +89,30 @@ pub(super) async fn receive(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|n| n > shared.body_limit as u64) {
-        return reply(StatusCode::PAYLOAD_TOO_LARGE, "body over the limit");
+        return Either::Left(std::future::ready(reply(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "body over the limit",
+        )));
     }
+    Either::Right(read_and_dispatch(
+        shared,
+        life,
+        endpoint,
+        request.into_body(),
+    ))
+}
+
+async fn read_and_dispatch(
+    shared: Arc<Shared>,
+    life: Arc<Lifetime>,
+    endpoint: Arc<super::endpoint::Endpoint>,
+    body: axum::body::Body,
+) -> Response {
     // One timer per request: the body's deadline, then (reset) the
     // handler's. It is registered only when a wait is pending.
     let deadline = tokio::time::sleep(shared.body_timeout);
     tokio::pin!(deadline);
-    let read = axum::body::to_bytes(request.into_body(), shared.body_limit);
+    let read = axum::body::to_bytes(body, shared.body_limit);
     let bytes = tokio::select! {
         biased;
         read = read => match read {
@@ -135,14 +151,6 @@ fn after(timeout: Duration) -> Instant {
     let now = Instant::now();
     now.checked_add(timeout)
         .unwrap_or_else(|| now + Duration::from_secs(100 * 365 * 24 * 3600))
-}
-
-/// How a handler ended.
-#[derive(Debug)]
-enum Outcome {
-    Handled,
-    Failed,
-    Panicked,
 }
 
 /// The `kind` and `status` labels of an event (a bounded set: an unknown
@@ -205,25 +213,14 @@ async fn dispatch(
     ));
     let context = context.with_claim(watch.clone());
     let claim = ClaimGuard::new(watch);
-    let task_shared = shared.clone();
-    // The handler runs in a task of its own: a caller that hangs up, or a
-    // timeout, stops only the waiting (dropping the JoinHandle detaches
-    // the task); the outcome is recorded either way.
-    let task_life = life.clone();
-    let answered = life.tasks.spawn(async move {
-        let (shared, life) = (task_shared, task_life);
-        let _running = Running::start(&shared.running);
-        let outcome = tokio::select! {
-            // The handler first: a handler done at its first poll never
-            // registers the other branches' wakers.
-            biased;
-            outcome = run_handler(&shared, event, context, &claim) => outcome,
-            // Shutdown grace is over: drop the handler; `claim` releases on drop.
-            () = life.cancel.cancelled() => return None,
-        };
-        settle(claim, &shared, matches!(outcome, Outcome::Handled)).await;
-        Some(outcome)
-    });
+    // The handler runs in another task (a runner): a caller that hangs up,
+    // or a timeout, stops only the waiting; the outcome is recorded either way.
+    let work = Work {
+        event,
+        context,
+        claim,
+    };
+    let answered = Runners::run(shared, &life, work);
     deadline.as_mut().reset(after(shared.handler_timeout));
     let waited = tokio::select! {
         // The answer first: one already there never registers the timer.
@@ -250,100 +247,4 @@ async fn dispatch(
     };
     telemetry::callback(kind, status, outcome);
     response
-}
-
-/// Calls the handler with panics caught, in its synchronous part as well as
-/// in its future, and keeps the claim alive while it runs.
-async fn run_handler(
-    shared: &Shared,
-    event: Callback,
-    context: CallbackContext,
-    claim: &ClaimGuard,
-) -> Outcome {
-    let handler = shared.handler.clone();
-    // The call itself happens inside the async block, so a panic before the
-    // future exists is caught too.
-    let handling =
-        AssertUnwindSafe(async move { handler.handle(event, context).await }).catch_unwind();
-    let renewing = async {
-        let every = (shared.lease / 3).max(Duration::from_millis(10));
-        loop {
-            tokio::time::sleep(every).await;
-            match claim.watch.renew().await {
-                Ok(Renewal::Held) => shared.store_errors.recovered(|failures| {
-                    tracing::info!(failures, "de-duplication store answers again");
-                }),
-                Ok(Renewal::Lost) => {
-                    telemetry::claim_renewal_failed("lost");
-                    tracing::warn!(
-                        fence = claim.watch.fence(),
-                        "a running handler's claim expired and may be taken by a redelivery (the store stalled, or lost it, for longer than the claim lease); the handler runs on: check CallbackContext::claim_held before outside effects, or fence them with its fencing_token"
-                    );
-                    // Renewing again cannot take it back; the handler runs on.
-                    std::future::pending::<()>().await;
-                }
-                Err(e) => {
-                    telemetry::claim_renewal_failed("store_error");
-                    warn_store(&shared.store_errors, &e);
-                }
-            }
-        }
-    };
-    tokio::pin!(handling);
-    let result = tokio::select! {
-        // The handler first: one done at its first poll never starts the
-        // renewal timer.
-        biased;
-        result = &mut handling => result,
-        // The renewal loop never ends on its own.
-        _ = renewing => return Outcome::Failed,
-    };
-    match result {
-        Ok(Ok(())) => Outcome::Handled,
-        Ok(Err(e)) => {
-            // The handler's error may quote what came in: escaped for the log.
-            tracing::warn!(error = %e.to_string().escape_debug(), "callback handler failed; answering 500 so Modica redelivers");
-            Outcome::Failed
-        }
-        Err(_panic) => {
-            tracing::error!("callback handler panicked; answering 500 so Modica redelivers");
-            Outcome::Panicked
-        }
-    }
-}
-
-/// Completes the claim when the handler succeeded, else releases it.
-async fn settle(claim: ClaimGuard, shared: &Shared, handled: bool) {
-    let watch = claim.settle();
-    if handled {
-        match watch.complete().await {
-            Ok(true) => {}
-            Ok(false) => {
-                telemetry::claim_renewal_failed("lost_at_completion");
-                tracing::warn!(
-                    fence = watch.fence(),
-                    "handled an event whose claim had expired; a redelivery may be handled again (raise the claim lease above the longest store stall)"
-                );
-            }
-            Err(e) => warn_store(&shared.store_errors, &e),
-        }
-    } else if let Err(e) = watch.release().await {
-        warn_store(&shared.store_errors, &e);
-    }
-}
-
-/// Counts a handler task while it runs (however it ends).
-struct Running<'a>(&'a std::sync::atomic::AtomicUsize);
-
-impl<'a> Running<'a> {
-    fn start(count: &'a std::sync::atomic::AtomicUsize) -> Self {
-        count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        Self(count)
-    }
-}
-
-impl Drop for Running<'_> {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
-    }
 }

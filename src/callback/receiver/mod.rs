@@ -35,6 +35,8 @@ mod dispatch;
 mod endpoint;
 mod error;
 mod handler;
+mod handling;
+mod runners;
 mod state;
 
 pub use context::CallbackContext;
@@ -145,14 +147,15 @@ impl Receiver {
         self.router_with(Arc::default())
     }
 
-    /// The routes, their handler tasks tracked by `life`.
+    /// The routes, their handlers' runners tracked by `life`.
     fn router_with(&self, life: Arc<Lifetime>) -> Router {
         let mut router = Router::new();
         for (path, access) in &self.shared.routes {
             let (shared, life) = (self.shared.clone(), life.clone());
             let access = Arc::new(access.clone());
-            let route =
-                post(move |request: Request| dispatch::receive(shared, life, access, request));
+            let route = post(move |request: Request| {
+                dispatch::receive(shared.clone(), life.clone(), &access, request)
+            });
             router = router.route(path, route);
         }
         router

@@ -3,6 +3,7 @@
 
 use super::endpoint::Access;
 use super::handler::ContextHandler;
+use super::runners::Runners;
 use crate::burst_log::BurstLog;
 use crate::callback::dedup::DedupStore;
 use crate::server::Limits;
@@ -32,19 +33,24 @@ pub(super) struct Shared {
     pub(super) warnings: Vec<String>,
 }
 
-/// The handler tasks of one router (one `serve` call): waited for, then
-/// cancelled, when that serve shuts down, and only then.
+/// The handler runners of one router (one `serve` call): waited for, then
+/// their handlers cancelled, when that serve shuts down, and only then.
 #[derive(Default)]
 pub(super) struct Lifetime {
+    /// The handler runners' tasks.
     pub(super) tasks: TaskTracker,
     pub(super) cancel: CancellationToken,
+    /// The runners waiting for work.
+    pub(super) runners: Runners,
 }
 
 impl Lifetime {
-    /// Within `grace` in all: waits for the handler tasks (four fifths of
-    /// it), then cancels the rest and waits for their claims to be released.
+    /// Within `grace` in all: waits for the handlers running (four fifths
+    /// of it; idle runners end at once, busy ones after their handler), then
+    /// cancels the rest and waits for their claims to be released.
     pub(super) async fn drain(&self, grace: Duration) {
         self.tasks.close();
+        self.runners.close();
         let waiting = grace.mul_f64(0.8);
         if tokio::time::timeout(waiting, self.tasks.wait())
             .await
