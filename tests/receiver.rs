@@ -1178,9 +1178,9 @@ async fn limits_too_large_for_the_clock_mean_no_limit_not_a_panic() {
     assert_eq!(answer.status(), 200);
 }
 
-/// Handlers run on tasks kept between callbacks (runners). More handlers at
-/// once than runners are kept idle: each event is handled once, and the
-/// receiver goes on handling after the burst, with fewer runners kept.
+/// `serve` runs handlers on tasks kept between callbacks (runners). More
+/// handlers at once than runners are kept idle: each event is handled
+/// once, and the receiver goes on handling after the burst.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_burst_of_slow_handlers_is_each_handled_once_and_the_receiver_goes_on() {
     const BURST: usize = 300; // above the 256 runners kept idle
@@ -1272,9 +1272,9 @@ async fn idle_runners_do_not_hold_up_a_shutdown() {
         .unwrap();
 }
 
-/// A router kept across runtimes (one per test, say): the runners it kept
-/// on the first ended with it, and the second still gets its callbacks
-/// handled.
+/// A router kept across runtimes (one per test, say): each handler runs in
+/// a task on its own request's runtime, and the second runtime gets its
+/// callbacks handled after the first is gone.
 #[test]
 fn a_router_outlives_the_runtime_it_first_served_on() {
     let seen: Seen = Arc::default();
@@ -1319,4 +1319,52 @@ fn a_router_outlives_the_runtime_it_first_served_on() {
     let seen = seen.lock().unwrap();
     assert_eq!(seen.len(), 16);
     assert!(seen.values().all(|&n| n == 1));
+}
+
+/// A serve dropped without its shutdown (its task aborted) leaves no
+/// runner behind: idle runners end with it, and release the handler.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dropped_serve_leaves_no_runner_behind() {
+    let marker = Arc::new(());
+    let held = marker.clone();
+    let receiver = Receiver::builder()
+        .url("http://u:p@localhost/cb")
+        .handler(move |_e: Callback| {
+            let _held = &held;
+            async { Ok::<(), HandlerError>(()) }
+        })
+        .build()
+        .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let serving = tokio::spawn(async move {
+        receiver.serve(listener, std::future::pending()).await;
+    });
+    let http = reqwest::Client::new();
+    let answers = futures_util::future::join_all((0..8).map(|i| {
+        post(
+            &http,
+            format!("http://{addr}/cb"),
+            Some(("u", "p")),
+            mo(&format!("dropped-{i}")),
+        )
+    }))
+    .await;
+    assert!(answers.iter().all(|a| a.status() == 200));
+    drop((answers, http));
+    serving.abort();
+    let _ = serving.await;
+    // The handler is held by the receiver and by each runner; all are gone
+    // once the runners have seen their channels close.
+    let gone = tokio::time::timeout(Duration::from_secs(20), async {
+        while Arc::strong_count(&marker) > 1 {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await;
+    assert!(
+        gone.is_ok(),
+        "{} holders of the handler left",
+        Arc::strong_count(&marker) - 1
+    );
 }

@@ -128,7 +128,7 @@ async fn settle(claim: ClaimGuard, shared: &Shared, handled: bool) {
     }
 }
 
-/// Counts a handler task while it runs (however it ends).
+/// Counts a handler while it runs (however it ends).
 struct Running<'a>(&'a std::sync::atomic::AtomicUsize);
 
 impl<'a> Running<'a> {

@@ -144,7 +144,7 @@ impl Receiver {
     /// `axum::serve` has no header timeout and no connection cap, and does not
     /// wait for handlers at shutdown.
     pub fn router(&self) -> Router {
-        self.router_with(Arc::default())
+        self.router_with(Arc::new(Lifetime::routing()))
     }
 
     /// The routes, their handlers' runners tracked by `life`.
@@ -204,7 +204,7 @@ impl Receiver {
     ) {
         // This serve's handlers only: another serve of the same receiver
         // (another listener) goes on.
-        let life = Arc::new(Lifetime::default());
+        let life = Arc::new(Lifetime::serving());
         let router = self.router_with(life.clone());
         let drain = move |grace| async move { life.drain(grace).await };
         server::serve(listener, router, self.shared.limits, shutdown, drain).await;

@@ -1,5 +1,5 @@
 //! What a receiver holds while it serves: its settings, the store, the
-//! handler, the handler tasks, and the log of store failures.
+//! handler, the handlers' tasks, and the log of store failures.
 
 use super::endpoint::Access;
 use super::handler::ContextHandler;
@@ -33,15 +33,35 @@ pub(super) struct Shared {
     pub(super) warnings: Vec<String>,
 }
 
-/// The handler runners of one router (one `serve` call): waited for, then
-/// their handlers cancelled, when that serve shuts down, and only then.
-#[derive(Default)]
+/// The handlers' tasks of one router (one `serve` call, or one `router()`):
+/// waited for, then their handlers cancelled, when that serve shuts down,
+/// and only then.
 pub(super) struct Lifetime {
-    /// The handler runners' tasks.
+    /// The handlers' tasks (runners, or one task per handler).
     pub(super) tasks: TaskTracker,
     pub(super) cancel: CancellationToken,
-    /// The runners waiting for work.
+    /// How handlers get their task, and the runners waiting for work.
     pub(super) runners: Runners,
+}
+
+impl Lifetime {
+    /// For `serve`: runners kept between callbacks.
+    pub(super) fn serving() -> Self {
+        Self::with(Runners::kept())
+    }
+
+    /// For `router()`: a task per handler (it may serve on several runtimes).
+    pub(super) fn routing() -> Self {
+        Self::with(Runners::per_callback())
+    }
+
+    fn with(runners: Runners) -> Self {
+        Self {
+            tasks: TaskTracker::new(),
+            cancel: CancellationToken::new(),
+            runners,
+        }
+    }
 }
 
 impl Lifetime {
