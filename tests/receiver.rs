@@ -76,6 +76,23 @@ async fn post(
     request.send().await.unwrap()
 }
 
+/// `count` MOs (ids `{prefix}-0`, …) posted at once with the right
+/// credentials (each on a connection of its own, as far as the pool goes);
+/// whether every one was answered 200.
+async fn all_handled_at_once(addr: SocketAddr, prefix: &str, count: usize) -> bool {
+    let http = reqwest::Client::new();
+    let answers = futures_util::future::join_all((0..count).map(|i| {
+        post(
+            &http,
+            format!("http://{addr}/cb"),
+            Some(("u", "p")),
+            mo(&format!("{prefix}-{i}")),
+        )
+    }))
+    .await;
+    answers.iter().all(|a| a.status() == 200)
+}
+
 #[tokio::test]
 async fn credentials_good_wrong_missing_and_percent_encoded() {
     let (addr, seen) = counting(&["https://hooks:p%40ss%3Aw0rd@example.com/wab/callbacks"]).await;
@@ -1250,20 +1267,9 @@ async fn idle_runners_do_not_hold_up_a_shutdown() {
         .unwrap();
     let stop = Arc::new(tokio::sync::Notify::new());
     let (addr, task) = serve_until(receiver, stop.clone()).await;
-    let http = reqwest::Client::new();
-    // Several at once, so that several runners are left waiting.
-    let answers = futures_util::future::join_all((0..16).map(|i| {
-        post(
-            &http,
-            format!("http://{addr}/cb"),
-            Some(("u", "p")),
-            mo(&format!("idle-{i}")),
-        )
-    }))
-    .await;
-    assert!(answers.iter().all(|a| a.status() == 200));
-    drop(answers);
-    drop(http); // no kept-alive connection waits for the shutdown either
+    // Several at once, so that several runners are left waiting; the
+    // client goes with its connections, so none waits for the shutdown.
+    assert!(all_handled_at_once(addr, "idle", 16).await);
     stop.notify_one();
     // The grace is 60 s; waiting for idle runners would take 48 of them.
     tokio::time::timeout(Duration::from_secs(20), task)
@@ -1302,19 +1308,10 @@ fn a_router_outlives_the_runtime_it_first_served_on() {
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
             let addr = listener.local_addr().unwrap();
             tokio::spawn(async move { axum::serve(listener, router).await });
-            let http = reqwest::Client::new();
-            let answers = futures_util::future::join_all((0..8).map(|i| {
-                post(
-                    &http,
-                    format!("http://{addr}/cb"),
-                    Some(("u", "p")),
-                    mo(&format!("round-{round}-{i}")),
-                )
-            }))
-            .await;
-            assert!(answers.iter().all(|a| a.status() == 200), "round {round}");
+            let prefix = format!("round-{round}");
+            assert!(all_handled_at_once(addr, &prefix, 8).await, "{prefix}");
         });
-        drop(runtime); // its runners end with it
+        drop(runtime);
     }
     let seen = seen.lock().unwrap();
     assert_eq!(seen.len(), 16);
@@ -1340,18 +1337,7 @@ async fn a_dropped_serve_leaves_no_runner_behind() {
     let serving = tokio::spawn(async move {
         receiver.serve(listener, std::future::pending()).await;
     });
-    let http = reqwest::Client::new();
-    let answers = futures_util::future::join_all((0..8).map(|i| {
-        post(
-            &http,
-            format!("http://{addr}/cb"),
-            Some(("u", "p")),
-            mo(&format!("dropped-{i}")),
-        )
-    }))
-    .await;
-    assert!(answers.iter().all(|a| a.status() == 200));
-    drop((answers, http));
+    assert!(all_handled_at_once(addr, "dropped", 8).await);
     serving.abort();
     let _ = serving.await;
     // The handler is held by the receiver and by each runner; all are gone

@@ -4,7 +4,7 @@
 
 use super::claim::{ClaimGuard, Renewal};
 use super::context::CallbackContext;
-use super::state::{Lifetime, Shared, warn_store};
+use super::state::{Shared, warn_store};
 use crate::callback::Callback;
 use crate::telemetry;
 use futures_util::FutureExt as _;
@@ -29,7 +29,11 @@ pub(super) struct Work {
 /// The handler, then the claim completed or released; `None` when
 /// shutdown's grace ran out first. Run by a task other than the one that
 /// waits for the answer (see `runners`).
-pub(super) async fn handle(shared: &Shared, life: &Lifetime, work: Work) -> Option<Outcome> {
+pub(super) async fn handle(
+    shared: &Shared,
+    cancel: &tokio_util::sync::CancellationToken,
+    work: Work,
+) -> Option<Outcome> {
     let Work {
         event,
         context,
@@ -42,7 +46,7 @@ pub(super) async fn handle(shared: &Shared, life: &Lifetime, work: Work) -> Opti
         biased;
         outcome = run_handler(shared, event, context, &claim) => outcome,
         // Shutdown grace is over: drop the handler; `claim` releases on drop.
-        () = life.cancel.cancelled() => return None,
+        () = cancel.cancelled() => return None,
     };
     settle(claim, shared, matches!(outcome, Outcome::Handled)).await;
     Some(outcome)

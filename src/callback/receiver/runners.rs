@@ -1,6 +1,8 @@
-//! Handler runners: tasks that run handlers one after another and are kept
-//! between callbacks, so that a callback hands its handler to a task that
-//! already exists rather than spawning one.
+//! Where handlers run, and for how long: runners, tasks that run handlers
+//! one after another and are kept between callbacks, so that a callback
+//! hands its handler to a task that already exists rather than spawning
+//! one; and the lifetime of one serve's handlers (tracked, waited for and
+//! cancelled at shutdown).
 //!
 //! A handler still runs in a task other than the one that waits for it: a
 //! handler that blocks its thread, or runs past its timeout, holds up its
@@ -25,9 +27,65 @@
 //! its request.
 
 use super::handling::{Outcome, Work, handle};
-use super::state::{Lifetime, Shared};
+use super::state::Shared;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+/// The handlers' tasks of one router (one `serve` call, or one `router()`):
+/// waited for, then their handlers cancelled, when that serve shuts down,
+/// and only then.
+pub(super) struct Lifetime {
+    /// The handlers' tasks (runners, or one task per handler).
+    pub(super) tasks: TaskTracker,
+    pub(super) cancel: CancellationToken,
+    /// How handlers get their task, and the runners waiting for work.
+    pub(super) runners: Runners,
+}
+
+impl Lifetime {
+    /// For `serve`: runners kept between callbacks.
+    pub(super) fn serving() -> Self {
+        Self::with(Runners::kept())
+    }
+
+    /// For `router()`: a task per handler (it may serve on several runtimes).
+    pub(super) fn routing() -> Self {
+        Self::with(Runners::per_callback())
+    }
+
+    fn with(runners: Runners) -> Self {
+        Self {
+            tasks: TaskTracker::new(),
+            cancel: CancellationToken::new(),
+            runners,
+        }
+    }
+}
+
+impl Lifetime {
+    /// Within `grace` in all: waits for the handlers running (four fifths
+    /// of it; idle runners end at once, busy ones after their handler), then
+    /// cancels the rest and waits for their claims to be released.
+    pub(super) async fn drain(&self, grace: Duration) {
+        self.tasks.close();
+        self.runners.close();
+        let waiting = grace.mul_f64(0.8);
+        if tokio::time::timeout(waiting, self.tasks.wait())
+            .await
+            .is_err()
+        {
+            tracing::warn!(
+                running = self.tasks.len(),
+                "shutdown: cancelling handlers still running; their events will be delivered again"
+            );
+            self.cancel.cancel();
+            let _ = tokio::time::timeout(grace - waiting, self.tasks.wait()).await;
+        }
+    }
+}
 
 /// At most this many runners wait for work; one finishing while as many
 /// wait ends instead. (A burst of slow handlers leaves no more behind.)
@@ -91,7 +149,7 @@ impl Runners {
         if !life.runners.kept {
             let (shared, life_here) = (shared.clone(), life.clone());
             life.tasks.spawn(async move {
-                let outcome = handle(&shared, &life_here, work).await;
+                let outcome = handle(&shared, &life_here.cancel, work).await;
                 let _ = answer.send(outcome);
             });
             return answered;
@@ -158,7 +216,7 @@ fn spawn(shared: &Arc<Shared>, life: &Arc<Lifetime>) -> mpsc::Sender<Job> {
                 life,
                 home,
             } = job;
-            let outcome = handle(&shared, &life, work).await;
+            let outcome = handle(&shared, &life.cancel, work).await;
             // The waiting side may have stopped waiting (timeout, hang-up).
             let _ = answer.send(outcome);
             life.runners.rest(home);

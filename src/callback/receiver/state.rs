@@ -1,9 +1,8 @@
 //! What a receiver holds while it serves: its settings, the store, the
-//! handler, the handlers' tasks, and the log of store failures.
+//! handler, and the log of store failures.
 
 use super::endpoint::Access;
 use super::handler::ContextHandler;
-use super::runners::Runners;
 use crate::burst_log::BurstLog;
 use crate::callback::dedup::DedupStore;
 use crate::server::Limits;
@@ -12,8 +11,6 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::AtomicUsize;
 use std::time::Duration;
-use tokio_util::sync::CancellationToken;
-use tokio_util::task::TaskTracker;
 
 pub(super) struct Shared {
     /// Path → who may post there.
@@ -31,59 +28,6 @@ pub(super) struct Shared {
     pub(super) store_errors: BurstLog,
     /// What the URLs allow but should not (see `Receiver::warnings`).
     pub(super) warnings: Vec<String>,
-}
-
-/// The handlers' tasks of one router (one `serve` call, or one `router()`):
-/// waited for, then their handlers cancelled, when that serve shuts down,
-/// and only then.
-pub(super) struct Lifetime {
-    /// The handlers' tasks (runners, or one task per handler).
-    pub(super) tasks: TaskTracker,
-    pub(super) cancel: CancellationToken,
-    /// How handlers get their task, and the runners waiting for work.
-    pub(super) runners: Runners,
-}
-
-impl Lifetime {
-    /// For `serve`: runners kept between callbacks.
-    pub(super) fn serving() -> Self {
-        Self::with(Runners::kept())
-    }
-
-    /// For `router()`: a task per handler (it may serve on several runtimes).
-    pub(super) fn routing() -> Self {
-        Self::with(Runners::per_callback())
-    }
-
-    fn with(runners: Runners) -> Self {
-        Self {
-            tasks: TaskTracker::new(),
-            cancel: CancellationToken::new(),
-            runners,
-        }
-    }
-}
-
-impl Lifetime {
-    /// Within `grace` in all: waits for the handlers running (four fifths
-    /// of it; idle runners end at once, busy ones after their handler), then
-    /// cancels the rest and waits for their claims to be released.
-    pub(super) async fn drain(&self, grace: Duration) {
-        self.tasks.close();
-        self.runners.close();
-        let waiting = grace.mul_f64(0.8);
-        if tokio::time::timeout(waiting, self.tasks.wait())
-            .await
-            .is_err()
-        {
-            tracing::warn!(
-                running = self.tasks.len(),
-                "shutdown: cancelling handlers still running; their events will be delivered again"
-            );
-            self.cancel.cancel();
-            let _ = tokio::time::timeout(grace - waiting, self.tasks.wait()).await;
-        }
-    }
 }
 
 /// Logs a store failure once per burst, with the count not logged.
