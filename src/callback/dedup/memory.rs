@@ -2,13 +2,18 @@
 
 use super::{Claim, ClaimToken, DedupStore, StoreFuture};
 use crate::callback::key::DedupKey;
-use std::collections::{HashMap, HashSet, VecDeque};
+use hashbrown::HashTable;
+use std::collections::HashMap;
+use std::collections::hash_map::{Entry, RandomState};
+use std::hash::BuildHasher as _;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 /// A bounded in-memory [`DedupStore`]: remembers the last `capacity` handled
-/// events (oldest forgotten first) plus the claims in flight. Each entry is a
-/// 32-byte digest, whatever the size of the ids.
+/// events (oldest forgotten first) plus the claims in flight. Each handled
+/// event costs 42 to 52 bytes (its 32-byte digest, whatever the size of the
+/// ids, and an index entry of 9 bytes with the index's spare room); memory
+/// grows with the events handled, up to `capacity` (at most `u32::MAX`).
 ///
 /// ```
 /// use modica_wab::callback::MemoryDedupStore;
@@ -22,18 +27,98 @@ pub struct MemoryDedupStore {
 }
 
 /// Handled keys and claims in flight apart: the handled ones are many and
-/// need nothing but the key (32 bytes each); the claims are few (about as
-/// many as handlers running) and stay in cache.
-#[derive(Debug, Default)]
+/// need nothing but the key; the claims are few (about as many as handlers
+/// running) and stay in cache.
+///
+/// The handled keys sit in the order they were handled (`done`, a ring once
+/// full), and a hash index holds each one's position with 32 bits of its
+/// hash: an index entry is 8 bytes rather than the 32 of a key, so checking
+/// and recording keys touches a quarter of the memory (with a capacity of a
+/// million, a lookup in a 32 MB table was a cache miss per callback, and
+/// its rehashes moved every key), and the index grows without reading the
+/// keys back.
+#[derive(Default)]
 struct State {
-    /// Handled keys (each also in `done_order`).
-    done: HashSet<DedupKey>,
+    /// Handled keys, oldest first until full; then a ring, `next` the oldest.
+    done: Vec<DedupKey>,
+    /// Where the next handled key goes once `done` is full.
+    next: usize,
+    /// Each handled key's position in `done` and its hash's low 32 bits.
+    index: HashTable<Slot>,
+    /// The index's keyed hasher: chosen collisions stay out of reach.
+    hasher: RandomState,
     /// Claims in flight, by key.
     in_flight: HashMap<DedupKey, Held>,
     /// The last fencing token granted (one counter for every key; see `claim`).
     fence: u64,
-    /// Done keys, oldest first, for eviction.
-    done_order: VecDeque<DedupKey>,
+}
+
+impl std::fmt::Debug for State {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("State")
+            .field("done", &self.done.len())
+            .field("in_flight", &self.in_flight.len())
+            .field("fence", &self.fence)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A handled key in the index: where it is in `done`, and its hash.
+#[derive(Clone, Copy)]
+struct Slot {
+    at: u32,
+    hash: u32,
+}
+
+/// The index's hash of a key, from the 32 bits a slot keeps (so the index
+/// rehashes as it grows without reading the keys): repeated in the high
+/// half, where hashbrown takes its tag, so tag and bucket both vary.
+fn spread(hash: u32) -> u64 {
+    (u64::from(hash) << 32) | u64::from(hash)
+}
+
+impl State {
+    fn hash(&self, key: &DedupKey) -> u32 {
+        // The low half of a keyed SipHash (`as` keeps exactly those bits).
+        self.hasher.hash_one(key) as u32
+    }
+
+    fn is_done(&self, key: &DedupKey, hash: u32) -> bool {
+        let done = &self.done;
+        self.index
+            .find(spread(hash), |slot| {
+                slot.hash == hash && done.get(slot.at as usize) == Some(key)
+            })
+            .is_some()
+    }
+
+    /// Records `key` as handled, forgetting the oldest when `capacity` are.
+    fn record(&mut self, key: DedupKey, hash: u32, capacity: usize) {
+        if self.is_done(&key, hash) {
+            return;
+        }
+        let at = if self.done.len() < capacity {
+            self.done.push(key);
+            self.done.len() - 1
+        } else {
+            let at = self.next % capacity;
+            self.next = (at + 1) % capacity;
+            let old = self.done[at];
+            let old_hash = self.hash(&old);
+            if let Ok(entry) = self
+                .index
+                .find_entry(spread(old_hash), |slot| slot.at as usize == at)
+            {
+                entry.remove();
+            }
+            self.done[at] = key;
+            at
+        };
+        // `capacity` is at most u32::MAX, so every position fits.
+        let at = u32::try_from(at).unwrap_or(u32::MAX);
+        self.index
+            .insert_unique(spread(hash), Slot { at, hash }, |slot| spread(slot.hash));
+    }
 }
 
 /// A claim in flight: whose, and until when.
@@ -43,11 +128,15 @@ struct Held {
     until: Instant,
 }
 
+/// The most handled events a store can remember (positions are 32 bits).
+const MAX_CAPACITY: usize = u32::MAX as usize;
+
 impl MemoryDedupStore {
-    /// A store remembering up to `capacity` handled events (at least 1).
+    /// A store remembering up to `capacity` handled events (at least 1, at
+    /// most `u32::MAX`).
     pub fn new(capacity: usize) -> Self {
         Self {
-            capacity: capacity.max(1),
+            capacity: capacity.clamp(1, MAX_CAPACITY),
             state: Mutex::new(State::default()),
         }
     }
@@ -60,7 +149,7 @@ impl MemoryDedupStore {
 
     /// How many handled events are remembered.
     pub fn len(&self) -> usize {
-        self.with(|s| s.done_order.len())
+        self.with(|s| s.done.len())
     }
 
     /// Whether no handled event is remembered.
@@ -79,8 +168,7 @@ fn ready<'a, T: Send + 'a>(value: T) -> StoreFuture<'a, T> {
 }
 
 /// `now + lease`, or far enough ahead when that overflows.
-fn deadline(lease: Duration) -> Instant {
-    let now = Instant::now();
+fn deadline(now: Instant, lease: Duration) -> Instant {
     now.checked_add(lease)
         .unwrap_or_else(|| now + Duration::from_secs(100 * 365 * 24 * 3600))
 }
@@ -92,25 +180,28 @@ impl DedupStore for MemoryDedupStore {
         token: ClaimToken,
         lease: Duration,
     ) -> StoreFuture<'a, Claim> {
+        // The clocks are read before the lock, so it is held for less.
+        let now = Instant::now();
+        // As on Redis: above the last one, and above the clock in µs,
+        // so a restarted process's tokens stay above its earlier ones.
+        let clock = crate::unix_time::micros(std::time::SystemTime::now());
         let claim = self.with(|s| {
-            if s.done.contains(key) {
+            let hash = s.hash(key);
+            if s.is_done(key, hash) {
                 return Claim::Done;
             }
             // One lookup in the claims: the entry API, not a get then an insert.
             let entry = s.in_flight.entry(*key);
             if let std::collections::hash_map::Entry::Occupied(held) = &entry
-                && held.get().until > Instant::now()
+                && held.get().until > now
             {
                 return Claim::InFlight;
             }
             // New, or its lease ran out: claimed anew.
             entry.insert_entry(Held {
                 token,
-                until: deadline(lease),
+                until: deadline(now, lease),
             });
-            // As on Redis: above the last one, and above the clock in µs,
-            // so a restarted process's tokens stay above its earlier ones.
-            let clock = crate::unix_time::micros(std::time::SystemTime::now());
             s.fence = s.fence.saturating_add(1).max(clock);
             Claim::New { fence: s.fence }
         });
@@ -123,9 +214,10 @@ impl DedupStore for MemoryDedupStore {
         token: ClaimToken,
         lease: Duration,
     ) -> StoreFuture<'a, bool> {
+        let until = deadline(Instant::now(), lease);
         let ours = self.with(|s| match s.in_flight.get_mut(key) {
             Some(held) if held.token == token => {
-                held.until = deadline(lease);
+                held.until = until;
                 true
             }
             _ => false,
@@ -134,17 +226,12 @@ impl DedupStore for MemoryDedupStore {
     }
 
     fn complete<'a>(&'a self, key: &'a DedupKey, token: ClaimToken) -> StoreFuture<'a, bool> {
-        let ours = self.with(|s| match s.in_flight.get(key) {
-            Some(held) if held.token == token => {
-                s.in_flight.remove(key);
-                if s.done.insert(*key) {
-                    s.done_order.push_back(*key);
-                }
-                while s.done_order.len() > self.capacity {
-                    if let Some(old) = s.done_order.pop_front() {
-                        s.done.remove(&old);
-                    }
-                }
+        let capacity = self.capacity;
+        let ours = self.with(|s| match s.in_flight.entry(*key) {
+            Entry::Occupied(held) if held.get().token == token => {
+                held.remove();
+                let hash = s.hash(key);
+                s.record(*key, hash, capacity);
                 true
             }
             _ => false,
@@ -154,8 +241,10 @@ impl DedupStore for MemoryDedupStore {
 
     fn release<'a>(&'a self, key: &'a DedupKey, token: ClaimToken) -> StoreFuture<'a, ()> {
         self.with(|s| {
-            if s.in_flight.get(key).is_some_and(|held| held.token == token) {
-                s.in_flight.remove(key);
+            if let Entry::Occupied(held) = s.in_flight.entry(*key)
+                && held.get().token == token
+            {
+                held.remove();
             }
         });
         ready(())
@@ -214,6 +303,25 @@ mod tests {
         // `a` was the oldest and has been forgotten.
         assert!(new(now(store.claim(&a, t1, LEASE))) > second);
         assert_eq!(now(store.claim(&c, t1, LEASE)), Claim::Done);
+    }
+
+    /// The ring wraps many times: exactly the last `capacity` keys are
+    /// remembered, and the index holds one entry per key remembered.
+    #[test]
+    fn the_last_capacity_keys_are_remembered_through_many_wraps() {
+        let store = MemoryDedupStore::new(3);
+        let t = ClaimToken::new();
+        let keys: Vec<DedupKey> = (0..20).map(|i| DedupKey::mo(&i.to_string())).collect();
+        for (i, key) in keys.iter().enumerate() {
+            new(now(store.claim(key, t, LEASE)));
+            assert!(now(store.complete(key, t)));
+            assert_eq!(store.len(), (i + 1).min(3));
+            assert_eq!(store.with(|s| s.index.len()), (i + 1).min(3));
+        }
+        for (i, key) in keys.iter().enumerate() {
+            let remembered = now(store.claim(key, t, LEASE)) == Claim::Done;
+            assert_eq!(remembered, i >= 17, "key {i}");
+        }
     }
 
     #[test]
