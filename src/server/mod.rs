@@ -12,7 +12,9 @@
 //! store in tokio's timer) when a response ends (`head_deadline.rs`); the
 //! write deadline arms a timer only while a write is blocked
 //! (`write_deadline.rs`); shutdown and [`ConnectionKill`] reach a connection
-//! through one lock-free signal (`connection.rs`).
+//! through one lock-free signal (`connection.rs`). As in `axum::serve`, the
+//! router's handlers are made into routes once, and each connection gets a
+//! router of its own, so a request touches no count shared by others.
 //!
 //! `axum::serve` sets none of these: a client that sends one byte would hold
 //! its connection forever, and a shutdown would wait for it.
@@ -127,6 +129,9 @@ pub async fn serve<D>(
     // connection, that its 30 s default has no timer.)
     let mut http = hyper::server::conn::http1::Builder::new();
     http.header_read_timeout(None);
+    // The router's handlers made into routes once, not at every request
+    // (axum does it for a router with its state, and `()` is ours).
+    let router = router.with_state::<()>(());
     let permits = Arc::new(Semaphore::new(
         limits.max_connections.clamp(1, Semaphore::MAX_PERMITS),
     ));
@@ -158,7 +163,10 @@ pub async fn serve<D>(
         let signal = Arc::new(Signal::default());
         open.add(&signal);
         let clock = Arc::new(HeadClock::new());
-        let router = router.clone();
+        // A copy of its own per connection (as `axum::serve` makes): the
+        // clone each request makes then touches this connection's count,
+        // not one that every connection shares.
+        let router = router.clone().with_state::<()>(());
         let requests = clock.clone();
         let service = hyper::service::service_fn(move |request: hyper::Request<_>| {
             requests.request_started();

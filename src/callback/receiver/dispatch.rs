@@ -4,10 +4,10 @@
 
 use super::claim::{ClaimGuard, ClaimWatch};
 use super::context::CallbackContext;
-use super::endpoint::{Access, authorized};
+use super::endpoint::authorized;
 use super::handling::{Outcome, Work};
 use super::runners::{Lifetime, Runners};
-use super::state::{Shared, warn_store};
+use super::state::warn_store;
 use crate::callback::dedup::{Claim, ClaimToken};
 use crate::callback::{Callback, parse_lenient};
 use crate::telemetry;
@@ -69,13 +69,14 @@ fn later(message: &str) -> Response {
 /// only the body goes on into the future that reads, parses and dispatches
 /// it (kept small: a future over 1 KiB is a slower allocation, per request).
 pub(super) fn receive(
-    shared: Arc<Shared>,
     life: Arc<Lifetime>,
-    access: &Access,
+    route: usize,
     request: Request,
 ) -> impl Future<Output = Response> + Send + use<> {
     use futures_util::future::Either;
-    let Some(endpoint) = authorized(access, request.headers()) else {
+    let shared = &life.shared;
+    let access = shared.routes.get(route).map(|(_, access)| access);
+    let Some(endpoint) = access.and_then(|access| authorized(access, request.headers())) else {
         let mut response = reply(StatusCode::UNAUTHORIZED, "missing or wrong credentials");
         response.headers_mut().insert(
             header::WWW_AUTHENTICATE,
@@ -94,20 +95,15 @@ pub(super) fn receive(
             "body over the limit",
         )));
     }
-    Either::Right(read_and_dispatch(
-        shared,
-        life,
-        endpoint,
-        request.into_body(),
-    ))
+    Either::Right(read_and_dispatch(life, endpoint, request.into_body()))
 }
 
 async fn read_and_dispatch(
-    shared: Arc<Shared>,
     life: Arc<Lifetime>,
     endpoint: Arc<super::endpoint::Endpoint>,
     body: axum::body::Body,
 ) -> Response {
+    let shared = &*life.shared;
     // One timer per request: the body's deadline, then (reset) the
     // handler's. It is registered only when a wait is pending.
     let deadline = tokio::time::sleep(shared.body_timeout);
@@ -143,7 +139,8 @@ async fn read_and_dispatch(
         // The error names a path and a type, never the value (customers' content).
         tracing::warn!(path = ?error.path(), error = %error.to_string().escape_debug(), "callback of unexpected shape passed to the handler as Malformed");
     }
-    dispatch(&shared, life, event, context, deadline).await
+    let handler_timeout = shared.handler_timeout;
+    dispatch(life, event, context, deadline, handler_timeout).await
 }
 
 /// `timeout` from now; a timeout too long for the clock is as good as never.
@@ -174,12 +171,13 @@ fn labels(event: &Callback) -> (&'static str, &'static str) {
 }
 
 async fn dispatch(
-    shared: &Arc<Shared>,
     life: Arc<Lifetime>,
     event: Callback,
     context: CallbackContext,
     mut deadline: Pin<&mut Sleep>,
+    handler_timeout: Duration,
 ) -> Response {
+    let shared = &*life.shared;
     let (kind, status) = labels(&event);
     let key = event.dedup_key().scoped(context.scope());
     let token = ClaimToken::new();
@@ -220,8 +218,10 @@ async fn dispatch(
         context,
         claim,
     };
-    let answered = Runners::run(shared, &life, work);
-    deadline.as_mut().reset(after(shared.handler_timeout));
+    // The lifetime goes with the handler's job (the runner holds it while
+    // the handler runs); this side needs nothing of it after.
+    let answered = Runners::run(life, work);
+    deadline.as_mut().reset(after(handler_timeout));
     let waited = tokio::select! {
         // The answer first: one already there never registers the timer.
         biased;
@@ -239,7 +239,7 @@ async fn dispatch(
         None => {
             tracing::warn!(
                 kind,
-                timeout_ms = u64::try_from(shared.handler_timeout.as_millis()).unwrap_or(u64::MAX),
+                timeout_ms = u64::try_from(handler_timeout.as_millis()).unwrap_or(u64::MAX),
                 "a handler ran past its timeout: answered 503 (Modica delivers again); it runs on with its claim"
             );
             ("timeout", later("still being handled; deliver again later"))

@@ -60,7 +60,7 @@ async fn run_handler(
     context: CallbackContext,
     claim: &ClaimGuard,
 ) -> Outcome {
-    let handler = shared.handler.clone();
+    let handler = &shared.handler;
     // The call itself happens inside the async block, so a panic before the
     // future exists is caught too.
     let handling =

@@ -97,7 +97,7 @@ pub struct Receiver {
 impl std::fmt::Debug for Receiver {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Receiver")
-            .field("paths", &self.shared.routes.keys().collect::<Vec<_>>())
+            .field("paths", &self.paths().collect::<Vec<_>>())
             .field("body_limit", &self.shared.body_limit)
             .field("handler_timeout", &self.shared.handler_timeout)
             .finish_non_exhaustive()
@@ -145,26 +145,27 @@ impl Receiver {
     /// `axum::serve` has no header timeout and no connection cap, and does not
     /// wait for handlers at shutdown.
     pub fn router(&self) -> Router {
-        self.router_with(Arc::new(Lifetime::routing()))
+        Self::router_with(Arc::new(Lifetime::routing(self.shared.clone())))
     }
 
     /// The routes, their handlers' runners tracked by `life`.
-    fn router_with(&self, life: Arc<Lifetime>) -> Router {
+    fn router_with(life: Arc<Lifetime>) -> Router {
         let mut router = Router::new();
-        for (path, access) in &self.shared.routes {
-            let (shared, life) = (self.shared.clone(), life.clone());
-            let access = Arc::new(access.clone());
-            let route = post(move |request: Request| {
-                dispatch::receive(shared.clone(), life.clone(), &access, request)
-            });
-            router = router.route(path, route);
+        for (route, (path, _)) in life.shared.routes.iter().enumerate() {
+            // axum clones the handler for each request: one `Arc` and an
+            // index, so a request touches one shared count, not one per field.
+            let life = life.clone();
+            router = router.route(
+                path,
+                post(move |request: Request| dispatch::receive(life, route, request)),
+            );
         }
         router
     }
 
     /// The paths served.
     pub fn paths(&self) -> impl Iterator<Item = &str> {
-        self.shared.routes.keys().map(String::as_str)
+        self.shared.routes.iter().map(|(path, _)| path.as_str())
     }
 
     /// What the URLs allow but should not: a plain `http://` URL to a host
@@ -205,8 +206,8 @@ impl Receiver {
     ) {
         // This serve's handlers only: another serve of the same receiver
         // (another listener) goes on.
-        let life = Arc::new(Lifetime::serving());
-        let router = self.router_with(life.clone());
+        let life = Arc::new(Lifetime::serving(self.shared.clone()));
+        let router = Self::router_with(life.clone());
         let drain = move |grace| async move { life.drain(grace).await };
         server::serve(listener, router, self.shared.limits, shutdown, drain).await;
     }
@@ -361,7 +362,7 @@ impl ReceiverBuilder {
             .unwrap_or_else(|| self.handler_timeout.saturating_add(Duration::from_secs(30)));
         Ok(Receiver {
             shared: Arc::new(Shared {
-                routes,
+                routes: routes.into_iter().collect(),
                 body_limit: self.body_limit,
                 body_timeout: self.body_timeout,
                 max_id_len: self.max_id_len,

@@ -34,10 +34,14 @@ use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-/// The handlers' tasks of one router (one `serve` call, or one `router()`):
-/// waited for, then their handlers cancelled, when that serve shuts down,
-/// and only then.
+/// One router (one `serve` call, or one `router()`): the receiver it
+/// serves, and its handlers' tasks, waited for, then their handlers
+/// cancelled, when that serve shuts down, and only then. A request and the
+/// job it hands to a runner hold it as one `Arc`, so a callback touches one
+/// shared count rather than one per part.
 pub(super) struct Lifetime {
+    /// The receiver's settings, store and handler.
+    pub(super) shared: Arc<Shared>,
     /// The handlers' tasks (runners, or one task per handler).
     pub(super) tasks: TaskTracker,
     pub(super) cancel: CancellationToken,
@@ -47,17 +51,18 @@ pub(super) struct Lifetime {
 
 impl Lifetime {
     /// For `serve`: runners kept between callbacks.
-    pub(super) fn serving() -> Self {
-        Self::with(Runners::kept())
+    pub(super) fn serving(shared: Arc<Shared>) -> Self {
+        Self::with(shared, Runners::kept())
     }
 
     /// For `router()`: a task per handler (it may serve on several runtimes).
-    pub(super) fn routing() -> Self {
-        Self::with(Runners::per_callback())
+    pub(super) fn routing(shared: Arc<Shared>) -> Self {
+        Self::with(shared, Runners::per_callback())
     }
 
-    fn with(runners: Runners) -> Self {
+    fn with(shared: Arc<Shared>, runners: Runners) -> Self {
         Self {
+            shared,
             tasks: TaskTracker::new(),
             cancel: CancellationToken::new(),
             runners,
@@ -140,29 +145,25 @@ impl Runners {
     /// its own); the handler's outcome comes through the receiver (`None`:
     /// cancelled at the end of the shutdown grace; an error: the task was
     /// dropped, as when the runtime shuts down, and the claim released).
-    pub(super) fn run(
-        shared: &Arc<Shared>,
-        life: &Arc<Lifetime>,
-        work: Work,
-    ) -> oneshot::Receiver<Option<Outcome>> {
+    pub(super) fn run(life: Arc<Lifetime>, work: Work) -> oneshot::Receiver<Option<Outcome>> {
         let (mut answer, answered) = oneshot::channel();
         if !life.runners.kept {
-            let (shared, life_here) = (shared.clone(), life.clone());
-            life.tasks.spawn(async move {
-                let outcome = handle(&shared, &life_here.cancel, work).await;
+            let tasks = life.tasks.clone();
+            tasks.spawn(async move {
+                let outcome = handle(&life.shared, &life.cancel, work).await;
                 let _ = answer.send(outcome);
             });
             return answered;
         }
-        let mut work = work;
+        let (mut work, mut life) = (work, life);
         loop {
             let waiting = life.runners.idle().waiting.pop();
             let was_idle = waiting.is_some();
-            let home = waiting.unwrap_or_else(|| spawn(shared, life));
+            let home = waiting.unwrap_or_else(|| spawn(&life));
             let job = Job {
                 work,
                 answer,
-                life: life.clone(),
+                life,
                 home: home.clone(),
             };
             match home.try_send(job) {
@@ -171,7 +172,7 @@ impl Runners {
                 // its task is gone (dropped with a runtime): try the next.
                 Err(
                     mpsc::error::TrySendError::Full(back) | mpsc::error::TrySendError::Closed(back),
-                ) if was_idle => (work, answer) = (back.work, back.answer),
+                ) if was_idle => (work, answer, life) = (back.work, back.answer, back.life),
                 // A runner started just now refused: the runtime is shutting
                 // down and dropped it at once. Dropping the job answers the
                 // waiting side (503) and releases the claim.
@@ -205,9 +206,8 @@ impl Runners {
 
 /// A new runner, tracked with the serve's other handler tasks; its sender. It
 /// holds the serve's lifetime only while it runs a job.
-fn spawn(shared: &Arc<Shared>, life: &Arc<Lifetime>) -> mpsc::Sender<Job> {
+fn spawn(life: &Lifetime) -> mpsc::Sender<Job> {
     let (home, mut jobs) = mpsc::channel::<Job>(1);
-    let shared = shared.clone();
     life.tasks.spawn(async move {
         while let Some(job) = jobs.recv().await {
             let Job {
@@ -216,7 +216,7 @@ fn spawn(shared: &Arc<Shared>, life: &Arc<Lifetime>) -> mpsc::Sender<Job> {
                 life,
                 home,
             } = job;
-            let outcome = handle(&shared, &life.cancel, work).await;
+            let outcome = handle(&life.shared, &life.cancel, work).await;
             // The waiting side may have stopped waiting (timeout, hang-up).
             let _ = answer.send(outcome);
             life.runners.rest(home);
@@ -284,12 +284,12 @@ mod tests {
             .unwrap();
         let handle = runtime.handle().clone();
         runtime.shutdown_timeout(Duration::from_secs(10));
-        let life = Arc::new(Lifetime::serving());
-        let (done, returned) = std::sync::mpsc::channel();
         let store = shared.store.clone();
+        let life = Arc::new(Lifetime::serving(shared));
+        let (done, returned) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
             let _entered = handle.enter();
-            let _ = done.send(Runners::run(&shared, &life, work));
+            let _ = done.send(Runners::run(life, work));
         });
         let answered = returned
             .recv_timeout(Duration::from_secs(30))

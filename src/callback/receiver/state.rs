@@ -7,14 +7,14 @@ use crate::burst_log::BurstLog;
 use crate::callback::dedup::DedupStore;
 use crate::server::Limits;
 use crate::store::StoreError;
-use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::AtomicUsize;
 use std::time::Duration;
 
 pub(super) struct Shared {
-    /// Path → who may post there.
-    pub(super) routes: BTreeMap<String, Access>,
+    /// Each path served and who may post there, by path (a route's handler
+    /// holds its index).
+    pub(super) routes: Vec<(String, Access)>,
     pub(super) body_limit: usize,
     pub(super) body_timeout: Duration,
     pub(super) max_id_len: usize,
