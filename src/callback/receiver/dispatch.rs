@@ -125,6 +125,10 @@ async fn read_and_dispatch(
         Ok(event) => event,
         Err(e) => return reply(StatusCode::BAD_REQUEST, &e.to_string()),
     };
+    // The event owns what it needs. Held on across the handler's run, the
+    // body would keep hyper's read buffer shared, so that freeing it fell
+    // to this task (hyper reuses a buffer no one else holds).
+    drop(bytes);
     if event.id_len() > shared.max_id_len {
         return reply(
             StatusCode::BAD_REQUEST,

@@ -101,7 +101,7 @@ struct Job {
     work: Work,
     answer: oneshot::Sender<Option<Outcome>>,
     life: Arc<Lifetime>,
-    home: mpsc::Sender<Job>,
+    home: mpsc::UnboundedSender<Job>,
 }
 
 /// How a lifetime's handlers get their task.
@@ -114,7 +114,7 @@ pub(super) struct Runners {
 #[derive(Default)]
 struct Idle {
     /// Each idle runner's sender.
-    waiting: Vec<mpsc::Sender<Job>>,
+    waiting: Vec<mpsc::UnboundedSender<Job>>,
     /// Shutting down: a runner that finishes ends.
     closed: bool,
 }
@@ -166,13 +166,13 @@ impl Runners {
                 life,
                 home: home.clone(),
             };
-            match home.try_send(job) {
+            match home.send(job) {
                 Ok(()) => return answered,
-                // An idle runner's channel is empty, so it refuses only when
-                // its task is gone (dropped with a runtime): try the next.
-                Err(
-                    mpsc::error::TrySendError::Full(back) | mpsc::error::TrySendError::Closed(back),
-                ) if was_idle => (work, answer, life) = (back.work, back.answer, back.life),
+                // A channel refuses only when its runner is gone (dropped
+                // with a runtime): an idle one's, try the next.
+                Err(mpsc::error::SendError(back)) if was_idle => {
+                    (work, answer, life) = (back.work, back.answer, back.life);
+                }
                 // A runner started just now refused: the runtime is shutting
                 // down and dropped it at once. Dropping the job answers the
                 // waiting side (503) and releases the claim.
@@ -183,7 +183,7 @@ impl Runners {
 
     /// A runner done with a job: back to the idle list, unless shutting
     /// down or enough are idle; then dropping `home` ends it.
-    fn rest(&self, home: mpsc::Sender<Job>) {
+    fn rest(&self, home: mpsc::UnboundedSender<Job>) {
         let mut idle = self.idle();
         if !idle.closed && idle.waiting.len() < MAX_IDLE {
             idle.waiting.push(home);
@@ -206,8 +206,11 @@ impl Runners {
 
 /// A new runner, tracked with the serve's other handler tasks; its sender. It
 /// holds the serve's lifetime only while it runs a job.
-fn spawn(life: &Lifetime) -> mpsc::Sender<Job> {
-    let (home, mut jobs) = mpsc::channel::<Job>(1);
+fn spawn(life: &Lifetime) -> mpsc::UnboundedSender<Job> {
+    // Unbounded: a runner's channel holds one job at most (its one sender
+    // travels with the job), and a bounded one would take and give back a
+    // permit, under a lock, for each.
+    let (home, mut jobs) = mpsc::unbounded_channel::<Job>();
     life.tasks.spawn(async move {
         while let Some(job) = jobs.recv().await {
             let Job {
@@ -308,7 +311,7 @@ mod tests {
     #[test]
     fn a_closed_list_keeps_no_runner_and_takes_none_back() {
         let runners = Runners::kept();
-        let (home, _jobs) = mpsc::channel(1);
+        let (home, _jobs) = mpsc::unbounded_channel();
         runners.rest(home.clone());
         assert_eq!(runners.waiting(), 1);
         runners.close();
@@ -320,7 +323,9 @@ mod tests {
     #[test]
     fn no_more_than_max_idle_wait() {
         let runners = Runners::kept();
-        let channels: Vec<_> = (0..MAX_IDLE + 5).map(|_| mpsc::channel::<Job>(1)).collect();
+        let channels: Vec<_> = (0..MAX_IDLE + 5)
+            .map(|_| mpsc::unbounded_channel::<Job>())
+            .collect();
         for (home, _) in &channels {
             runners.rest(home.clone());
         }
