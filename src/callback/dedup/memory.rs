@@ -98,6 +98,12 @@ impl State {
             return;
         }
         let at = if self.done.len() < capacity {
+            if self.done.len() == self.done.capacity() {
+                // Doubling, but never past the capacity: no room reserved
+                // that the ring could never use.
+                let more = self.done.len().max(8).min(capacity - self.done.len());
+                self.done.reserve_exact(more);
+            }
             self.done.push(key);
             self.done.len() - 1
         } else {
@@ -114,8 +120,9 @@ impl State {
             self.done[at] = key;
             at
         };
-        // `capacity` is at most u32::MAX, so every position fits.
-        let at = u32::try_from(at).unwrap_or(u32::MAX);
+        // A position that did not fit would make the key unfindable (handled
+        // twice); it cannot happen: `new` clamps the capacity to u32::MAX.
+        let at = u32::try_from(at).expect("positions stay below the capacity, at most u32::MAX");
         self.index
             .insert_unique(spread(hash), Slot { at, hash }, |slot| spread(slot.hash));
     }
@@ -217,7 +224,9 @@ impl DedupStore for MemoryDedupStore {
         let until = deadline(Instant::now(), lease);
         let ours = self.with(|s| match s.in_flight.get_mut(key) {
             Some(held) if held.token == token => {
-                held.until = until;
+                // Never backwards: two renewals read the clock before the
+                // lock and may take it in the other order.
+                held.until = held.until.max(until);
                 true
             }
             _ => false,
@@ -309,19 +318,44 @@ mod tests {
     /// remembered, and the index holds one entry per key remembered.
     #[test]
     fn the_last_capacity_keys_are_remembered_through_many_wraps() {
-        let store = MemoryDedupStore::new(3);
-        let t = ClaimToken::new();
-        let keys: Vec<DedupKey> = (0..20).map(|i| DedupKey::mo(&i.to_string())).collect();
-        for (i, key) in keys.iter().enumerate() {
-            new(now(store.claim(key, t, LEASE)));
-            assert!(now(store.complete(key, t)));
-            assert_eq!(store.len(), (i + 1).min(3));
-            assert_eq!(store.with(|s| s.index.len()), (i + 1).min(3));
+        for capacity in [1, 3, 20] {
+            let store = MemoryDedupStore::new(capacity);
+            let t = ClaimToken::new();
+            let keys: Vec<DedupKey> = (0..50).map(|i| DedupKey::mo(&i.to_string())).collect();
+            for (i, key) in keys.iter().enumerate() {
+                new(now(store.claim(key, t, LEASE)));
+                assert!(now(store.complete(key, t)));
+                assert_eq!(store.len(), (i + 1).min(capacity));
+                assert_eq!(store.with(|s| s.index.len()), (i + 1).min(capacity));
+                assert!(
+                    store.with(|s| s.done.capacity()) <= capacity,
+                    "no room reserved past the capacity"
+                );
+            }
+            for (i, key) in keys.iter().enumerate() {
+                let remembered = now(store.claim(key, t, LEASE)) == Claim::Done;
+                assert_eq!(
+                    remembered,
+                    i >= 50 - capacity,
+                    "capacity {capacity}, key {i}"
+                );
+            }
         }
-        for (i, key) in keys.iter().enumerate() {
-            let remembered = now(store.claim(key, t, LEASE)) == Claim::Done;
-            assert_eq!(remembered, i >= 17, "key {i}");
-        }
+    }
+
+    /// Defect (found in review): a renewal's deadline is read before the
+    /// lock, so of two renewals racing, the earlier deadline could be set
+    /// last and shorten the claim while its owner believed it held.
+    #[test]
+    fn a_renewal_never_moves_the_deadline_back() {
+        let store = MemoryDedupStore::new(10);
+        let key = DedupKey::mo("r");
+        let (owner, other) = (ClaimToken::new(), ClaimToken::new());
+        new(now(store.claim(&key, owner, LEASE)));
+        // The later of two renewals takes the lock first, the earlier one after.
+        assert!(now(store.renew(&key, owner, LEASE)));
+        assert!(now(store.renew(&key, owner, Duration::ZERO)));
+        assert_eq!(now(store.claim(&key, other, LEASE)), Claim::InFlight);
     }
 
     #[test]
