@@ -453,6 +453,50 @@ fn configuration_errors_are_typed() {
     }
 }
 
+/// A caller may close its sending side once its request is out (a
+/// half-close) and wait for the answer: it gets it, even when the handler
+/// is still running as the close arrives.
+#[tokio::test]
+async fn a_caller_that_closes_its_sending_side_still_gets_its_answer() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let (started, mut handling) = tokio::sync::mpsc::unbounded_channel::<()>();
+    let finish = Arc::new(tokio::sync::Notify::new());
+    let release = finish.clone();
+    let receiver = Receiver::builder()
+        .url("http://u:p@localhost/cb")
+        .handler(move |_event: Callback| {
+            let (started, release) = (started.clone(), release.clone());
+            async move {
+                let _ = started.send(());
+                release.notified().await;
+                Ok::<(), HandlerError>(())
+            }
+        })
+        .build()
+        .unwrap();
+    let addr = serve(receiver).await;
+    let mut caller = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let body = mo("half-close");
+    caller
+        .write_all(format!("POST /cb HTTP/1.1\r\nhost: x\r\nauthorization: Basic dTpw\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}", body.len()).as_bytes())
+        .await
+        .unwrap();
+    // The handler runs; only then does the caller close its side, and the
+    // handler finishes after the close has reached the receiver.
+    handling.recv().await.unwrap();
+    caller.shutdown().await.unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    finish.notify_one();
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(10), caller.read_to_end(&mut answer)).await;
+    assert!(matches!(read, Ok(Ok(_))), "{read:?}");
+    assert!(
+        answer.starts_with(b"HTTP/1.1 200"),
+        "{:?}",
+        String::from_utf8_lossy(&answer)
+    );
+}
+
 #[tokio::test]
 async fn a_handler_outlives_a_caller_that_hangs_up() {
     let calls = Arc::new(AtomicUsize::new(0));
